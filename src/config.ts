@@ -1,0 +1,106 @@
+/**
+ * The only reader of process.env. Every variable is validated once, at start;
+ * every problem is reported together and the process exits non-zero.
+ * `.env.example` documents each variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(pglite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
+      message: 'must be pglite:memory, pglite:<dir>, postgres://… or postgresql://…',
+    })
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'must be redis://… or rediss://…' })
+    .optional(),
+  BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').max(255).optional(),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  KEY_ROTATION_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
+  EMBEDDED_AI: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseTarget;
+  redisUrl: string | null;
+  bootstrapApiKey: string | null;
+  secretKey: string | null;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  idempotencyTtlMs: number;
+  keyRotationGraceMs: number;
+  wsAuthTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  openai: { apiKey: string | null; baseURL: string | null; imageModel: string };
+  embeddedAi: boolean;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
+  if (!url) return { kind: 'pglite', dataDir: path.resolve(dataDir, 'pglite') };
+  if (url === 'pglite:memory') return { kind: 'pglite', dataDir: null };
+  if (url.startsWith('pglite:')) return { kind: 'pglite', dataDir: path.resolve(url.slice('pglite:'.length)) };
+  return { kind: 'postgres', url };
+}
+
+/** Reads configuration from an environment (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    database: databaseTarget(e.DATABASE_URL, e.DATA_DIR),
+    redisUrl: e.REDIS_URL ?? null,
+    bootstrapApiKey: e.BOOTSTRAP_API_KEY ?? null,
+    secretKey: e.SECRET_KEY ?? null,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600_000,
+    keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,
+    wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL },
+    embeddedAi: e.EMBEDDED_AI,
+    logLevel: e.LOG_LEVEL,
+  };
+}
