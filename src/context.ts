@@ -1,0 +1,46 @@
+/**
+ * What every service call receives: the process-wide dependencies and, for a
+ * request, who is calling. Services take `(ctx, input)`; GraphQL resolvers and
+ * REST handlers build the ctx and pass it on unchanged.
+ */
+import type { Config } from './config.js';
+import type { PrismaClient } from './infra/db/client.js';
+import type { Logger } from './infra/logger.js';
+import type { SecretBox } from './infra/crypto.js';
+import type { AiProviders } from './infra/ai/provider.js';
+import type { PubSub } from './infra/pubsub.js';
+import type { RateLimiter } from './infra/rate-limit.js';
+import type { Scope } from './modules/auth/scopes.js';
+import { ForbiddenError } from './errors.js';
+
+export interface Deps {
+  config: Config;
+  prisma: PrismaClient;
+  log: Logger;
+  secrets: SecretBox;
+  ai: AiProviders;
+  pubsub: PubSub;
+  rateLimiter: RateLimiter;
+}
+
+/** The authenticated caller: one API key of one team. */
+export interface Actor {
+  teamId: string;
+  teamName: string;
+  keyId: string;
+  keyName: string;
+  keyPrefix: string;
+  scopes: ReadonlySet<string>;
+  rateLimitPerMinute: number;
+}
+
+export interface ServiceContext {
+  deps: Deps;
+  actor: Actor;
+  requestId: string;
+}
+
+/** Throws 403 naming the scope unless the caller's key holds it. */
+export function requireScope(ctx: ServiceContext, scope: Scope): void {
+  if (!ctx.actor.scopes.has(scope)) throw new ForbiddenError(scope);
+}

@@ -1,0 +1,45 @@
+/** GraphQL shapes of the AppError model, used as typed results on mutations. */
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { builder } from './builder.js';
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure. `code` is stable and machine-readable.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.exposeString('code'),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'The input was rejected; `param` names the field at fault.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ValidationError,
+  fields: (t) => ({ param: t.exposeString('param', { nullable: true }) }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'No such record visible to this team.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof NotFoundError,
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description: 'The change conflicts with existing data (for example a duplicate name).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ConflictError,
+  fields: (t) => ({ param: t.exposeString('param', { nullable: true }) }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'The API key lacks the scope this operation needs.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ForbiddenError,
+  fields: (t) => ({ scope: t.exposeString('scope') }),
+});
+
+/** The error types every mutation can answer with. */
+export const mutationErrors = { types: [ValidationError, NotFoundError, ConflictError, ForbiddenError] };

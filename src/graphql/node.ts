@@ -1,0 +1,37 @@
+/**
+ * The Node interface with plain ids: the same opaque string identifies a
+ * record in REST and GraphQL, so `node(id)` asks each module that owns node
+ * types to load the id through its service, and returns the first visible hit.
+ */
+import type { GraphQLContext } from './builder.js';
+import { builder } from './builder.js';
+
+type Tagged = { id: string; __typename?: string };
+
+export const NodeInterface = builder.interfaceRef<Tagged>('Node').implement({
+  description: 'A record with an id that is the same in REST and GraphQL.',
+  resolveType: (value) => value.__typename ?? null,
+  fields: (t) => ({ id: t.exposeID('id') }),
+});
+
+type Loader = (ctx: GraphQLContext, id: string) => Promise<{ id: string } | null>;
+const loaders: { typename: string; load: Loader }[] = [];
+
+/** Modules register how to load their node types by id (null when absent or not visible). */
+export function registerNode(typename: string, load: Loader): void {
+  loaders.push({ typename, load });
+}
+
+builder.queryField('node', (t) =>
+  t.field({
+    type: NodeInterface,
+    nullable: true,
+    description: 'Any record by id, if this team can see it.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const hits = await Promise.all(loaders.map(async (l) => ({ typename: l.typename, found: await l.load(ctx, String(id)) })));
+      const hit = hits.find((h) => h.found);
+      return hit ? Object.assign(hit.found!, { __typename: hit.typename }) : null;
+    },
+  }),
+);

@@ -1,0 +1,14 @@
+/** Assembles the graph from every module's schema.ts. `npm run schema` prints it to schema.graphql. */
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './errors.js';
+import './node.js';
+import '../modules/auth/schema.js';
+import '../modules/projects/schema.js';
+import '../modules/personas/schema.js';
+
+export const schema = builder.toSchema();
+
+export function printedSchema(): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,92 @@
+/**
+ * graphql-ws on /graphql, through the same envelop plugins as HTTP (rate
+ * limits, masking, parse/validate caches). The client authenticates in
+ * `connection_init` ({"authorization":"Bearer …"} or {"apiKey":"…"}) or with
+ * the upgrade request's headers; bad credentials close with 4401, silence
+ * past WS_AUTH_TIMEOUT_MS with 4408.
+ */
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import type { ExecutionArgs } from 'graphql';
+import type { Actor, Deps } from '../context.js';
+import { AuthenticationError } from '../errors.js';
+import { authenticate, presentedKey } from '../modules/auth/service.js';
+import type { GraphQLServer } from './yoga.js';
+
+type ConnectionExtra = Extra & { actor?: Actor; requestId?: string };
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newRequestId: () => string) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.bodyLimitBytes });
+
+  const disposable = useServer<Record<string, unknown> | undefined, { actor?: Actor; requestId?: string }>(
+    {
+      connectionInitWaitTimeout: deps.config.wsAuthTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const req = ctx.extra.request;
+        const presented =
+          presentedKey({ authorization: str(params.authorization) ?? str(params.Authorization), apiKey: str(params.apiKey) }) ??
+          presentedKey({ authorization: str(req.headers.authorization), apiKey: str(req.headers['x-api-key']) });
+        try {
+          const extra = ctx.extra as ConnectionExtra;
+          extra.actor = await authenticate(deps, presented);
+          extra.requestId = newRequestId();
+          return true;
+        } catch (err) {
+          if (!(err instanceof AuthenticationError)) deps.log.error({ err }, 'websocket authentication failed unexpectedly');
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+      },
+      execute: (args: ExecutionArgs) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const extra = ctx.extra as ConnectionExtra;
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: extra.request,
+          socket: extra.socket,
+          params: payload,
+          actor: extra.actor!,
+          requestId: extra.requestId!,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as import('graphql').GraphQLError];
+        }
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  return {
+    handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) {
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
+    },
+    /** Closes every socket with 1001 (going away). */
+    async close() {
+      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+    clientCount: () => wss.clients.size,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * GraphQL over HTTP and SSE (graphql-yoga), with the envelop plugins the
+ * websocket path shares: per-operation rate limiting and error masking.
+ * The caller is authenticated before yoga runs and arrives in the server context.
+ */
+import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { Actor, Deps } from '../context.js';
+import { AppError, RateLimitError, isAppError } from '../errors.js';
+import type { GraphQLContext } from './builder.js';
+import { schema } from './schema.js';
+import { graphiqlDefaultQuery } from './graphiql.js';
+
+export interface ServerContext {
+  actor: Actor;
+  requestId: string;
+}
+
+const rateHeaders = new WeakMap<object, Record<string, string>>();
+
+/** Counts every executed operation (a batch of N counts N, each websocket subscription counts 1). */
+export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Partial<YogaInitialContext>> {
+  const check = async (ctx: GraphQLContext & Partial<YogaInitialContext>) => {
+    const decision = await deps.rateLimiter.consume(ctx.actor.keyId, ctx.actor.rateLimitPerMinute, 1);
+    if (ctx.request) rateHeaders.set(ctx.request, decision.headers);
+    if (!decision.allowed) return new RateLimitError(decision.headers);
+    return null;
+  };
+  const limited = (err: AppError) =>
+    new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 429, headers: err.headers } } });
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const err = await check(args.contextValue);
+      if (err) setResultAndStopExecution({ errors: [limited(err)] });
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const err = await check(args.contextValue);
+      if (err) setResultAndStopExecution({ errors: [limited(err)] });
+    },
+    onResponse({ request, response }) {
+      const headers = rateHeaders.get(request);
+      if (headers) for (const [k, v] of Object.entries(headers)) response.headers.set(k, v);
+    },
+  };
+}
+
+/** AppErrors keep their message and code; anything else is logged with the request id and masked. */
+export function maskError(deps: Deps) {
+  return (error: unknown, message: string): Error => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? null) : error;
+    if (error instanceof GraphQLError && !original) return error; // parse/validation errors are safe
+    if (original instanceof GraphQLError) return original;
+    if (isAppError(original)) {
+      return new GraphQLError(original.message, {
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: { code: original.code, type: original.type, ...(original.param ? { param: original.param } : {}) },
+      });
+    }
+    deps.log.error({ err: original }, 'unexpected error in GraphQL execution');
+    return new GraphQLError(message, {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  };
+}
+
+export function createGraphQL(deps: Deps) {
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    batching: { limit: 20 },
+    logging: false,
+    landingPage: false,
+    maskedErrors: { maskError: maskError(deps) },
+    // GraphiQL's assets are served inline from the installed package: no CDN needed.
+    renderGraphiQL,
+    graphiql: {
+      title: 'personagraph',
+      subscriptionsProtocol: 'WS',
+      defaultQuery: graphiqlDefaultQuery,
+      headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
+    },
+    context: ({ actor, requestId }) => ({ deps, actor, requestId }),
+    plugins: [useOperationRateLimit(deps)],
+  });
+}
+
+export type GraphQLServer = ReturnType<typeof createGraphQL>;

@@ -1,0 +1,76 @@
+/**
+ * The AI provider layer: one interface, two implementations. `openai` talks to
+ * OpenAI or any OpenAI-compatible server through the openai SDK; `embedded`
+ * runs offline and deterministically, and labels everything it makes.
+ */
+import { ValidationError } from '../../errors.js';
+import { EmbeddedProvider } from './embedded.js';
+import { OpenAiProvider } from './openai.js';
+
+export interface GeneratedImage {
+  bytes: Buffer;
+  contentType: string;
+  /** Always includes `provider` and `model`, so a reader can tell what made it. */
+  metadata: { provider: 'openai' | 'embedded'; model: string; [key: string]: unknown };
+}
+
+export interface ImageRequest {
+  prompt: string;
+  /** Images whose style the result should follow (PNG/JPEG/WebP bytes). */
+  styleReferences?: { bytes: Buffer; contentType: string; filename: string }[];
+}
+
+export interface AiProvider {
+  readonly name: 'openai' | 'embedded';
+  generateImage(req: ImageRequest): Promise<GeneratedImage>;
+}
+
+/** LLM settings as a project or workspace stores them (the key already decrypted). */
+export interface LlmSettings {
+  provider: string;
+  apiKey: string | null;
+  baseUrl?: string | null;
+  models?: Record<string, string> | null;
+}
+
+export interface AiConfig {
+  openai: { apiKey: string | null; baseURL: string | null; imageModel: string };
+  embeddedAi: boolean;
+}
+
+export class AiProviders {
+  constructor(private readonly config: AiConfig) {}
+
+  /**
+   * The image provider for the first settings that name one (project, then
+   * workspace), else OPENAI_API_KEY, else the embedded provider if enabled.
+   */
+  forImages(settings: (LlmSettings | null | undefined)[]): AiProvider {
+    const chosen = settings.find((s) => s?.provider);
+    if (chosen) {
+      if (chosen.provider === 'embedded') {
+        if (!this.config.embeddedAi) throw new ValidationError('No LLM provider configured', 'llmSettings', 'no_llm_provider');
+        return new EmbeddedProvider();
+      }
+      if (chosen.provider !== 'openai') {
+        throw new ValidationError('LLM provider is not OpenAI', 'llmSettings.provider', 'llm_provider_not_openai');
+      }
+      const apiKey = chosen.apiKey ?? this.config.openai.apiKey;
+      if (!apiKey) throw new ValidationError('No LLM provider configured', 'llmSettings.apiKey', 'no_llm_provider');
+      return new OpenAiProvider({
+        apiKey,
+        baseURL: chosen.baseUrl ?? this.config.openai.baseURL,
+        imageModel: chosen.models?.image ?? this.config.openai.imageModel,
+      });
+    }
+    if (this.config.openai.apiKey) {
+      return new OpenAiProvider({
+        apiKey: this.config.openai.apiKey,
+        baseURL: this.config.openai.baseURL,
+        imageModel: this.config.openai.imageModel,
+      });
+    }
+    if (this.config.embeddedAi) return new EmbeddedProvider();
+    throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
+  }
+}

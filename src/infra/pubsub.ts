@@ -1,0 +1,35 @@
+/**
+ * Typed pubsub for subscriptions: in-process by default, Redis when REDIS_URL
+ * is set so that events cross processes. Services publish after their write
+ * committed; schema files subscribe. Each topic has one publisher module.
+ */
+import { createPubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { PersonaEvent } from '../modules/personas/events.js';
+
+/** The topic map: topic name → payload. Topics are scoped by team id. */
+export type Topics = {
+  'persona.changed': [teamId: string, payload: PersonaEvent];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+
+export interface PubSubHandle {
+  pubsub: PubSub;
+  close(): Promise<void>;
+}
+
+export function createAppPubSub(redisUrl: string | null): PubSubHandle {
+  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<Topics>({ eventTarget }),
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  };
+}

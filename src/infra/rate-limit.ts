@@ -1,0 +1,65 @@
+/**
+ * Fixed one-minute windows per API key through rate-limiter-flexible (chosen
+ * for its maintained memory and Redis stores with the same API). In-process
+ * by default; Redis when REDIS_URL is set, so limits hold across processes.
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Redis } from 'ioredis';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+  headers: Record<string, string>;
+}
+
+const WINDOW_SECONDS = 60;
+
+export class RateLimiter {
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private readonly redis: Redis | null;
+
+  constructor(redisUrl: string | null) {
+    this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : null;
+  }
+
+  private limiterFor(limit: number): RateLimiterAbstract {
+    let limiter = this.limiters.get(limit);
+    if (!limiter) {
+      const opts = { points: limit, duration: WINDOW_SECONDS, keyPrefix: `pg:rl:${limit}` };
+      limiter = this.redis ? new RateLimiterRedis({ ...opts, storeClient: this.redis }) : new RateLimiterMemory(opts);
+      this.limiters.set(limit, limiter);
+    }
+    return limiter;
+  }
+
+  /** Spends `points` (operations) of the key's budget for this minute. */
+  async consume(keyId: string, limit: number, points = 1): Promise<RateLimitDecision> {
+    let res: RateLimiterRes;
+    let allowed = true;
+    try {
+      res = await this.limiterFor(limit).consume(keyId, points);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      res = err;
+      allowed = false;
+    }
+    const remaining = Math.max(0, res.remainingPoints);
+    const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    const headers: Record<string, string> = {
+      'RateLimit-Policy': `${limit};w=${WINDOW_SECONDS}`,
+      RateLimit: `limit=${limit}, remaining=${remaining}, reset=${resetSeconds}`,
+      'X-RateLimit-Limit': String(limit),
+      'X-RateLimit-Remaining': String(remaining),
+      'X-RateLimit-Reset': String(Math.ceil((Date.now() + res.msBeforeNext) / 1000)),
+    };
+    if (!allowed) headers['Retry-After'] = String(resetSeconds);
+    return { allowed, limit, remaining, resetSeconds, headers };
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Composition root: config → app (database, infra, server) → listen.
+ * Stops gracefully on SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createApp } from './app.js';
+import { MigrationError } from './infra/db/migrations.js';
+import { createLogger } from './infra/logger.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const started = performance.now();
+  let app;
+  try {
+    app = await createApp(config, log);
+  } catch (err) {
+    if (err instanceof MigrationError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { port, host } = await app.listen();
+  const base = `http://${host}:${port}`;
+  const lines = [
+    '',
+    `personagraph is listening (${Math.round(performance.now() - started)} ms)`,
+    `  GraphQL + GraphiQL  ${base}/graphql   (graphql-ws on the same URL)`,
+    `  REST                ${base}/api/v1  ·  ${base}/api/projects`,
+    `  Health              ${base}/api/v1/health`,
+    `  Database            ${app.databaseDescription}`,
+    `  AI providers        ${config.openai.apiKey ? 'OpenAI-compatible' + (config.openai.baseURL ? ` at ${config.openai.baseURL}` : '') : 'embedded (offline)'}`,
+  ];
+  if (app.createdAdminKey && !config.bootstrapApiKey) {
+    lines.push('', `  Admin API key (shown once): ${app.createdAdminKey}`);
+    if (app.adminKeyFile) lines.push(`  also written to ${app.adminKeyFile} (mode 0600)`);
+  }
+  console.log(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,185 @@
+/**
+ * Teams and API keys: authentication, key management (create, list, revoke,
+ * rotate with a grace period), team creation and the first-start bootstrap.
+ * Keys are stored as sha256 hashes; the secret is shown once, at creation.
+ */
+import type { ApiKey, Team } from '../../generated/prisma/client.js';
+import type { Actor, Deps, ServiceContext } from '../../context.js';
+import { requireScope } from '../../context.js';
+import { AuthenticationError, NotFoundError, ValidationError } from '../../errors.js';
+import { displayPrefix, generateApiKey, sha256Hex } from '../../infra/crypto.js';
+import { parseInput } from '../../validation.js';
+import { CreateApiKeyInput, CreateTeamInput } from './inputs.js';
+import { SCOPES, TEAM_ADMIN_SCOPES, type Scope } from './scopes.js';
+
+/** How often last-used time is written at most, per key. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface CreatedKey {
+  apiKey: ApiKey;
+  /** The full secret: returned once, never stored. */
+  secret: string;
+}
+
+function isActive(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now = new Date()): boolean {
+  return !key.revokedAt && (!key.expiresAt || key.expiresAt > now);
+}
+
+/** Resolves a presented key to its caller; every failure is the same 401. */
+export async function authenticate(deps: Deps, presented: string | null): Promise<Actor> {
+  if (!presented || presented.length < 16 || presented.length > 255 || /\s/.test(presented)) {
+    throw new AuthenticationError();
+  }
+  const key = await deps.prisma.apiKey.findUnique({
+    where: { hash: sha256Hex(presented) },
+    include: { team: true },
+  });
+  const now = new Date();
+  if (!key || !isActive(key, now)) throw new AuthenticationError();
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    deps.prisma.apiKey
+      .update({ where: { id: key.id }, data: { lastUsedAt: now } })
+      .catch((err: unknown) => deps.log.warn({ err, keyId: key.id }, 'could not record key use'));
+  }
+  return {
+    teamId: key.teamId,
+    teamName: key.team.name,
+    keyId: key.id,
+    keyName: key.name,
+    keyPrefix: key.prefix,
+    scopes: new Set(key.scopes),
+    rateLimitPerMinute: key.rateLimitPerMinute ?? deps.config.rateLimitPerMinute,
+  };
+}
+
+/** Reads the key from `Authorization: Bearer …` or `X-API-Key`. */
+export function presentedKey(headers: { authorization?: string | null; apiKey?: string | null }): string | null {
+  const auth = headers.authorization?.trim();
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? m[1]! : auth; // a malformed header still fails authentication, with the same body
+  }
+  return headers.apiKey?.trim() || null;
+}
+
+async function insertKey(
+  deps: Deps,
+  teamId: string,
+  data: { name: string; scopes: readonly string[]; expiresAt?: Date | null; rateLimitPerMinute?: number | null },
+  secret = generateApiKey(),
+): Promise<CreatedKey> {
+  const apiKey = await deps.prisma.apiKey.create({
+    data: {
+      teamId,
+      name: data.name,
+      scopes: [...data.scopes],
+      expiresAt: data.expiresAt ?? null,
+      rateLimitPerMinute: data.rateLimitPerMinute ?? null,
+      prefix: displayPrefix(secret),
+      hash: sha256Hex(secret),
+    },
+  });
+  return { apiKey, secret };
+}
+
+export async function me(ctx: ServiceContext) {
+  const key = await ctx.deps.prisma.apiKey.findUniqueOrThrow({ where: { id: ctx.actor.keyId } });
+  return { team: { id: ctx.actor.teamId, name: ctx.actor.teamName }, key };
+}
+
+export async function createApiKey(ctx: ServiceContext, raw: unknown): Promise<CreatedKey> {
+  requireScope(ctx, 'admin');
+  const input = parseInput(CreateApiKeyInput, raw);
+  const beyond = input.scopes.filter((s) => !ctx.actor.scopes.has(s));
+  if (beyond.length) {
+    throw new ValidationError(`A key cannot grant scopes its creator lacks: ${beyond.join(', ')}`, 'scopes');
+  }
+  if (input.expiresAt && input.expiresAt <= new Date()) {
+    throw new ValidationError('expiresAt must be in the future', 'expiresAt');
+  }
+  return insertKey(ctx.deps, ctx.actor.teamId, { ...input, scopes: [...new Set(input.scopes)] });
+}
+
+export async function listApiKeys(ctx: ServiceContext): Promise<ApiKey[]> {
+  requireScope(ctx, 'admin');
+  return ctx.deps.prisma.apiKey.findMany({ where: { teamId: ctx.actor.teamId }, orderBy: { createdAt: 'asc' } });
+}
+
+async function findTeamKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
+  const key = await ctx.deps.prisma.apiKey.findFirst({ where: { id, teamId: ctx.actor.teamId } });
+  if (!key) throw new NotFoundError('API key not found', 'api_key_not_found');
+  return key;
+}
+
+export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
+  requireScope(ctx, 'admin');
+  const key = await findTeamKey(ctx, id);
+  if (key.revokedAt) return key;
+  return ctx.deps.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+}
+
+/** Issues a replacement that works at once; the old key keeps working for the grace period. */
+export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<CreatedKey & { previous: ApiKey }> {
+  requireScope(ctx, 'admin');
+  const old = await findTeamKey(ctx, id);
+  if (!isActive(old)) throw new ValidationError('Only an active key can be rotated', 'id', 'api_key_inactive');
+  const graceEnd = new Date(Date.now() + ctx.deps.config.keyRotationGraceMs);
+  return ctx.deps.prisma.$transaction(async (tx) => {
+    const secret = generateApiKey();
+    const apiKey = await tx.apiKey.create({
+      data: {
+        teamId: old.teamId,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: old.expiresAt,
+        rateLimitPerMinute: old.rateLimitPerMinute,
+        prefix: displayPrefix(secret),
+        hash: sha256Hex(secret),
+      },
+    });
+    const previous = await tx.apiKey.update({
+      where: { id: old.id },
+      data: { rotatedToId: apiKey.id, expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd },
+    });
+    return { apiKey, secret, previous };
+  });
+}
+
+export async function createTeam(ctx: ServiceContext, raw: unknown): Promise<{ team: Team } & CreatedKey> {
+  requireScope(ctx, 'platform');
+  const input = parseInput(CreateTeamInput, raw);
+  const team = await ctx.deps.prisma.team.create({ data: { name: input.name } });
+  const created = await insertKey(ctx.deps, team.id, { name: 'admin', scopes: TEAM_ADMIN_SCOPES });
+  return { team, ...created };
+}
+
+/**
+ * First start on an empty database: team `default` and an admin key with every
+ * scope. With BOOTSTRAP_API_KEY that exact string is (or becomes) the admin key.
+ * Returns the secret only when it was created now, so it is shown once.
+ */
+export async function bootstrap(deps: Deps): Promise<{ team: Team; createdSecret: string | null }> {
+  const wanted = deps.config.bootstrapApiKey;
+  return deps.prisma.$transaction(async (tx) => {
+    let team = await tx.team.findFirst({ orderBy: { createdAt: 'asc' } });
+    const firstStart = !team;
+    team ??= await tx.team.create({ data: { name: 'default' } });
+    const scopes: Scope[] = [...SCOPES];
+    if (wanted) {
+      const existing = await tx.apiKey.findUnique({ where: { hash: sha256Hex(wanted) } });
+      if (existing) return { team, createdSecret: null };
+    } else if (!firstStart) {
+      return { team, createdSecret: null };
+    }
+    const secret = wanted ?? generateApiKey();
+    await tx.apiKey.create({
+      data: { teamId: team.id, name: 'bootstrap admin', scopes, prefix: displayPrefix(secret), hash: sha256Hex(secret) },
+    });
+    return { team, createdSecret: secret };
+  });
+}
+
+/** GraphQL enum values for scopes (`character:read` → `character_read`), mapped back by the input schema. */
+export function scopeList(): Record<string, { value: string; description: string }> {
+  return Object.fromEntries(SCOPES.map((s) => [s.replace(':', '_'), { value: s, description: s }]));
+}

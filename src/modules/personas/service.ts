@@ -1,0 +1,278 @@
+/**
+ * Personas: one model for Autousers (seed 000) and EvalStudio (seed 002).
+ * Team-owned, optionally inside a project; built-in system personas are
+ * readable by every team and writable by none. Another team's persona is
+ * "not found", never "forbidden".
+ */
+import { Prisma, type Persona } from '../../generated/prisma/client.js';
+import type { ServiceContext } from '../../context.js';
+import { requireScope } from '../../context.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { parseInput } from '../../validation.js';
+import * as projects from '../projects/service.js';
+import { CreateAutouserInput, CreatePersonaInput, PersonaListInput, UpdatePersonaInput } from './inputs.js';
+import type { PersonaEventKind } from './events.js';
+import { SYSTEM_PERSONAS } from './system-personas.js';
+
+export class PersonaReadOnlyError extends AppError {
+  override name = 'PersonaReadOnlyError';
+  constructor() {
+    super('System personas are read-only', { code: 'persona_read_only', httpStatus: 403, type: 'authorization_error' });
+  }
+}
+
+const notFound = () => new NotFoundError('Persona not found', 'persona_not_found');
+const duplicate = () => new ConflictError('Persona with name already exists', 'persona_name_taken', 'name');
+
+/** Where a persona lives: a project (EvalStudio paths) or the team at large (Autousers, GraphQL). */
+export interface PersonaScope {
+  projectId?: string | null;
+}
+
+/** The persona visibility rule, as a Prisma filter. */
+export function visibleTo(ctx: ServiceContext): Prisma.PersonaWhereInput {
+  return { OR: [{ teamId: ctx.actor.teamId }, { isSystem: true }] };
+}
+
+function json(v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull | undefined {
+  if (v === undefined) return undefined;
+  if (v === null) return Prisma.DbNull;
+  return v as Prisma.InputJsonValue;
+}
+
+async function publish(ctx: ServiceContext, kind: PersonaEventKind, persona: Persona) {
+  ctx.deps.pubsub.publish('persona.changed', ctx.actor.teamId, {
+    kind,
+    personaId: persona.id,
+    projectId: persona.projectId,
+  });
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
+}
+
+/** Pothos' selection for the caller's GraphQL query; spread into Prisma calls so nested reads are planned. */
+export type PrismaQuery = { include?: Prisma.PersonaInclude; select?: Prisma.PersonaSelect };
+
+export async function getPersona(
+  ctx: ServiceContext,
+  id: string,
+  scope: PersonaScope = {},
+  query: PrismaQuery = {},
+): Promise<Persona> {
+  requireScope(ctx, 'persona:read');
+  const projectId = scope.projectId ? (await projects.resolveProject(ctx, scope.projectId)).id : undefined;
+  const persona = await ctx.deps.prisma.persona.findFirst({
+    ...query,
+    where: { AND: [{ id }, visibleTo(ctx), projectId ? { projectId } : {}] },
+  });
+  if (!persona) throw notFound();
+  return persona;
+}
+
+export interface PersonaFilter {
+  projectId?: string | null;
+  search?: string | null;
+  includeSystem?: boolean | null;
+  status?: string | null;
+}
+
+/** The GraphQL connection's rows: Pothos supplies cursor, take, skip and the nested selection. */
+export async function findPersonas(ctx: ServiceContext, filter: PersonaFilter, query: Prisma.PersonaFindManyArgs): Promise<Persona[]> {
+  requireScope(ctx, 'persona:read');
+  const and: Prisma.PersonaWhereInput[] = [
+    filter.includeSystem === false ? { teamId: ctx.actor.teamId } : visibleTo(ctx),
+  ];
+  if (filter.projectId) and.push({ projectId: (await projects.resolveProject(ctx, filter.projectId)).id });
+  if (filter.status) and.push({ status: filter.status });
+  if (filter.search) {
+    and.push({
+      OR: [
+        { name: { contains: filter.search, mode: 'insensitive' } },
+        { description: { contains: filter.search, mode: 'insensitive' } },
+      ],
+    });
+  }
+  return ctx.deps.prisma.persona.findMany({ ...query, where: { AND: and } });
+}
+
+/** Every persona of a project, oldest first (EvalStudio's plain array). */
+export async function listProjectPersonas(ctx: ServiceContext, projectRef: string): Promise<Persona[]> {
+  requireScope(ctx, 'persona:read');
+  const project = await projects.resolveProject(ctx, projectRef);
+  return ctx.deps.prisma.persona.findMany({
+    where: { teamId: ctx.actor.teamId, projectId: project.id },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/**
+ * Autousers' list: the team's personas outside projects plus the system
+ * library, newest first, `limit` at a time after the `startingAfter` id.
+ */
+export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown; startingAfter?: unknown }) {
+  requireScope(ctx, 'persona:read');
+  const input = parseInput(PersonaListInput, raw);
+  const where: Prisma.PersonaWhereInput = { OR: [{ teamId: ctx.actor.teamId, projectId: null }, { isSystem: true }] };
+  let cursor: Prisma.PersonaWhereUniqueInput | undefined;
+  if (input.startingAfter) {
+    const anchor = await ctx.deps.prisma.persona.findFirst({ where: { AND: [where, { id: input.startingAfter }] } });
+    if (!anchor) throw new ValidationError('starting_after does not name an autouser in this list', 'starting_after');
+    cursor = { id: anchor.id };
+  }
+  const rows = await ctx.deps.prisma.persona.findMany({
+    where,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: input.limit + 1,
+    ...(cursor ? { cursor, skip: 1 } : {}),
+  });
+  const hasMore = rows.length > input.limit;
+  const data = rows.slice(0, input.limit);
+  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
+}
+
+async function insert(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput): Promise<Persona> {
+  try {
+    // Names are unique within a project; the unique index settles concurrent duplicates.
+    const persona = await ctx.deps.prisma.persona.create({
+      data: {
+        teamId: ctx.actor.teamId,
+        projectId,
+        name: input.name,
+        description: input.description ?? null,
+        systemPrompt: input.systemPrompt ?? null,
+        role: input.role ?? 'autouser',
+        avatar: input.avatar ?? null,
+        imageUrl: input.imageUrl ?? null,
+        status: input.status ?? 'published',
+        visibility: input.visibility ?? 'private',
+        capabilities: json(input.capabilities ?? undefined),
+        config: json(input.config ?? undefined),
+        headers: json(input.headers ?? undefined),
+      },
+    });
+    await publish(ctx, 'created', persona);
+    return persona;
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicate();
+    throw e;
+  }
+}
+
+export async function createPersona(ctx: ServiceContext, raw: unknown, scope: PersonaScope = {}): Promise<Persona> {
+  requireScope(ctx, 'persona:write');
+  const input = parseInput(CreatePersonaInput, raw);
+  const projectId = scope.projectId ? (await projects.resolveProject(ctx, scope.projectId)).id : null;
+  return insert(ctx, projectId, input);
+}
+
+/** Autousers' create: the body names the team, which must be the caller's. */
+export async function createAutouser(ctx: ServiceContext, raw: unknown): Promise<Persona> {
+  requireScope(ctx, 'persona:write');
+  const { teamId, ...input } = parseInput(CreateAutouserInput, raw);
+  if (teamId !== ctx.actor.teamId) {
+    throw new ValidationError('teamId must be the id of the team that owns this API key', 'teamId', 'invalid_team');
+  }
+  return insert(ctx, null, input);
+}
+
+async function findWritable(ctx: ServiceContext, id: string, scope: PersonaScope): Promise<Persona> {
+  const persona = await getPersona(ctx, id, scope);
+  if (persona.isSystem) throw new PersonaReadOnlyError();
+  return persona;
+}
+
+export async function updatePersona(ctx: ServiceContext, id: string, raw: unknown, scope: PersonaScope = {}): Promise<Persona> {
+  requireScope(ctx, 'persona:write');
+  const input = parseInput(UpdatePersonaInput, raw);
+  const current = await findWritable(ctx, id, scope);
+  try {
+    const persona = await ctx.deps.prisma.persona.update({
+      where: { id: current.id },
+      data: {
+        name: input.name,
+        description: input.description,
+        systemPrompt: input.systemPrompt,
+        role: input.role,
+        avatar: input.avatar,
+        imageUrl: input.imageUrl,
+        status: input.status,
+        visibility: input.visibility,
+        capabilities: json(input.capabilities),
+        config: json(input.config),
+        headers: json(input.headers),
+      },
+    });
+    await publish(ctx, 'updated', persona);
+    return persona;
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicate();
+    throw e;
+  }
+}
+
+export async function deletePersona(ctx: ServiceContext, id: string, scope: PersonaScope = {}): Promise<Persona> {
+  requireScope(ctx, 'persona:write');
+  const persona = await findWritable(ctx, id, scope);
+  const { count } = await ctx.deps.prisma.persona.deleteMany({ where: { id: persona.id, teamId: ctx.actor.teamId } });
+  if (count === 0) throw notFound(); // deleted concurrently
+  await publish(ctx, 'deleted', persona);
+  return persona;
+}
+
+/**
+ * Draws a portrait from the persona's system prompt with the configured image
+ * provider (project settings, then workspace, then OPENAI_API_KEY, else the
+ * embedded provider), stores it as a project image and points imageUrl at it.
+ */
+export async function generatePersonaImage(ctx: ServiceContext, id: string, scope: PersonaScope = {}): Promise<Persona> {
+  requireScope(ctx, 'persona:write');
+  const persona = await findWritable(ctx, id, scope);
+  if (!persona.systemPrompt?.trim()) {
+    throw new ValidationError('Persona has no system prompt', 'systemPrompt', 'persona_without_prompt');
+  }
+  const settings = await projects.llmSettingsChain(ctx, persona.projectId);
+  const provider = ctx.deps.ai.forImages(settings);
+  const styleReferences = await projects.styleReferenceImages(ctx, persona.projectId);
+  const prompt =
+    `Head-and-shoulders portrait photo of the person described below, neutral background, natural light.\n` +
+    `Name: ${persona.name}\n${persona.description ? `Summary: ${persona.description}\n` : ''}` +
+    `Description: ${persona.systemPrompt}`;
+  const image = await provider.generateImage({ prompt, styleReferences });
+  const stored = await projects.storeImage(ctx, {
+    projectId: persona.projectId,
+    bytes: image.bytes,
+    contentType: image.contentType,
+    filename: `${persona.name}.png`,
+    metadata: { ...image.metadata, personaId: persona.id },
+  });
+  const updated = await ctx.deps.prisma.persona.update({ where: { id: persona.id }, data: { imageUrl: stored.id } });
+  await publish(ctx, 'updated', updated);
+  return updated;
+}
+
+/** Keeps the built-in library in the database, by fixed id. */
+export async function syncSystemPersonas(prisma: ServiceContext['deps']['prisma']): Promise<void> {
+  for (const p of SYSTEM_PERSONAS) {
+    const data = {
+      name: p.name,
+      role: p.role,
+      description: p.description,
+      systemPrompt: p.systemPrompt,
+      capabilities: p.capabilities as unknown as Prisma.InputJsonValue,
+      config: p.config as unknown as Prisma.InputJsonValue,
+      isSystem: true,
+      status: 'published',
+      visibility: 'public',
+      teamId: null,
+      projectId: null,
+    };
+    await prisma.persona.upsert({ where: { id: p.id }, create: { id: p.id, ...data }, update: data });
+  }
+}
+
+/** Subscribing to persona events needs the same scope as reading personas. */
+export function assertCanWatch(ctx: ServiceContext): void {
+  requireScope(ctx, 'persona:read');
+}

@@ -1,0 +1,155 @@
+/**
+ * The REST compatibility layer: finds the route, then runs the same pipeline
+ * for every path: authenticate → rate limit → version → body → idempotency →
+ * handler, and shapes every failure the way the path's API family documents.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+import type { Deps, ServiceContext } from '../context.js';
+import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
+import { authenticate, presentedKey } from '../modules/auth/service.js';
+import { readBody, parseJsonBody } from '../server/body.js';
+import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
+import { resolveVersion } from '../server/versions.js';
+import { errorBody, familyOf, type Family } from './families.js';
+import type { Method, RestResult, Route } from './route.js';
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Routes that need no API key. */
+export const PUBLIC_PATHS = new Set(['/api/v1/health']);
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
+function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): { body: string } {
+  for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
+  if (result.raw) {
+    res.writeHead(result.status, { 'Content-Type': result.raw.contentType, 'Content-Length': result.raw.bytes.length });
+    res.end(result.raw.bytes);
+    return { body: '' };
+  }
+  if (result.body === undefined) {
+    res.writeHead(result.status);
+    res.end();
+    return { body: '' };
+  }
+  const body = JSON.stringify(result.body);
+  res.writeHead(result.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+  return { body };
+}
+
+export class RestRouter {
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  private readonly routes: Route[] = [];
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  add(routes: Route[]): void {
+    for (const route of routes) {
+      this.router.on(route.method, route.path, () => {}, { route });
+      this.routes.push(route);
+    }
+  }
+
+  list(): readonly Route[] {
+    return this.routes;
+  }
+
+  private errorResult(family: Family, err: unknown, requestId: string): RestResult {
+    if (isAppError(err)) {
+      return { status: err.httpStatus, body: errorBody(family, err, requestId), headers: err.headers };
+    }
+    this.deps.log.error({ err, requestId }, 'unhandled error in REST handler');
+    return { status: 500, body: errorBody(family, null, requestId) };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    const path = url.pathname;
+    const family = familyOf(path);
+    const method = (req.method ?? 'GET').toUpperCase() as Method;
+    const headers: Record<string, string> = {};
+    try {
+      const found = this.router.find(method, path);
+      if (!found) {
+        const other = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => this.router.find(m, path));
+        if (other.length) {
+          headers.Allow = other.join(', ');
+          throw new AppError(`Method ${method} is not allowed on ${path}`, { code: 'method_not_allowed', httpStatus: 405, type: 'invalid_request_error' });
+        }
+        throw new NotFoundError(`No route for ${method} ${path}`, 'route_not_found');
+      }
+      const route = (found.store as { route: Route }).route;
+      const params = Object.fromEntries(
+        Object.entries(found.params).map(([k, v]) => [k, decodeURIComponent(String(v ?? ''))]),
+      );
+
+      const version = resolveVersion({ autousers: header(req, 'autousers-version'), generic: header(req, 'api-version') });
+      Object.assign(headers, version.echoHeaders);
+      if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
+
+      if (PUBLIC_PATHS.has(route.path)) {
+        send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined }), headers);
+        return;
+      }
+
+      const actor = await authenticate(this.deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
+      const limit = await this.deps.rateLimiter.consume(actor.keyId, actor.rateLimitPerMinute, 1);
+      Object.assign(headers, limit.headers);
+      if (!limit.allowed) throw new RateLimitError(limit.headers);
+
+      const raw = await readBody(req, this.deps.config.bodyLimitBytes);
+      const body = parseJsonBody(raw, header(req, 'content-type') ?? undefined);
+      if (WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+        throw new ValidationError('Request body must be a JSON object', null, 'invalid_body');
+      }
+      const ctx: ServiceContext = { deps: this.deps, actor, requestId };
+      const run = async (): Promise<RestResult> => {
+        try {
+          return await route.handler({ ctx, params, query: url.searchParams, body });
+        } catch (err) {
+          return this.errorResult(family, err, requestId);
+        }
+      };
+
+      const idemKey = header(req, 'idempotency-key');
+      if (idemKey !== null && WRITE_METHODS.has(method)) {
+        const key = validateKey(idemKey);
+        const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId }, key, requestHash(method, path, raw));
+        if (begin.kind === 'replay') {
+          for (const [k, v] of Object.entries({ ...headers, ...begin.response.headers, 'Idempotent-Replayed': 'true' })) res.setHeader(k, v);
+          res.writeHead(begin.response.status);
+          res.end(begin.response.body);
+          return;
+        }
+        let result: RestResult;
+        try {
+          result = await run();
+        } catch (err) {
+          await this.idempotency.abandon(begin.recordId);
+          throw err;
+        }
+        const sent = send(res, result, headers);
+        const stored: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', ...result.headers };
+        await this.idempotency
+          .complete(begin.recordId, { status: result.status, headers: stored, body: sent.body })
+          .catch((err: unknown) => this.deps.log.error({ err, requestId }, 'could not store idempotent response'));
+        return;
+      }
+      send(res, await run(), headers);
+    } catch (err) {
+      if (res.headersSent) {
+        this.deps.log.error({ err, requestId }, 'error after response started');
+        res.destroy();
+        return;
+      }
+      send(res, this.errorResult(family, err, requestId), headers);
+    }
+  }
+}

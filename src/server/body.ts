@@ -1,0 +1,34 @@
+/** Reads a request body up to the configured limit (413 past it) and parses JSON (400 when malformed). */
+import type { IncomingMessage } from 'node:http';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume(); // drain so the connection can be reused
+    throw new PayloadTooLargeError(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType)) {
+    throw new ValidationError('Request body must be JSON (Content-Type: application/json)', null, 'unsupported_content_type');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('Malformed JSON in request body', null, 'malformed_json');
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * One HTTP server on one port: /graphql (HTTP, SSE, graphql-ws), the REST
+ * paths of the seeds, and health. Every response carries X-Request-Id.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../context.js';
+import { AppError, isAppError } from '../errors.js';
+import { createGraphQL } from '../graphql/yoga.js';
+import { createWebSocketServer } from '../graphql/ws.js';
+import { authenticate, presentedKey } from '../modules/auth/service.js';
+import { RestRouter } from '../rest/router.js';
+import { allRoutes } from '../rest/routes.js';
+import { readBody } from './body.js';
+import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
+import { resolveVersion } from './versions.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
+function graphqlError(res: ServerResponse, err: AppError, headers: Record<string, string> = {}) {
+  const body = JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+  res.writeHead(err.httpStatus, { ...headers, ...err.headers, 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(body);
+}
+
+export function createHttpServer(deps: Deps) {
+  const yoga = createGraphQL(deps);
+  const idempotency = new IdempotencyStore(deps.prisma, deps.config.idempotencyTtlMs);
+  const rest = new RestRouter(deps, idempotency);
+  rest.add(allRoutes);
+  const ws = createWebSocketServer(deps, yoga, () => randomUUID());
+
+  /** Pipes a fetch Response (JSON, multipart or an SSE stream) to the node response. */
+  async function pipeResponse(res: ServerResponse, response: Response, extra: Record<string, string>) {
+    const headers: Record<string, string> = { ...extra };
+    response.headers.forEach((v, k) => (headers[k] = v));
+    res.writeHead(response.status, headers);
+    if (!response.body) return void res.end();
+    // Yoga's Response body is a WHATWG stream ponyfill: read it chunk by chunk
+    // (SSE streams stay open), and cancel it when the client goes away.
+    const reader = response.body.getReader();
+    res.on('close', () => void reader.cancel().catch(() => {}));
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) await new Promise((r) => res.once('drain', r));
+      }
+    } finally {
+      res.end();
+    }
+  }
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
+    const method = req.method ?? 'GET';
+    const accept = header(req, 'accept') ?? '';
+    const echo: Record<string, string> = {};
+    try {
+      Object.assign(echo, resolveVersion({ autousers: header(req, 'autousers-version'), generic: header(req, 'api-version') }).echoHeaders);
+      if (method === 'GET' && accept.includes('text/html') && !url.searchParams.has('query')) {
+        // GraphiQL: the page is public; every operation it sends needs a key.
+        return pipeResponse(res, await yoga.fetch(url, { method: 'GET', headers: { accept } }, undefined as never), echo);
+      }
+      const actor = await authenticate(deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
+      const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+      const request = new Request(url, { method, headers, body: raw.length ? new Uint8Array(raw) : undefined });
+      const serverContext = { actor, requestId };
+      const idemKey = header(req, 'idempotency-key');
+      if (idemKey === null || method !== 'POST') {
+        return pipeResponse(res, await yoga.fetch(request, serverContext), echo);
+      }
+      const begin = await idempotency.begin(
+        { teamId: actor.teamId, apiKeyId: actor.keyId },
+        validateKey(idemKey),
+        requestHash(method, url.pathname, raw),
+      );
+      if (begin.kind === 'replay') {
+        res.writeHead(begin.response.status, { ...echo, ...begin.response.headers, 'Idempotent-Replayed': 'true' });
+        return void res.end(begin.response.body);
+      }
+      let response: Response;
+      let body: string;
+      try {
+        response = await yoga.fetch(request, serverContext);
+        body = await response.text();
+      } catch (err) {
+        await idempotency.abandon(begin.recordId);
+        throw err;
+      }
+      const stored: Record<string, string> = {};
+      response.headers.forEach((v, k) => (stored[k] = v));
+      await idempotency.complete(begin.recordId, { status: response.status, headers: stored, body });
+      res.writeHead(response.status, { ...echo, ...stored });
+      res.end(body);
+    } catch (err) {
+      if (isAppError(err)) return graphqlError(res, err, echo);
+      throw err;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const given = header(req, 'x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      url = new URL('http://localhost/');
+    }
+    try {
+      if (url.pathname === '/graphql') return await handleGraphQL(req, res, url, requestId);
+      if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return await rest.handle(req, res, url, requestId);
+      if (url.pathname === '/' && req.method === 'GET') {
+        res.writeHead(302, { Location: '/graphql' });
+        return void res.end();
+      }
+      res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: `Nothing at ${url.pathname}; try /graphql or /api/v1/health` }));
+    } catch (err) {
+      deps.log.error({ err, requestId }, 'unhandled error');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: 'internal server error', request_id: requestId }));
+      } else res.destroy();
+    }
+  }
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/graphql') return void socket.destroy();
+    ws.handleUpgrade(req, socket, head);
+  });
+
+  return {
+    server,
+    yoga,
+    rest,
+    ws,
+    /** Stops accepting, closes websockets with 1001, lets in-flight requests finish within the timeout. */
+    async close(timeoutMs: number) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await ws.close();
+      const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export type HttpServer = ReturnType<typeof createHttpServer>;

@@ -1,0 +1,14 @@
+/** Turns zod failures into the one error model: the first problem, with its field as `param`. */
+import type { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = issue.path.length ? issue.path.join('.') : null;
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && issue.input === undefined && param) message = `${param} is required`;
+  else if (param && !message.toLowerCase().includes(String(issue.path[0]).toLowerCase())) message = `${param}: ${message}`;
+  throw new ValidationError(message, param);
+}
