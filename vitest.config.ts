@@ -1,0 +1,33 @@
+/**
+ * Two runs of the same suite: on embedded PGlite (always) and on a PostgreSQL
+ * server (when one answers; otherwise a visible SKIPPED line, never a silent pass).
+ */
+import net from 'node:net';
+import { defineConfig } from 'vitest/config';
+
+const pgUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+export default defineConfig(async () => {
+  const withPostgres = process.env.TEST_DB_SKIP_POSTGRES !== '1' && (await reachable(pgUrl.hostname, Number(pgUrl.port || 5432)));
+  if (!withPostgres) {
+    console.warn(`\n  SKIPPED: the PostgreSQL run (no server at ${pgUrl.host}); the suite runs on embedded PGlite only.\n`);
+  }
+  const common = { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 };
+  return {
+    test: {
+      projects: [
+        { test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite' } } },
+        ...(withPostgres ? [{ test: { ...common, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+      ],
+    },
+  };
+});
