@@ -98,9 +98,10 @@ export async function applyMigrations(
 /**
  * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that
  * takes the committed migrations to the current schema.prisma. Runs against a
- * throwaway in-memory PGlite, so it needs no database and no network.
+ * throwaway in-memory PGlite, so it needs no database and no network. With
+ * `dryRun` it writes nothing and returns the SQL it would write (null: in sync).
  */
-export async function createMigration(name: string): Promise<string | null> {
+export async function createMigration(name: string, opts: { dryRun?: boolean } = {}): Promise<string | null> {
   const pg = new PGlite();
   const factory = new PrismaPGlite(pg);
   const engine = await openSchemaEngine(await readDatamodel(), factory);
@@ -120,6 +121,7 @@ export async function createMigration(name: string): Promise<string | null> {
     if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) return null;
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
     const generated = `${stamp}_${name}`;
+    if (opts.dryRun) return sql;
     const dir = path.join(migrationsDir, generated);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'migration.sql'), sql);
