@@ -13,6 +13,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import { openSchemaEngine } from './schema-engine.js';
+import { sha256Hex } from '../crypto.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const schemaPath = path.join(root, 'prisma/schema.prisma');
@@ -53,6 +54,33 @@ async function readDatamodel() {
 }
 
 /**
+ * The fast path for a restart: when `_prisma_migrations` lists exactly the
+ * committed migrations, all finished, none rolled back, with the checksums
+ * Prisma computes (sha256 of the SQL), there is nothing to do and the wasm
+ * engine need not be loaded. Anything else goes through the engine.
+ */
+async function historyMatches(factory: SqlMigrationAwareDriverAdapterFactory, list: MigrationList): Promise<boolean> {
+  const adapter = await factory.connect();
+  try {
+    const result = await adapter.queryRaw({
+      sql: 'SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NULL AS live FROM _prisma_migrations',
+      args: [],
+      argTypes: [],
+    });
+    const rows = result.rows.filter((r) => r[3] === true || r[3] === 't');
+    const expected = new Map(
+      list.migrationDirectories.map((d) => [d.path, d.migrationFile.content.tag === 'ok' ? sha256Hex(d.migrationFile.content.value) : null]),
+    );
+    if (rows.length !== expected.size) return false;
+    return rows.every(([name, checksum, finished]) => (finished === true || finished === 't') && expected.get(String(name)) === checksum);
+  } catch {
+    return false; // no history table yet, or an unexpected shape: let the engine decide
+  } finally {
+    await adapter.dispose();
+  }
+}
+
+/**
  * Applies every committed migration the database has not seen. Refuses, with
  * a message saying what to do, when the database's history and the committed
  * files disagree (edited, failed, or unknown migrations): nothing is dropped.
@@ -60,9 +88,10 @@ async function readDatamodel() {
 export async function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
 ): Promise<string[]> {
+  const migrationsList = await readMigrationList();
+  if (await historyMatches(adapterFactory, migrationsList)) return [];
   const engine = await openSchemaEngine(await readDatamodel(), adapterFactory);
   try {
-    const migrationsList = await readMigrationList();
     const diagnosis = await engine.diagnoseMigrationHistory({
       migrationsList,
       optInToShadowDatabase: false,
