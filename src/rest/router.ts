@@ -24,22 +24,21 @@ function header(req: IncomingMessage, name: string): string | null {
   return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
-function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): { body: string } {
+function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): void {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
   if (result.raw) {
     res.writeHead(result.status, { 'Content-Type': result.raw.contentType, 'Content-Length': result.raw.bytes.length });
     res.end(result.raw.bytes);
-    return { body: '' };
+    return;
   }
   if (result.body === undefined) {
     res.writeHead(result.status);
     res.end();
-    return { body: '' };
+    return;
   }
   const body = JSON.stringify(result.body);
   res.writeHead(result.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
-  return { body };
 }
 
 export class RestRouter {
@@ -86,9 +85,8 @@ export class RestRouter {
         throw new NotFoundError(`No route for ${method} ${path}`, 'route_not_found');
       }
       const route = (found.store as { route: Route }).route;
-      const params = Object.fromEntries(
-        Object.entries(found.params).map(([k, v]) => [k, decodeURIComponent(String(v ?? ''))]),
-      );
+      // find-my-way has already percent-decoded the params; decoding again would turn %25 into a URIError (500).
+      const params = Object.fromEntries(Object.entries(found.params).map(([k, v]) => [k, String(v ?? '')]));
 
       const version = resolveVersion({ autousers: header(req, 'autousers-version'), generic: header(req, 'api-version') });
       Object.assign(headers, version.echoHeaders);
@@ -135,11 +133,13 @@ export class RestRouter {
           await this.idempotency.abandon(begin.recordId);
           throw err;
         }
-        const sent = send(res, result, headers);
-        const stored: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', ...result.headers };
+        // Store before answering: a client that retries the moment it has the answer must get the replay.
+        const body = result.raw || result.body === undefined ? '' : JSON.stringify(result.body);
+        const stored: Record<string, string> = { ...(body ? { 'Content-Type': 'application/json; charset=utf-8' } : {}), ...result.headers };
         await this.idempotency
-          .complete(begin.recordId, { status: result.status, headers: stored, body: sent.body })
+          .complete(begin.recordId, { status: result.status, headers: stored, body })
           .catch((err: unknown) => this.deps.log.error({ err, requestId }, 'could not store idempotent response'));
+        send(res, result, headers);
         return;
       }
       send(res, await run(), headers);

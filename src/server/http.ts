@@ -96,7 +96,9 @@ export function createHttpServer(deps: Deps) {
       }
       const stored: Record<string, string> = {};
       response.headers.forEach((v, k) => (stored[k] = v));
-      await idempotency.complete(begin.recordId, { status: response.status, headers: stored, body });
+      // A request the rate limit refused never ran: keep nothing, so a retry runs (as REST, which limits first).
+      if (response.status === 429) await idempotency.abandon(begin.recordId);
+      else await idempotency.complete(begin.recordId, { status: response.status, headers: stored, body });
       res.writeHead(response.status, { ...echo, ...stored });
       res.end(body);
     } catch (err) {

@@ -1,6 +1,7 @@
 /**
  * Idempotency-Key for REST writes and GraphQL mutations. Scoped to
- * (team, API key); the first response (status, headers, body, errors included)
+ * (team, key) as seed 000 documents, so a retry made with another key of the
+ * team (say, after a rotation) replays too; the first response (status, headers, body, errors included)
  * is stored durably and replayed byte for byte for the TTL (24 h). The same key
  * with another request → 409 idempotency_key_reused; while the first is still
  * running → 409 idempotency_key_in_use. The unique index makes concurrent
@@ -40,6 +41,7 @@ export class IdempotencyStore {
     private readonly ttlMs: number,
   ) {}
 
+  /** `apiKeyId` is recorded with the first request; the scope is the team. */
   async begin(scope: { teamId: string; apiKeyId: string }, key: string, hash: string): Promise<Begin> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -51,7 +53,7 @@ export class IdempotencyStore {
         if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002')) throw e;
       }
       const existing = await this.prisma.idempotencyRecord.findUnique({
-        where: { teamId_apiKeyId_key: { ...scope, key } },
+        where: { teamId_key: { teamId: scope.teamId, key } },
       });
       if (!existing) continue; // removed between our insert and read: try again
       const now = Date.now();

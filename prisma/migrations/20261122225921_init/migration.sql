@@ -123,7 +123,7 @@ CREATE INDEX "Image_projectId_idx" ON "Image"("projectId");
 CREATE INDEX "IdempotencyRecord_expiresAt_idx" ON "IdempotencyRecord"("expiresAt");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "IdempotencyRecord_teamId_apiKeyId_key_key" ON "IdempotencyRecord"("teamId", "apiKeyId", "key");
+CREATE UNIQUE INDEX "IdempotencyRecord_teamId_key_key" ON "IdempotencyRecord"("teamId", "key");
 
 -- AddForeignKey
 ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team"("id") ON DELETE CASCADE ON UPDATE CASCADE;
