@@ -8,7 +8,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   const issue = result.error.issues[0]!;
   const param = issue.path.length ? issue.path.join('.') : null;
   let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined && param) message = `${param} is required`;
+  // Zod's generic wording for a missing field becomes "<field> is required"; a schema's own message (e.g. "Name is required") stays.
+  if (issue.code === 'invalid_type' && issue.input === undefined && param && message.startsWith('Invalid input')) message = `${param} is required`;
   else if (param && !message.toLowerCase().includes(String(issue.path[0]).toLowerCase())) message = `${param}: ${message}`;
   throw new ValidationError(message, param);
 }

@@ -1,6 +1,6 @@
 /** OpenAI, or any OpenAI-compatible server, through the official SDK. */
 import OpenAI, { toFile } from 'openai';
-import { AppError } from '../../errors.js';
+import { AppError, ValidationError } from '../../errors.js';
 import type { AiProvider, GeneratedImage, ImageRequest } from './provider.js';
 
 export class ProviderError extends AppError {
@@ -33,8 +33,16 @@ export class OpenAiProvider implements AiProvider {
           })
         : await this.client.images.generate({ model: this.imageModel, prompt: req.prompt, size: '1024x1024', n: 1 });
     } catch (err) {
-      const status = err instanceof OpenAI.APIError ? ` (status ${err.status ?? 'none'})` : '';
-      throw new ProviderError(`The image provider failed${status}`);
+      // What the user can fix in their settings is a 400 that says so; the provider's own message
+      // (which may echo the key) is never passed on. Anything else is the provider's failure: 502.
+      const status = err instanceof OpenAI.APIError ? err.status : undefined;
+      if (status === 401 || status === 403) {
+        throw new ValidationError('The LLM provider rejected the API key', 'llmSettings.apiKey', 'llm_provider_auth_failed');
+      }
+      if (status === 400 || status === 404 || status === 422) {
+        throw new ValidationError(`The LLM provider rejected the image request (status ${status})`, 'llmSettings', 'llm_provider_rejected');
+      }
+      throw new ProviderError(`The image provider failed${status ? ` (status ${status})` : ''}`);
     }
     const b64 = response.data?.[0]?.b64_json;
     if (!b64) throw new ProviderError('The image provider returned no image data');

@@ -37,7 +37,8 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
   const now = new Date();
   if (!key || !isActive(key, now)) throw new AuthenticationError();
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    deps.prisma.apiKey
+    // Awaited (at most once a minute per key), so the use shows by the time the caller has its answer.
+    await deps.prisma.apiKey
       .update({ where: { id: key.id }, data: { lastUsedAt: now } })
       .catch((err: unknown) => deps.log.warn({ err, keyId: key.id }, 'could not record key use'));
   }

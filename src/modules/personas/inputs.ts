@@ -65,7 +65,8 @@ export const CreateAutouserInput = CreatePersonaInput.extend({
   systemPrompt: z.string({ message: 'systemPrompt is required' }).min(1, 'systemPrompt is required').max(50_000, 'systemPrompt must be at most 50000 characters'),
 }).omit({ imageUrl: true, headers: true });
 
+/** Autousers' list query; keys are the query parameter names, so errors name them. */
 export const PersonaListInput = z.object({
   limit: z.coerce.number({ message: 'limit must be an integer between 1 and 100' }).int('limit must be an integer between 1 and 100').min(1, 'limit must be an integer between 1 and 100').max(100, 'limit must be an integer between 1 and 100').default(20),
-  startingAfter: z.string().max(100).optional(),
+  starting_after: z.string().max(100, 'starting_after does not name an autouser in this list').optional(),
 });

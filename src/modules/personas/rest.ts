@@ -60,7 +60,7 @@ export const autouserRoutes: Route[] = [
     handler: async ({ ctx, query }) => {
       const page = await personas.listAutousers(ctx, {
         limit: query.get('limit') ?? undefined,
-        startingAfter: query.get('starting_after') ?? undefined,
+        starting_after: query.get('starting_after') ?? undefined,
       });
       return ok({ data: page.data.map(autouser), has_more: page.hasMore, next_cursor: page.nextCursor });
     },

@@ -109,7 +109,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the persona and returns it as it was.',
     args: byId(t),
-    resolve: (_q, _root, { id }, ctx) => personas.deletePersona(ctx, String(id)),
+    resolve: (query, _root, { id }, ctx) => personas.deletePersona(ctx, String(id), {}, query),
   }),
   generatePersonaImage: t.prismaField({
     type: 'Persona',

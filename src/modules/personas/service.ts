@@ -9,6 +9,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
+import { fullRowWith } from '../../infra/db/query.js';
 import * as projects from '../projects/service.js';
 import { CreateAutouserInput, CreatePersonaInput, PersonaListInput, UpdatePersonaInput } from './inputs.js';
 import type { PersonaEventKind } from './events.js';
@@ -109,15 +110,15 @@ export async function listProjectPersonas(ctx: ServiceContext, projectRef: strin
 
 /**
  * Autousers' list: the team's personas outside projects plus the system
- * library, newest first, `limit` at a time after the `startingAfter` id.
+ * library, newest first, `limit` at a time after the `starting_after` id.
  */
-export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown; startingAfter?: unknown }) {
+export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown; starting_after?: unknown }) {
   requireScope(ctx, 'persona:read');
   const input = parseInput(PersonaListInput, raw);
   const where: Prisma.PersonaWhereInput = { OR: [{ teamId: ctx.actor.teamId, projectId: null }, { isSystem: true }] };
   let cursor: Prisma.PersonaWhereUniqueInput | undefined;
-  if (input.startingAfter) {
-    const anchor = await ctx.deps.prisma.persona.findFirst({ where: { AND: [where, { id: input.startingAfter }] } });
+  if (input.starting_after) {
+    const anchor = await ctx.deps.prisma.persona.findFirst({ where: { AND: [where, { id: input.starting_after }] } });
     if (!anchor) throw new ValidationError('starting_after does not name an autouser in this list', 'starting_after');
     cursor = { id: anchor.id };
   }
@@ -177,8 +178,8 @@ export async function createAutouser(ctx: ServiceContext, raw: unknown): Promise
   return insert(ctx, null, input);
 }
 
-async function findWritable(ctx: ServiceContext, id: string, scope: PersonaScope): Promise<Persona> {
-  const persona = await getPersona(ctx, id, scope);
+async function findWritable(ctx: ServiceContext, id: string, scope: PersonaScope, query: PrismaQuery = {}): Promise<Persona> {
+  const persona = await getPersona(ctx, id, scope, fullRowWith('Persona', query));
   if (persona.isSystem) throw new PersonaReadOnlyError();
   return persona;
 }
@@ -212,9 +213,10 @@ export async function updatePersona(ctx: ServiceContext, id: string, raw: unknow
   }
 }
 
-export async function deletePersona(ctx: ServiceContext, id: string, scope: PersonaScope = {}): Promise<Persona> {
+/** `query` (GraphQL's selection) is loaded before the row goes: nothing can be read from it afterwards. */
+export async function deletePersona(ctx: ServiceContext, id: string, scope: PersonaScope = {}, query: PrismaQuery = {}): Promise<Persona> {
   requireScope(ctx, 'persona:write');
-  const persona = await findWritable(ctx, id, scope);
+  const persona = await findWritable(ctx, id, scope, query);
   const { count } = await ctx.deps.prisma.persona.deleteMany({ where: { id: persona.id, teamId: ctx.actor.teamId } });
   if (count === 0) throw notFound(); // deleted concurrently
   await publish(ctx, 'deleted', persona);

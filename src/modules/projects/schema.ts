@@ -96,7 +96,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the project with all its personas and images.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_q, _root, { id }, ctx) => projects.deleteProject(ctx, String(id)),
+    resolve: (query, _root, { id }, ctx) => projects.deleteProject(ctx, String(id), query),
   }),
   updateProjectConfig: t.field({
     type: ProjectConfig,

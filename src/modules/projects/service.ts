@@ -11,6 +11,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../e
 import { maskSecret } from '../../infra/crypto.js';
 import type { LlmSettings } from '../../infra/ai/provider.js';
 import { parseInput } from '../../validation.js';
+import { fullRowWith } from '../../infra/db/query.js';
 import { CreateProjectInput, ProjectConfigInput, UploadImageInput, WorkspaceConfigInput, type ConfigPatch } from './inputs.js';
 
 const projectNotFound = () => new NotFoundError('Project not found', 'project_not_found');
@@ -40,7 +41,8 @@ export async function resolveProject(ctx: ServiceContext, ref: string): Promise<
   const teamId = ctx.actor.teamId;
   const exact = await ctx.deps.prisma.project.findFirst({ where: { id: ref, teamId } });
   if (exact) return exact;
-  if (ref.length < 8 || ref.length > 64) throw projectNotFound();
+  // Only id characters can form a prefix (LIKE wildcards such as % and _ must not match anything).
+  if (ref.length < 8 || ref.length > 64 || !/^[0-9a-f-]+$/i.test(ref)) throw projectNotFound();
   const matches = await ctx.deps.prisma.project.findMany({ where: { teamId, id: { startsWith: ref } }, take: 2 });
   if (matches.length === 0) throw projectNotFound();
   if (matches.length > 1) throw new ValidationError('Project id prefix matches more than one project', 'projectId', 'ambiguous_project_id');
@@ -69,10 +71,16 @@ export async function createProject(ctx: ServiceContext, raw: unknown): Promise<
 }
 
 /** Deletes the project and everything in it (personas, images). */
-export async function deleteProject(ctx: ServiceContext, ref: string): Promise<Project> {
+/** `query` (GraphQL's selection) is loaded before the rows go: nothing can be read from them afterwards. */
+export async function deleteProject(
+  ctx: ServiceContext,
+  ref: string,
+  query: { include?: Prisma.ProjectInclude; select?: Prisma.ProjectSelect } = {},
+): Promise<Project> {
   requireScope(ctx, 'persona:write');
-  const project = await resolveProject(ctx, ref);
-  await ctx.deps.prisma.project.delete({ where: { id: project.id } });
+  const { id } = await resolveProject(ctx, ref);
+  const project = await ctx.deps.prisma.project.findUniqueOrThrow({ ...fullRowWith('Project', query), where: { id } });
+  await ctx.deps.prisma.project.delete({ where: { id } });
   return project;
 }
 
