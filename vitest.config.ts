@@ -3,6 +3,7 @@
  * server (when one answers; otherwise a visible SKIPPED line, never a silent pass).
  */
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const pgUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
@@ -21,12 +22,16 @@ export default defineConfig(async () => {
   if (!withPostgres) {
     console.warn(`\n  SKIPPED: the PostgreSQL run (no server at ${pgUrl.host}); the suite runs on embedded PGlite only.\n`);
   }
+  // One copy of graphql, the one Node loads (its CommonJS main): Vite would
+  // otherwise resolve our imports to graphql's ESM build while Pothos, Yoga and
+  // graphql-ws get the CommonJS one, and errors and types would cross realms.
+  const resolve = { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] };
   const common = { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 };
   return {
     test: {
       projects: [
-        { test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite' } } },
-        ...(withPostgres ? [{ test: { ...common, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+        { resolve, test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite' } } },
+        ...(withPostgres ? [{ resolve, test: { ...common, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
       ],
     },
   };

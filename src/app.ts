@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Deps } from './context.js';
-import { openDatabase } from './infra/db/client.js';
+import { openDatabase, type Database } from './infra/db/client.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { SecretBox } from './infra/crypto.js';
 import { AiProviders } from './infra/ai/provider.js';
@@ -26,6 +26,8 @@ export interface App {
   /** Set when this start created the admin key (shown once). */
   createdAdminKey: string | null;
   adminKeyFile: string | null;
+  /** Calls `listener` for every SQL statement the app runs; returns a function that stops it. */
+  onQuery: Database['onQuery'];
   listen(): Promise<{ port: number; host: string }>;
   close(): Promise<void>;
 }
@@ -41,8 +43,13 @@ async function secretKey(config: Config): Promise<string> {
   return key;
 }
 
-export async function createApp(config: Config, log: Logger = createLogger(config.logLevel)): Promise<App> {
-  const db = await openDatabase(config.database);
+export async function createApp(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+  opts: { observeQueries?: boolean } = {},
+): Promise<App> {
+  const db = await openDatabase(config.database, { observeQueries: opts.observeQueries || log.isLevelEnabled('trace') });
+  if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
   const pubsub = createAppPubSub(config.redisUrl);
   const rateLimiter = new RateLimiter(config.redisUrl);
@@ -72,6 +79,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     databaseDescription: db.description,
     createdAdminKey: createdSecret,
     adminKeyFile,
+    onQuery: db.onQuery,
     listen: () =>
       new Promise((resolve, reject) => {
         http.server.once('error', reject);

@@ -41,5 +41,14 @@ builder.objectType(ForbiddenError, {
   fields: (t) => ({ scope: t.exposeString('scope') }),
 });
 
-/** The error types every mutation can answer with. */
-export const mutationErrors = { types: [ValidationError, NotFoundError, ConflictError, ForbiddenError] };
+const specific = [ValidationError, NotFoundError, ConflictError, ForbiddenError] as const;
+
+builder.objectType(AppError, {
+  name: 'OperationError',
+  description: 'Any other expected failure (for example `persona_read_only`); `code` says which.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof AppError && !specific.some((t) => e instanceof t),
+});
+
+/** The error types every mutation can answer with; the plugin tries them in this order. */
+export const mutationErrors = { types: [...specific, AppError] };

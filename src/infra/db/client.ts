@@ -14,8 +14,17 @@ import { applyMigrations } from './migrations.js';
 
 export type { PrismaClient };
 
+/** One SQL statement as Prisma ran it (for trace logging and statement counts in tests). */
+export interface QueryEvent {
+  query: string;
+  params: string;
+  duration: number;
+}
+
 export interface Database {
   prisma: PrismaClient;
+  /** Calls `listener` for every SQL statement (when opened with observeQueries); returns a function that stops it. */
+  onQuery(listener: (e: QueryEvent) => void): () => void;
   /** Human description for the banner and logs (no credentials). */
   description: string;
   kind: DatabaseTarget['kind'];
@@ -53,13 +62,25 @@ export async function openAdapter(target: DatabaseTarget): Promise<{
 
 export async function openDatabase(
   target: DatabaseTarget,
-  opts: { migrate?: boolean } = {},
+  opts: { migrate?: boolean; observeQueries?: boolean } = {},
 ): Promise<Database & { appliedMigrations: string[] }> {
   const adapter = await openAdapter(target);
   const appliedMigrations = opts.migrate === false ? [] : await applyMigrations(adapter.factory);
-  const prisma = new PrismaClient({ adapter: adapter.factory });
+  // Query events cost time on every statement: only when someone asked to watch them.
+  const client = new PrismaClient({ adapter: adapter.factory, ...(opts.observeQueries ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}) });
+  const listeners = new Set<(e: QueryEvent) => void>();
+  if (opts.observeQueries) {
+    (client as unknown as { $on(ev: 'query', cb: (e: QueryEvent) => void): void }).$on('query', (e) => {
+      for (const l of listeners) l({ query: e.query, params: e.params, duration: e.duration });
+    });
+  }
+  const prisma = client as unknown as PrismaClient;
   return {
     prisma,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     description: adapter.description,
     kind: target.kind,
     appliedMigrations,
