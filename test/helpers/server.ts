@@ -55,7 +55,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     SHUTDOWN_TIMEOUT_MS: '2000',
     ...env,
   });
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, createLogger(config.logLevel), { observeQueries: true });
   const { port } = await app.listen();
   const url = `http://127.0.0.1:${port}`;
 
@@ -69,7 +69,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       body = JSON.stringify(opts.body);
       headers['Content-Type'] ??= 'application/json';
     }
-    const res = await fetch(url + p, { method, headers, body });
+    const res = await fetch(url + p, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body) });
     const text = await res.text();
     let parsed: unknown = text;
     try {

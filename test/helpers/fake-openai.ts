@@ -1,0 +1,131 @@
+/**
+ * A small OpenAI-compatible HTTP server for tests: the real `openai` SDK talks
+ * to it over loopback, and tests assert what arrived. It implements
+ * `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
+ * (multipart), answers with a real PNG, records every request, and can be
+ * told to fail with a given status.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PNG } from 'pngjs';
+
+export interface RecordedFile {
+  field: string;
+  filename: string;
+  type: string;
+  bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** JSON bodies parsed; multipart bodies as their text fields. */
+  body: Record<string, unknown>;
+  /** Multipart file parts (empty for JSON requests). */
+  files: RecordedFile[];
+}
+
+export interface FakeOpenAI {
+  /** Base URL including `/v1`, as OPENAI_BASE_URL or llmSettings.baseUrl. */
+  url: string;
+  requests: RecordedRequest[];
+  /** The PNG every image request answers with. */
+  png: Buffer;
+  /** Every following request answers with this status (null: succeed again). */
+  failWith(status: number | null): void;
+  close(): Promise<void>;
+}
+
+/** A real 4×4 PNG in one colour. */
+export function makePng(rgb: [number, number, number] = [200, 40, 90], size = 4): Buffer {
+  const png = new PNG({ width: size, height: size });
+  for (let i = 0; i < size * size; i++) {
+    png.data[i * 4] = rgb[0];
+    png.data[i * 4 + 1] = rgb[1];
+    png.data[i * 4 + 2] = rgb[2];
+    png.data[i * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+function openAiError(res: import('node:http').ServerResponse, status: number, message: string, type: string) {
+  const body = JSON.stringify({ error: { message, type, param: null, code: null } });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const png = makePng();
+  const requests: RecordedRequest[] = [];
+  let failure: number | null = null;
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const raw = Buffer.concat(chunks);
+        const path = (req.url ?? '/').split('?')[0]!;
+        const contentType = req.headers['content-type'] ?? '';
+        const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: {}, files: [] };
+        try {
+          if (contentType.startsWith('application/json')) {
+            rec.body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+          } else if (contentType.startsWith('multipart/form-data')) {
+            const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+            for (const [field, value] of form.entries()) {
+              if (typeof value === 'string') {
+                const prev = rec.body[field];
+                rec.body[field] = prev === undefined ? value : ([] as unknown[]).concat(prev, value);
+              } else {
+                rec.files.push({ field, filename: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
+              }
+            }
+          }
+        } catch {
+          requests.push(rec);
+          return openAiError(res, 400, 'could not parse the request body', 'invalid_request_error');
+        }
+        requests.push(rec);
+
+        if (failure !== null) {
+          return failure === 401
+            ? openAiError(res, 401, 'Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error')
+            : openAiError(res, failure, 'The server had an error while processing your request.', 'server_error');
+        }
+        if (req.method !== 'POST' || (path !== '/v1/images/generations' && path !== '/v1/images/edits')) {
+          return openAiError(res, 404, `Unknown route ${req.method} ${path}`, 'invalid_request_error');
+        }
+        if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
+          return openAiError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error');
+        }
+        if (path === '/v1/images/edits' && !rec.files.some((f) => f.field.startsWith('image') && f.bytes.length > 0)) {
+          return openAiError(res, 400, 'An image is required for edits.', 'invalid_request_error');
+        }
+        if (typeof rec.body.prompt !== 'string' || !rec.body.prompt) {
+          return openAiError(res, 400, 'prompt is required', 'invalid_request_error');
+        }
+        const body = JSON.stringify({ created: Math.floor(Date.now() / 1000), data: [{ b64_json: png.toString('base64') }] });
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      })();
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    png,
+    failWith(status) {
+      failure = status;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
