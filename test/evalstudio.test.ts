@@ -270,6 +270,17 @@ describe('images', () => {
     expect(got.headers.get('etag')).toMatch(/^"[^"]+"$/);
     expect(got.headers.get('cache-control')).toMatch(/max-age=\d+/);
 
+    // A browser revalidating with the ETag gets 304 and no body.
+    const again = await fetch(`${s.url}/api/projects/${id}/images/${up.body.id}`, {
+      headers: { Authorization: `Bearer ${s.adminKey}`, 'If-None-Match': got.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+    const stale = await fetch(`${s.url}/api/projects/${id}/images/${up.body.id}`, {
+      headers: { Authorization: `Bearer ${s.adminKey}`, 'If-None-Match': '"something-else"' },
+    });
+    expect(stale.status).toBe(200);
+
     // A data: URL is accepted too.
     const dataUrl = await s.request('POST', `/api/projects/${id}/images`, { body: { imageBase64: `data:image/png;base64,${png.toString('base64')}` } });
     expect(dataUrl.status).toBe(201);
@@ -593,6 +604,27 @@ describe('generate-image', () => {
       const res = await generate(server, p, a.id);
       expect(res.status, res.text).toBe(200);
       expect(fake.requests.slice(before).map((r) => r.headers.authorization)).toEqual(['Bearer sk-workspace-key-99998888']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a project naming OpenAI without a key of its own uses the workspace’s OpenAI key', async () => {
+    const server = await startTestServer(FAST);
+    try {
+      await server.request('PUT', '/api/workspace', {
+        body: { llmSettings: { provider: 'openai', apiKey: 'sk-workspace-key-77776666', baseUrl: fake.url } },
+      });
+      const p = await newProject(server);
+      const put = await server.request('PUT', `/api/projects/${p}/config`, {
+        body: { llmSettings: { provider: 'openai', models: { image: 'gpt-image-1' } } },
+      });
+      expect(put.status, put.text).toBe(200);
+      const a = await newPersona(p, { name: 'inherits', systemPrompt: prompt }, server);
+      const before = fake.requests.length;
+      const res = await generate(server, p, a.id);
+      expect(res.status, res.text).toBe(200);
+      expect(fake.requests.slice(before).map((r) => r.headers.authorization)).toEqual(['Bearer sk-workspace-key-77776666']);
     } finally {
       await server.close();
     }

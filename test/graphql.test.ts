@@ -408,6 +408,10 @@ describe('unexpected errors', () => {
     // read then fails deep in the driver with a message naming the column.
     const broken = await startTestServer(env);
     try {
+      const logged: { requestId?: string; err?: unknown }[] = [];
+      broken.app.deps.log = Object.assign(Object.create(broken.app.deps.log), {
+        error: (obj: { requestId?: string; err?: unknown }) => void logged.push(obj),
+      });
       await broken.app.deps.prisma.$executeRawUnsafe(`ALTER TABLE "Persona" RENAME COLUMN "description" TO "gone_description"`);
       const res = await broken.graphql(`{ personas(first: 5) { edges { node { id description } } } }`, {}, { headers: { 'X-Request-Id': 'req-masking-1' } });
       expect(res.status).toBe(200);
@@ -416,6 +420,8 @@ describe('unexpected errors', () => {
       expect(res.body.errors![0].message).toBe('Unexpected error.');
       expect(res.body.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
       expect(res.text).not.toMatch(/description|column|Persona"|prisma|P20\d\d|stack|at .*\.ts/i);
+      // …while the operator's log has the real error, tied to the request.
+      expect(logged.some((l) => l.requestId === 'req-masking-1' && /does not exist/.test(String(l.err)))).toBe(true);
 
       const mutation = await broken.graphql(`mutation { createPersona(input: { name: "x" }) { __typename ... on Error { message } } }`);
       expect(mutation.body.errors?.[0]?.message).toBe('Unexpected error.');

@@ -304,6 +304,24 @@ describe('Idempotency-Key on REST writes', () => {
     expect(theirs.body.id).not.toBe(first.body.id);
     expect(theirs.body.teamId).toBe(otherTeamId);
   });
+
+  it('after the replay window a key is free again, and expired records are purged', async () => {
+    const key = `expiring-${randomUUID()}`;
+    const first = await s.request('POST', '/api/v1/autousers', { key: worker, body: autouser(`exp-${key}`), headers: { 'Idempotency-Key': key } });
+    expect(first.status).toBe(201);
+    // Age the record past its 24 h window (the clock cannot be moved from outside).
+    const prisma = s.app.deps.prisma;
+    await prisma.idempotencyRecord.updateMany({ where: { key }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const later = await s.request('POST', '/api/v1/autousers', { key: worker, body: autouser(`exp2-${key}`), headers: { 'Idempotency-Key': key } });
+    expect(later.status, later.text).toBe(201);
+    expect(later.headers.get('idempotent-replayed')).toBeNull();
+    expect(later.body.id).not.toBe(first.body.id);
+
+    await prisma.idempotencyRecord.updateMany({ where: { key }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const { IdempotencyStore } = await import('../src/server/idempotency.js');
+    expect(await new IdempotencyStore(prisma, 86_400_000).purgeExpired()).toBeGreaterThanOrEqual(1);
+    expect(await prisma.idempotencyRecord.count({ where: { key } })).toBe(0);
+  });
 });
 
 describe('Idempotency-Key on GraphQL mutations', () => {

@@ -45,7 +45,45 @@ export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Parti
   };
 }
 
-/** AppErrors keep their message and code; anything else is logged with the request id and masked. */
+function isUnexpected(error: GraphQLError): boolean {
+  const original = error.originalError;
+  return !!original && !isAppError(original) && !(original instanceof GraphQLError);
+}
+
+/** Logs every error that is a bug (not an AppError) with the request id, over HTTP and websockets alike. */
+export function useLogUnexpectedErrors(deps: Deps): Plugin<GraphQLContext> {
+  const log = (ctx: GraphQLContext, errors: readonly GraphQLError[] | undefined) => {
+    for (const error of errors ?? []) {
+      if (isUnexpected(error)) {
+        deps.log.error({ err: error.originalError, path: error.path, requestId: ctx.requestId }, 'unexpected error in GraphQL execution');
+      }
+    }
+  };
+  const onResult = (ctx: GraphQLContext) => ({
+    onExecuteDone: ({ result }: { result: unknown }) => {
+      if (result && typeof result === 'object' && 'errors' in result) log(ctx, (result as { errors?: GraphQLError[] }).errors);
+      if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
+        return { onNext: ({ result: r }: { result: unknown }) => log(ctx, (r as { errors?: GraphQLError[] }).errors) };
+      }
+      return undefined;
+    },
+  });
+  return {
+    onExecute: ({ args }) => onResult(args.contextValue),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result }) => {
+        if (result && typeof result === 'object' && 'errors' in result) log(args.contextValue, (result as { errors?: GraphQLError[] }).errors);
+        return { onNext: ({ result: r }) => log(args.contextValue, (r as { errors?: GraphQLError[] }).errors) };
+      },
+      onSubscribeError: ({ error }) => {
+        if (error instanceof GraphQLError) log(args.contextValue, [error]);
+        else if (!isAppError(error)) deps.log.error({ err: error, requestId: args.contextValue.requestId }, 'unexpected error in a subscription');
+      },
+    }),
+  };
+}
+
+/** AppErrors keep their message and code; anything else is masked (and logged by useLogUnexpectedErrors). */
 export function maskError(deps: Deps) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? null) : error;
@@ -57,7 +95,7 @@ export function maskError(deps: Deps) {
         extensions: { code: original.code, type: original.type, ...(original.param ? { param: original.param } : {}) },
       });
     }
-    deps.log.error({ err: original }, 'unexpected error in GraphQL execution');
+    // Logged with the request id by useLogUnexpectedErrors, which sees the error before this masks it.
     return new GraphQLError(message, {
       path: error instanceof GraphQLError ? error.path : undefined,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -82,7 +120,7 @@ export function createGraphQL(deps: Deps) {
       headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
     },
     context: ({ actor, requestId }) => ({ deps, actor, requestId }),
-    plugins: [useOperationRateLimit(deps)],
+    plugins: [useOperationRateLimit(deps), useLogUnexpectedErrors(deps)],
   });
 }
 

@@ -8,6 +8,8 @@ export interface RestRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** Request headers, lower-cased names (node's IncomingHttpHeaders). */
+  headers: import('node:http').IncomingHttpHeaders;
 }
 
 export interface RestResult {

@@ -93,7 +93,7 @@ export class RestRouter {
       if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
 
       if (PUBLIC_PATHS.has(route.path)) {
-        send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined }), headers);
+        send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers }), headers);
         return;
       }
 
@@ -110,7 +110,7 @@ export class RestRouter {
       const ctx: ServiceContext = { deps: this.deps, actor, requestId };
       const run = async (): Promise<RestResult> => {
         try {
-          return await route.handler({ ctx, params, query: url.searchParams, body });
+          return await route.handler({ ctx, params, query: url.searchParams, body, headers: req.headers });
         } catch (err) {
           return this.errorResult(family, err, requestId);
         }

@@ -31,6 +31,13 @@ function graphqlError(res: ServerResponse, err: AppError, headers: Record<string
 export function createHttpServer(deps: Deps) {
   const yoga = createGraphQL(deps);
   const idempotency = new IdempotencyStore(deps.prisma, deps.config.idempotencyTtlMs);
+  // Expired replays are dropped hourly (and lazily when their key comes back).
+  const purge = () =>
+    idempotency
+      .purgeExpired()
+      .then((n) => n && deps.log.info({ purged: n }, 'purged expired idempotency records'))
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not purge idempotency records'));
+  const purgeTimer = setInterval(purge, 3600_000).unref();
   const rest = new RestRouter(deps, idempotency);
   rest.add(allRoutes);
   const ws = createWebSocketServer(deps, yoga, () => randomUUID());
@@ -149,6 +156,7 @@ export function createHttpServer(deps: Deps) {
     ws,
     /** Stops accepting, closes websockets with 1001, lets in-flight requests finish within the timeout. */
     async close(timeoutMs: number) {
+      clearInterval(purgeTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await ws.close();

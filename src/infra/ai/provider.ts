@@ -55,11 +55,14 @@ export class AiProviders {
       if (chosen.provider !== 'openai') {
         throw new ValidationError('LLM provider is not OpenAI', 'llmSettings.provider', 'llm_provider_not_openai');
       }
-      const apiKey = chosen.apiKey ?? this.config.openai.apiKey;
+      // A project that names OpenAI without a key of its own uses the next
+      // layer's OpenAI key (the workspace's), then OPENAI_API_KEY.
+      const inherited = settings.slice(settings.indexOf(chosen) + 1).find((s) => s?.provider === 'openai' && s.apiKey);
+      const apiKey = chosen.apiKey ?? inherited?.apiKey ?? this.config.openai.apiKey;
       if (!apiKey) throw new ValidationError('No LLM provider configured', 'llmSettings.apiKey', 'no_llm_provider');
       return new OpenAiProvider({
         apiKey,
-        baseURL: chosen.baseUrl ?? this.config.openai.baseURL,
+        baseURL: chosen.baseUrl ?? (chosen.apiKey ? null : inherited?.baseUrl) ?? this.config.openai.baseURL,
         imageModel: chosen.models?.image ?? this.config.openai.imageModel,
       });
     }

@@ -1,5 +1,5 @@
 /** EvalStudio's projects, workspace and project images (seed 002's product). */
-import { created, noContent, ok, type Route } from '../../rest/route.js';
+import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
 import * as projects from './service.js';
 
 const project = (p: { id: string; name: string }) => ({ id: p.id, name: p.name });
@@ -66,15 +66,19 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects/:projectId/images/:id',
     summary: 'Serve an image',
-    handler: async ({ ctx, params }) => {
+    handler: async ({ ctx, params, headers }): Promise<RestResult> => {
       const image = await projects.getProjectImage(ctx, params.projectId!, params.id!);
+      const etag = `"${image.sha256}"`;
+      if (headers['if-none-match']?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+        return { status: 304, headers: { ETag: etag, 'Cache-Control': 'private, max-age=31536000, immutable' } };
+      }
       return {
         status: 200,
         raw: { bytes: Buffer.from(image.bytes), contentType: image.contentType },
         headers: {
           // Ids never change content, but the bytes need the team's key to read.
           'Cache-Control': 'private, max-age=31536000, immutable',
-          ETag: `"${image.sha256}"`,
+          ETag: etag,
           'Last-Modified': image.createdAt.toUTCString(),
         },
       };
