@@ -8,7 +8,7 @@ import FindMyWay from 'find-my-way';
 import type { Deps, ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
-import { readBody, parseJsonBody } from '../server/body.js';
+import { header, readBody, parseJsonBody } from '../server/body.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import { resolveVersion } from '../server/versions.js';
 import { errorBody, familyOf, type Family } from './families.js';
@@ -19,10 +19,6 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** Routes that need no API key. */
 export const PUBLIC_PATHS = new Set(['/api/v1/health']);
 
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
-}
 
 function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): void {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);

@@ -2,6 +2,12 @@
 import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 
+/** One request header's value (the first, if repeated), or null. */
+export function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {

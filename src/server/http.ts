@@ -11,16 +11,12 @@ import { createWebSocketServer } from '../graphql/ws.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { RestRouter } from '../rest/router.js';
 import { allRoutes } from '../rest/routes.js';
-import { readBody } from './body.js';
+import { header, readBody } from './body.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
-}
 
 function graphqlError(res: ServerResponse, err: AppError, headers: Record<string, string> = {}) {
   const body = JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }] });

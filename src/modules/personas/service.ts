@@ -9,6 +9,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
+import { isUniqueViolation } from '../../infra/db/errors.js';
 import { fullRowWith } from '../../infra/db/query.js';
 import * as projects from '../projects/service.js';
 import { CreateAutouserInput, CreatePersonaInput, PersonaListInput, UpdatePersonaInput } from './inputs.js';
@@ -49,9 +50,6 @@ async function publish(ctx: ServiceContext, kind: PersonaEventKind, persona: Per
   });
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
-}
 
 /** Pothos' selection for the caller's GraphQL query; spread into Prisma calls so nested reads are planned. */
 export type PrismaQuery = { include?: Prisma.PersonaInclude; select?: Prisma.PersonaSelect };

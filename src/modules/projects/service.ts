@@ -11,6 +11,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../e
 import { maskSecret } from '../../infra/crypto.js';
 import type { LlmSettings } from '../../infra/ai/provider.js';
 import { parseInput } from '../../validation.js';
+import { isUniqueViolation } from '../../infra/db/errors.js';
 import { fullRowWith } from '../../infra/db/query.js';
 import { CreateProjectInput, ProjectConfigInput, UploadImageInput, WorkspaceConfigInput, type ConfigPatch } from './inputs.js';
 
@@ -32,9 +33,6 @@ export interface EffectiveConfig {
   styleReferenceImageIds: string[];
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
-}
 
 /** A project by full id or by a unique prefix of 8 or more characters. */
 export async function resolveProject(ctx: ServiceContext, ref: string): Promise<Project> {

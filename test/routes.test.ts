@@ -1,0 +1,83 @@
+/**
+ * Every REST route in the table, checked the same way, so a route added later
+ * cannot skip authentication, scopes or body checks: no key → 401, a key
+ * without the route's scope → 403 naming a scope, malformed JSON → 400,
+ * an oversized body → 413, each in the path's documented error shape.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { familyOf } from '../src/rest/families.js';
+import { PUBLIC_PATHS } from '../src/rest/router.js';
+import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+
+const BODY_LIMIT = 4096;
+let s: TestServer;
+let unrelated: string;
+
+beforeAll(async () => {
+  s = await startTestServer({ BODY_LIMIT_BYTES: String(BODY_LIMIT), RATE_LIMIT_PER_MINUTE: '100000' });
+  unrelated = (await s.createKey(['analytics:read'], { name: 'unrelated' })).key;
+});
+afterAll(async () => s?.close());
+
+const concrete = (path: string) => path.replace(/:(\w+)/g, (_m, name) => `00000000-0000-4000-8000-0000000${name.length.toString().padStart(5, '0')}`);
+
+function expectShape(res: TestResponse, path: string, status: number) {
+  expect(res.status, `${path}: ${res.text}`).toBe(status);
+  const family = familyOf(path);
+  if (family === 'evalstudio' || family === 'autonomis') {
+    expect(Object.keys(res.body)).toEqual(['error']);
+    expect(typeof res.body.error).toBe('string');
+  } else {
+    expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'request_id', 'type']);
+    expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
+  }
+  return family === 'evalstudio' || family === 'autonomis' ? res.body.error : res.body.error.message;
+}
+
+describe('every route in the table', () => {
+  it('has at least the foundation’s routes', () => {
+    const table = s.app.http.rest.list().map((r) => `${r.method} ${r.path}`);
+    for (const r of ['POST /api/v1/autousers', 'GET /api/projects/:projectId/personas', 'POST /api/v1/api-keys', 'GET /api/workspace']) {
+      expect(table).toContain(r);
+    }
+  });
+
+  it('answers no key with 401 (only health is public)', async () => {
+    for (const route of s.app.http.rest.list()) {
+      const path = concrete(route.path);
+      const res = await s.request(route.method, path, { key: null, body: ['GET', 'DELETE'].includes(route.method) ? undefined : {} });
+      if (PUBLIC_PATHS.has(route.path)) {
+        expect(res.status).toBe(200);
+        continue;
+      }
+      expectShape(res, path, 401);
+    }
+  });
+
+  it('answers a key without the needed scope with 403 naming the scope (only /me needs none)', async () => {
+    for (const route of s.app.http.rest.list()) {
+      if (PUBLIC_PATHS.has(route.path) || route.path === '/api/v1/me') continue;
+      const path = concrete(route.path);
+      const res = await s.request(route.method, path, { key: unrelated, body: ['GET', 'DELETE'].includes(route.method) ? undefined : {} });
+      const message = expectShape(res, path, 403);
+      expect(message, `${route.method} ${route.path}`).toMatch(/scope: [a-z]+(:[a-z]+)?$/);
+    }
+  });
+
+  it('answers malformed JSON with 400 and an oversized body with 413 on every write', async () => {
+    for (const route of s.app.http.rest.list().filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))) {
+      const path = concrete(route.path);
+      const bad = await s.request(route.method, path, { rawBody: '{"name": ', headers: { 'Content-Type': 'application/json' } });
+      expect(expectShape(bad, path, 400)).toMatch(/malformed json/i);
+      const big = await s.request(route.method, path, { body: { name: 'x'.repeat(BODY_LIMIT + 10) } });
+      expectShape(big, path, 413);
+    }
+  });
+
+  it('answers an unknown path under /api with 404 and a wrong method with 405 and Allow', async () => {
+    expectShape(await s.request('GET', '/api/v1/nothing-here'), '/api/v1/nothing-here', 404);
+    const res = await s.request('PATCH', '/api/projects');
+    expectShape(res, '/api/projects', 405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
+  });
+});
