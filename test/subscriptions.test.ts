@@ -1,7 +1,8 @@
 /**
  * Subscriptions over real websockets (graphql-ws) and over SSE: persona
  * changes arrive in order with the persona's fields, scoped to the team,
- * authenticated in connection_init, and refused without the read scope.
+ * authenticated in connection_init or per operation (extensions.headers), and
+ * refused without the read scope.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -37,9 +38,9 @@ class Feed {
   done = false;
   readonly stop: () => void;
 
-  constructor(c: Client, query: string, variables?: Record<string, unknown>) {
+  constructor(c: Client, query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>) {
     this.stop = c.subscribe(
-      { query, variables },
+      { query, variables, extensions },
       {
         next: (v) => this.push(v),
         error: (e) => ((this.error = e), (this.done = true), this.push(null)),
@@ -220,6 +221,29 @@ describe('websocket authentication', () => {
       client({}, { lazy: false, on: { closed: (e) => resolve(e as { code: number }) }, onNonLazyError: () => {} });
     });
     expect((await closed).code).toBe(4401);
+  });
+
+  it('the key may come with each operation in extensions.headers instead, as GraphiQL sends it', async () => {
+    const c = client({});
+    const feed = new Feed(c, `subscription { personaChanged { kind personaId persona { name } } }`, undefined, {
+      headers: { Authorization: `Bearer ${s.adminKey}` },
+    });
+    const p = (await s.request('POST', '/api/projects', { body: { name: `ext-${Date.now()}` } })).body.id;
+    await feed.live(async () => (await s.request('POST', `/api/projects/${p}/personas`, { body: { name: `probe-${Math.random()}` } })).body.id);
+    await s.request('POST', `/api/projects/${p}/personas`, { body: { name: 'via-extensions' } });
+    const event = (await feed.next()).data.personaChanged;
+    expect(event).toMatchObject({ kind: 'created', persona: { name: 'via-extensions' } });
+    feed.stop();
+  });
+
+  it('an operation carrying a bad key, or none on a connection without one, is closed with 4401', async () => {
+    for (const extensions of [{ headers: { Authorization: 'Bearer pg_live_not_a_real_key_at_all_000000' } }, undefined]) {
+      const closed = new Promise<{ code: number }>((resolve) => {
+        const c = client({}, { on: { closed: (e) => resolve(e as { code: number }) } });
+        new Feed(c, `subscription { personaChanged { kind } }`, undefined, extensions);
+      });
+      expect((await closed).code).toBe(4401);
+    }
   });
 
   it('a client that never sends connection_init is closed with 4408 after WS_AUTH_TIMEOUT_MS', async () => {

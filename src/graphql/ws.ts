@@ -1,9 +1,11 @@
 /**
  * graphql-ws on /graphql, through the same envelop plugins as HTTP (rate
  * limits, masking, parse/validate caches). The client authenticates in
- * `connection_init` ({"authorization":"Bearer …"} or {"apiKey":"…"}) or with
- * the upgrade request's headers; bad credentials close with 4401, silence
- * past WS_AUTH_TIMEOUT_MS with 4408.
+ * `connection_init` ({"authorization":"Bearer …"} or {"apiKey":"…"}), with
+ * the upgrade request's headers, or per operation in `extensions.headers`
+ * (as GraphiQL sends its headers editor). Bad credentials close with 4401; no
+ * connection_init within WS_AUTH_TIMEOUT_MS closes with 4408, and a
+ * connection with no authenticated operation by then with 4401.
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,7 +16,7 @@ import { AuthenticationError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import type { GraphQLServer } from './yoga.js';
 
-type ConnectionExtra = Extra & { actor?: Actor; requestId?: string };
+type ConnectionExtra = Extra & { actor?: Actor; requestId?: string; authDeadline?: NodeJS.Timeout };
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
@@ -29,13 +31,22 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const req = ctx.extra.request;
+        const extra = ctx.extra as ConnectionExtra;
+        extra.requestId = newRequestId();
         const presented =
           presentedKey({ authorization: str(params.authorization) ?? str(params.Authorization), apiKey: str(params.apiKey) }) ??
           presentedKey({ authorization: str(req.headers.authorization), apiKey: str(req.headers['x-api-key']) });
+        if (!presented) {
+          // Clients such as GraphiQL send the key with each operation (extensions.headers);
+          // a connection that has not authenticated an operation in time is closed.
+          extra.authDeadline = setTimeout(() => {
+            if (!extra.actor) extra.socket.close(4401, 'Unauthorized');
+          }, deps.config.wsAuthTimeoutMs);
+          extra.socket.once('close', () => clearTimeout(extra.authDeadline));
+          return true;
+        }
         try {
-          const extra = ctx.extra as ConnectionExtra;
           extra.actor = await authenticate(deps, presented);
-          extra.requestId = newRequestId();
           return true;
         } catch (err) {
           if (!(err instanceof AuthenticationError)) deps.log.error({ err }, 'websocket authentication failed unexpectedly');
@@ -47,12 +58,33 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
       subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
         const extra = ctx.extra as ConnectionExtra;
+        // Operation-level credentials (GraphiQL puts its headers editor here) win over the connection's.
+        const headers = (payload.extensions?.headers ?? {}) as Record<string, unknown>;
+        const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), str(v)]));
+        const presented = presentedKey({ authorization: lower.authorization, apiKey: lower['x-api-key'] });
+        let actor = extra.actor;
+        if (presented) {
+          try {
+            actor = await authenticate(deps, presented);
+          } catch (err) {
+            if (!(err instanceof AuthenticationError)) throw err;
+            actor = undefined;
+          }
+          if (actor && !extra.actor) {
+            extra.actor = actor;
+            clearTimeout(extra.authDeadline);
+          }
+        }
+        if (!actor) {
+          extra.socket.close(4401, 'Unauthorized');
+          return [];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: extra.request,
           socket: extra.socket,
           params: payload,
-          actor: extra.actor!,
+          actor,
           requestId: extra.requestId!,
         });
         let document;

@@ -5,7 +5,6 @@
  */
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Actor, Deps } from '../context.js';
 import { AppError, RateLimitError, isAppError } from '../errors.js';
 import type { GraphQLContext } from './builder.js';
@@ -111,8 +110,9 @@ export function createGraphQL(deps: Deps) {
     logging: false,
     landingPage: false,
     maskedErrors: { maskError: maskError(deps) },
-    // GraphiQL's assets are served inline from the installed package: no CDN needed.
-    renderGraphiQL,
+    // GraphiQL's assets are served inline from the installed package (no CDN);
+    // the 9 MB bundle is loaded on the first page view, not at start.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     graphiql: {
       title: 'personagraph',
       subscriptionsProtocol: 'WS',
