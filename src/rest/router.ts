@@ -8,7 +8,7 @@ import FindMyWay from 'find-my-way';
 import type { Deps, ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
-import { header, readBody, parseJsonBody } from '../server/body.js';
+import { header, readBody, parseJsonBody } from '../server/request.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import { resolveVersion } from '../server/versions.js';
 import { errorBody, familyOf, type Family } from './families.js';

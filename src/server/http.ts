@@ -11,7 +11,7 @@ import { createWebSocketServer } from '../graphql/ws.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { RestRouter } from '../rest/router.js';
 import { allRoutes } from '../rest/routes.js';
-import { header, readBody } from './body.js';
+import { header, readBody } from './request.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 

@@ -1,4 +1,4 @@
-/** Reads a request body up to the configured limit (413 past it) and parses JSON (400 when malformed). */
+/** Request helpers: one header value; the body read up to the configured limit (413 past it) and parsed as JSON (400 when malformed). */
 import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 
