@@ -1,4 +1,5 @@
 /** The shape of one REST route: (method, path) → parse input → service call → shape body. */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -7,9 +8,15 @@ export interface RestRequest {
   ctx: ServiceContext;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The parsed JSON body (undefined for `rawBody` routes and empty bodies). */
   body: unknown;
   /** Request headers, lower-cased names (node's IncomingHttpHeaders). */
-  headers: import('node:http').IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
+  /**
+   * For `rawBody` routes: reads the body as bytes, answering 413 as soon as it
+   * passes `limit` (or Content-Length announces more), before buffering it all.
+   */
+  readRaw(limit: number): Promise<Buffer>;
 }
 
 export interface RestResult {
@@ -17,6 +24,8 @@ export interface RestResult {
   /** Serialised as JSON unless `raw` is set. */
   body?: unknown;
   raw?: { bytes: Buffer; contentType: string };
+  /** A streamed body (e.g. SSE): called after the status and headers are written; ends the response itself. */
+  stream?: (res: ServerResponse) => Promise<void>;
   headers?: Record<string, string>;
 }
 
@@ -25,6 +34,12 @@ export interface Route {
   path: string;
   /** One line for docs and the route listing. */
   summary: string;
+  /** The handler reads the body itself with `readRaw` (any content type); such routes skip idempotency. */
+  rawBody?: boolean;
+  /** The JSON body may be an array as well as an object (e.g. create one or many). */
+  acceptsArray?: boolean;
+  /** Set false where a replay makes no sense (streams). Default: POST/PUT/PATCH honour Idempotency-Key. */
+  idempotent?: boolean;
   handler(req: RestRequest): Promise<RestResult>;
 }
 

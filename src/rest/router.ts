@@ -16,12 +16,19 @@ import type { Method, RestResult, Route } from './route.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+const noRaw = async (): Promise<Buffer> => Buffer.alloc(0);
+
 /** Routes that need no API key. */
 export const PUBLIC_PATHS = new Set(['/api/v1/health']);
 
 
-function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): void {
+async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): Promise<void> {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
+  if (result.stream) {
+    res.writeHead(result.status);
+    await result.stream(res);
+    return;
+  }
   if (result.raw) {
     res.writeHead(result.status, { 'Content-Type': result.raw.contentType, 'Content-Length': result.raw.bytes.length });
     res.end(result.raw.bytes);
@@ -89,7 +96,7 @@ export class RestRouter {
       if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
 
       if (PUBLIC_PATHS.has(route.path)) {
-        send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers }), headers);
+        await send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers, readRaw: noRaw }), headers);
         return;
       }
 
@@ -98,22 +105,23 @@ export class RestRouter {
       Object.assign(headers, limit.headers);
       if (!limit.allowed) throw new RateLimitError(limit.headers);
 
-      const raw = await readBody(req, this.deps.config.bodyLimitBytes);
-      const body = parseJsonBody(raw, header(req, 'content-type') ?? undefined);
-      if (WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      const raw = route.rawBody ? Buffer.alloc(0) : await readBody(req, this.deps.config.bodyLimitBytes);
+      const body = route.rawBody ? undefined : parseJsonBody(raw, header(req, 'content-type') ?? undefined);
+      if (!route.rawBody && WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || (Array.isArray(body) && !route.acceptsArray))) {
         throw new ValidationError('Request body must be a JSON object', null, 'invalid_body');
       }
       const ctx: ServiceContext = { deps: this.deps, actor, requestId };
+      const readRaw = (limit: number) => readBody(req, Math.min(limit, this.deps.config.bodyLimitBytes));
       const run = async (): Promise<RestResult> => {
         try {
-          return await route.handler({ ctx, params, query: url.searchParams, body, headers: req.headers });
+          return await route.handler({ ctx, params, query: url.searchParams, body, headers: req.headers, readRaw });
         } catch (err) {
           return this.errorResult(family, err, requestId);
         }
       };
 
       const idemKey = header(req, 'idempotency-key');
-      if (idemKey !== null && WRITE_METHODS.has(method)) {
+      if (idemKey !== null && WRITE_METHODS.has(method) && !route.rawBody && route.idempotent !== false) {
         const key = validateKey(idemKey);
         const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId }, key, requestHash(method, path, raw));
         if (begin.kind === 'replay') {
@@ -129,23 +137,29 @@ export class RestRouter {
           await this.idempotency.abandon(begin.recordId);
           throw err;
         }
+        if (result.stream) {
+          // A stream cannot be replayed: the key is released and the stream answers as usual.
+          await this.idempotency.abandon(begin.recordId);
+          await send(res, result, headers);
+          return;
+        }
         // Store before answering: a client that retries the moment it has the answer must get the replay.
         const body = result.raw || result.body === undefined ? '' : JSON.stringify(result.body);
         const stored: Record<string, string> = { ...(body ? { 'Content-Type': 'application/json; charset=utf-8' } : {}), ...result.headers };
         await this.idempotency
           .complete(begin.recordId, { status: result.status, headers: stored, body })
           .catch((err: unknown) => this.deps.log.error({ err, requestId }, 'could not store idempotent response'));
-        send(res, result, headers);
+        await send(res, result, headers);
         return;
       }
-      send(res, await run(), headers);
+      await send(res, await run(), headers);
     } catch (err) {
       if (res.headersSent) {
         this.deps.log.error({ err, requestId }, 'error after response started');
         res.destroy();
         return;
       }
-      send(res, this.errorResult(family, err, requestId), headers);
+      await send(res, this.errorResult(family, err, requestId), headers);
     }
   }
 }
