@@ -17,7 +17,6 @@ import { resolveVersion } from './versions.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-
 function graphqlError(res: ServerResponse, err: AppError, headers: Record<string, string> = {}) {
   const body = JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }] });
   res.writeHead(err.httpStatus, { ...headers, ...err.headers, 'Content-Type': 'application/json; charset=utf-8' });
@@ -52,7 +51,8 @@ export function createHttpServer(deps: Deps) {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (!res.write(value)) await new Promise((r) => res.once('drain', r));
+        if (!res.write(value)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+        if (res.destroyed) break;
       }
     } finally {
       res.end();
