@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
+  OPENAI_CHAT_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  AGENT_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -57,8 +59,10 @@ export interface Config {
   keyRotationGraceMs: number;
   wsAuthTimeoutMs: number;
   shutdownTimeoutMs: number;
-  openai: { apiKey: string | null; baseURL: string | null; imageModel: string };
+  openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
   embeddedAi: boolean;
+  /** Upper bound for an agent's provider check (deploy, ping). */
+  agentCheckTimeoutMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -99,8 +103,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,
     wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL },
+    openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL },
     embeddedAi: e.EMBEDDED_AI,
+    agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

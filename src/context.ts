@@ -11,7 +11,7 @@ import type { AiProviders } from './infra/ai/provider.js';
 import type { PubSub } from './infra/pubsub.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { Scope } from './modules/auth/scopes.js';
-import { ForbiddenError } from './errors.js';
+import { AuthenticationError, ForbiddenError } from './errors.js';
 
 export interface Deps {
   config: Config;
@@ -32,6 +32,11 @@ export interface Actor {
   keyPrefix: string;
   scopes: ReadonlySet<string>;
   rateLimitPerMinute: number;
+  /**
+   * Set when the caller presented an agent key (not an API key): it holds only
+   * `agent:chat` and may reach only this agent (resolveAgent refuses others).
+   */
+  agentId?: string;
 }
 
 export interface ServiceContext {
@@ -40,7 +45,12 @@ export interface ServiceContext {
   requestId: string;
 }
 
-/** Throws 403 naming the scope unless the caller's key holds it. */
+/**
+ * Throws 403 naming the scope unless the caller's key holds it. An agent key
+ * is no API key outside its agent's chat: there it answers 401, as no key would.
+ */
 export function requireScope(ctx: ServiceContext, scope: Scope): void {
-  if (!ctx.actor.scopes.has(scope)) throw new ForbiddenError(scope);
+  if (ctx.actor.scopes.has(scope)) return;
+  if (ctx.actor.agentId) throw new AuthenticationError();
+  throw new ForbiddenError(scope);
 }

@@ -6,6 +6,8 @@ import './node.js';
 import '../modules/auth/schema.js';
 import '../modules/projects/schema.js';
 import '../modules/personas/schema.js';
+import '../modules/agents/schema.js';
+import '../modules/users/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -7,10 +7,13 @@ import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { PersonaEvent } from '../modules/personas/events.js';
+import type { DeployProgressEvent } from '../modules/agents/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
   'persona.changed': [teamId: string, payload: PersonaEvent];
+  /** Keyed by the Autonomis user's id (unique across teams); published by src/modules/agents/deploy.ts. */
+  'deploy.progress': [userId: string, payload: DeployProgressEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

@@ -2,6 +2,9 @@
 import { authRoutes } from '../modules/auth/rest.js';
 import { autouserRoutes, evalStudioPersonaRoutes } from '../modules/personas/rest.js';
 import { projectRoutes } from '../modules/projects/rest.js';
+import { userRoutes } from '../modules/users/rest.js';
+import { agentRoutes } from '../modules/agents/rest.js';
+import { logRoutes } from '../modules/logs/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes];

@@ -1,8 +1,8 @@
 /**
  * A small OpenAI-compatible HTTP server for tests: the real `openai` SDK talks
  * to it over loopback, and tests assert what arrived. It implements
- * `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
- * (multipart), answers with a real PNG, records every request, and can be
+ * `POST /v1/images/generations` (JSON), `POST /v1/images/edits`
+ * (multipart) and `GET /v1/models` (FAKE_MODELS), answers with a real PNG, records every request, and can be
  * told to fail with a given status.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -36,6 +36,9 @@ export interface FakeOpenAI {
   failWith(status: number | null): void;
   close(): Promise<void>;
 }
+
+/** What `GET /v1/models` lists. */
+export const FAKE_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-image-1'];
 
 /** A real 4×4 PNG in one colour. */
 export function makePng(rgb: [number, number, number] = [200, 40, 90], size = 4): Buffer {
@@ -93,6 +96,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
           return failure === 401
             ? openAiError(res, 401, 'Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error')
             : openAiError(res, failure, 'The server had an error while processing your request.', 'server_error');
+        }
+        if (req.method === 'GET' && path === '/v1/models') {
+          if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
+            return openAiError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error');
+          }
+          const body = JSON.stringify({ object: 'list', data: FAKE_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+          return void res.end(body);
         }
         if (req.method !== 'POST' || (path !== '/v1/images/generations' && path !== '/v1/images/edits')) {
           return openAiError(res, 404, `Unknown route ${req.method} ${path}`, 'invalid_request_error');

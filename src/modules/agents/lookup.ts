@@ -3,6 +3,8 @@
  * team: `{user}` is the user's id or username, `{agent}` the agent's id or
  * name. Another team's user or agent is "not found", never "forbidden".
  * Other modules (secrets, files, skills, chat) resolve paths through here.
+ * A caller holding an agent key (actor.agentId) finds only that agent and
+ * its user: every other one is "not found".
  */
 import type { Agent, AgentUser } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
@@ -14,7 +16,11 @@ export const agentNotFound = () => new NotFoundError('agent not found', 'agent_n
 export async function resolveUser(ctx: ServiceContext, ref: string): Promise<AgentUser> {
   const teamId = ctx.actor.teamId;
   const user = await ctx.deps.prisma.agentUser.findFirst({
-    where: { teamId, OR: [{ id: ref }, { username: ref }] },
+    where: {
+      teamId,
+      OR: [{ id: ref }, { username: ref }],
+      ...(ctx.actor.agentId ? { agents: { some: { id: ctx.actor.agentId } } } : {}),
+    },
     orderBy: { createdAt: 'asc' },
   });
   if (!user) throw userNotFound();
@@ -26,6 +32,6 @@ export async function resolveAgent(ctx: ServiceContext, userRef: string, agentRe
   const agent = await ctx.deps.prisma.agent.findFirst({
     where: { userId: user.id, teamId: ctx.actor.teamId, OR: [{ id: agentRef }, { name: agentRef }] },
   });
-  if (!agent) throw agentNotFound();
+  if (!agent || (ctx.actor.agentId && agent.id !== ctx.actor.agentId)) throw agentNotFound();
   return { ...agent, user };
 }

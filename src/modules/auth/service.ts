@@ -35,7 +35,8 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
     include: { team: true },
   });
   const now = new Date();
-  if (!key || !isActive(key, now)) throw new AuthenticationError();
+  if (!key) return authenticateAgentKey(deps, presented);
+  if (!isActive(key, now)) throw new AuthenticationError();
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // Awaited (at most once a minute per key), so the use shows by the time the caller has its answer.
     await deps.prisma.apiKey
@@ -50,6 +51,29 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
     keyPrefix: key.prefix,
     scopes: new Set(key.scopes),
     rateLimitPerMinute: key.rateLimitPerMinute ?? deps.config.rateLimitPerMinute,
+  };
+}
+
+/**
+ * An agent's own key (Agent.keyHash, rotated with …/rotate-key): it may only
+ * chat with that agent, so the caller holds `agent:chat` alone and carries
+ * `agentId` (src/modules/agents/lookup.ts refuses every other agent).
+ */
+async function authenticateAgentKey(deps: Deps, presented: string): Promise<Actor> {
+  const agent = await deps.prisma.agent.findUnique({
+    where: { keyHash: sha256Hex(presented) },
+    include: { user: { include: { team: true } } },
+  });
+  if (!agent) throw new AuthenticationError();
+  return {
+    teamId: agent.teamId,
+    teamName: agent.user.team.name,
+    keyId: `agent:${agent.id}`,
+    keyName: `agent ${agent.name}`,
+    keyPrefix: agent.keyPrefix,
+    scopes: new Set<string>(['agent:chat']),
+    rateLimitPerMinute: deps.config.rateLimitPerMinute,
+    agentId: agent.id,
   };
 }
 
@@ -84,6 +108,7 @@ async function insertKey(
 }
 
 export async function me(ctx: ServiceContext) {
+  if (ctx.actor.agentId) throw new AuthenticationError(); // an agent key is not an API key
   const key = await ctx.deps.prisma.apiKey.findUniqueOrThrow({ where: { id: ctx.actor.keyId } });
   return { team: { id: ctx.actor.teamId, name: ctx.actor.teamName }, key };
 }

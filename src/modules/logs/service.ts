@@ -6,6 +6,10 @@
  */
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
+import { requireScope } from '../../context.js';
+import { parseInput } from '../../validation.js';
+import { resolveUser } from '../agents/lookup.js';
+import { LogQuery } from './inputs.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -28,4 +32,31 @@ export async function writeLog(
   } catch (err) {
     ctx.deps.log.warn({ err, requestId: ctx.requestId }, 'could not write agent log');
   }
+}
+
+export interface LogEntry {
+  time: string;
+  level: LogLevel;
+  /** The agent's name, or null for user-level entries. */
+  agent: string | null;
+  message: string;
+  data: unknown;
+}
+
+/**
+ * The user's runtime log, newest first: entries at `level` or above, at or
+ * after `since`, at most `limit` (1–1000, default 100).
+ */
+export async function listLogs(ctx: ServiceContext, userRef: string, raw: { since?: unknown; level?: unknown; limit?: unknown }): Promise<LogEntry[]> {
+  requireScope(ctx, 'agent:read');
+  const input = parseInput(LogQuery, raw);
+  const user = await resolveUser(ctx, userRef);
+  const levels = input.level ? LOG_LEVELS.slice(LOG_LEVELS.indexOf(input.level)) : LOG_LEVELS;
+  const rows = await ctx.deps.prisma.agentLog.findMany({
+    where: { userId: user.id, level: { in: levels }, ...(input.since ? { createdAt: { gte: input.since } } : {}) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: input.limit,
+    include: { agent: { select: { name: true } } },
+  });
+  return rows.map((r) => ({ time: r.createdAt.toISOString(), level: r.level as LogLevel, agent: r.agent?.name ?? null, message: r.message, data: r.data }));
 }

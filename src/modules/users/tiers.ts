@@ -3,6 +3,8 @@
  * services check these limits and answer with an error naming the limit
  * (429 for the token quota, 403 for the rest).
  */
+import { AppError } from '../../errors.js';
+
 export interface TierLimits {
   /** Agents a user may have at once. */
   agents: number;
@@ -27,4 +29,37 @@ export const TIER_NAMES = Object.keys(TIERS) as TierName[];
 
 export function tierLimits(tier: string): TierLimits {
   return TIERS[(tier in TIERS ? tier : 'free') as TierName];
+}
+
+/** The name people read for each limit, in errors. */
+const LIMIT_LABELS: Record<keyof TierLimits, string> = {
+  agents: 'agent limit',
+  monthlyTokens: 'monthly token quota',
+  workspaceBytes: 'workspace size limit',
+  fileBytes: 'file size limit',
+  skills: 'skill limit',
+};
+
+/**
+ * A tier limit was reached: 429 for the monthly token quota, 403 for the
+ * rest. The message names the limit, the tier and its value, e.g.
+ * "agent limit reached: the free tier allows 3 agents".
+ */
+export class TierLimitError extends AppError {
+  override name = 'TierLimitError';
+  constructor(
+    readonly limit: keyof TierLimits,
+    tier: string,
+    detail: string,
+  ) {
+    super(`${LIMIT_LABELS[limit]} reached: the ${tier} tier allows ${detail}`, {
+      code: `tier_limit_${limit}`,
+      httpStatus: limit === 'monthlyTokens' ? 429 : 403,
+      type: limit === 'monthlyTokens' ? 'rate_limit_error' : 'authorization_error',
+    });
+  }
+}
+
+export function isTierName(s: string): s is TierName {
+  return Object.prototype.hasOwnProperty.call(TIERS, s);
 }

@@ -1,0 +1,57 @@
+/** Autonomis users (seed 003): create, list, get with agents, delete with all data, change tier. */
+import type { AgentUser } from '../../generated/prisma/client.js';
+import { created, ok, type Route } from '../../rest/route.js';
+import { agentView } from '../agents/rest.js';
+import * as users from './service.js';
+import { tierLimits } from './tiers.js';
+
+export function userView(u: AgentUser) {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    tier: u.tier,
+    limits: tierLimits(u.tier),
+    createdAt: u.createdAt.toISOString(),
+    updatedAt: u.updatedAt.toISOString(),
+  };
+}
+
+export const userRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/users',
+    summary: 'Create a user ({username, email?, tier?})',
+    handler: async ({ ctx, body }) => created(userView(await users.createUser(ctx, body))),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users',
+    summary: 'List the team’s users (a plain array, oldest first)',
+    handler: async ({ ctx }) => ok((await users.listUsers(ctx)).map(userView)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users/:user',
+    summary: 'Get a user with their agents',
+    handler: async ({ ctx, params }) => {
+      const u = await users.getUserWithAgents(ctx, params.user!);
+      return ok({ ...userView(u), agents: u.agents.map(agentView) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:user',
+    summary: 'Delete a user and all their data',
+    handler: async ({ ctx, params }) => {
+      const u = await users.deleteUser(ctx, params.user!);
+      return ok({ id: u.id, username: u.username, deleted: true });
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/users/:user/tier',
+    summary: 'Change the user’s plan ({tier})',
+    handler: async ({ ctx, params, body }) => ok(userView(await users.setTier(ctx, params.user!, body))),
+  },
+];
