@@ -12,6 +12,7 @@ import type { Deps } from './context.js';
 import { openDatabase, type Database } from './infra/db/client.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { SecretBox } from './infra/crypto.js';
+import { SecretVault } from './infra/vault.js';
 import { AiProviders } from './infra/ai/provider.js';
 import { createAppPubSub } from './infra/pubsub.js';
 import { RateLimiter } from './infra/rate-limit.js';
@@ -51,13 +52,15 @@ export async function createApp(
   const db = await openDatabase(config.database, { observeQueries: opts.observeQueries || log.isLevelEnabled('trace') });
   if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
+  const master = await secretKey(config);
   const pubsub = createAppPubSub(config.redisUrl);
   const rateLimiter = new RateLimiter(config.redisUrl);
   const deps: Deps = {
     config,
     prisma: db.prisma,
     log,
-    secrets: new SecretBox(await secretKey(config)),
+    secrets: new SecretBox(master),
+    vault: new SecretVault(master, config.previousSecretKeys),
     ai: new AiProviders(config),
     pubsub: pubsub.pubsub,
     rateLimiter,

@@ -26,6 +26,10 @@ const EnvSchema = z.object({
     .optional(),
   BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').max(255).optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  SECRET_KEYS_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => k.trim().length >= 32), { message: 'each comma-separated key must be at least 32 characters' })
+    .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
@@ -53,6 +57,8 @@ export interface Config {
   redisUrl: string | null;
   bootstrapApiKey: string | null;
   secretKey: string | null;
+  /** Older master keys that still decrypt stored secrets after a rotation. */
+  previousSecretKeys: string[];
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   idempotencyTtlMs: number;
@@ -97,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL ?? null,
     bootstrapApiKey: e.BOOTSTRAP_API_KEY ?? null,
     secretKey: e.SECRET_KEY ?? null,
+    previousSecretKeys: e.SECRET_KEYS_PREVIOUS ? e.SECRET_KEYS_PREVIOUS.split(',').map((k) => k.trim()) : [],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600_000,

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { PrismaClient } from './infra/db/client.js';
 import type { Logger } from './infra/logger.js';
 import type { SecretBox } from './infra/crypto.js';
+import type { SecretVault } from './infra/vault.js';
 import type { AiProviders } from './infra/ai/provider.js';
 import type { PubSub } from './infra/pubsub.js';
 import type { RateLimiter } from './infra/rate-limit.js';
@@ -18,6 +19,8 @@ export interface Deps {
   prisma: PrismaClient;
   log: Logger;
   secrets: SecretBox;
+  /** Users' secrets (Autonomis): key ids, rotation, owner-bound. */
+  vault: SecretVault;
   ai: AiProviders;
   pubsub: PubSub;
   rateLimiter: RateLimiter;

@@ -8,6 +8,7 @@ import '../modules/projects/schema.js';
 import '../modules/personas/schema.js';
 import '../modules/agents/schema.js';
 import '../modules/users/schema.js';
+import '../modules/secrets/schema.js';
 
 export const schema = builder.toSchema();
 

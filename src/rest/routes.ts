@@ -5,6 +5,7 @@ import { projectRoutes } from '../modules/projects/rest.js';
 import { userRoutes } from '../modules/users/rest.js';
 import { agentRoutes } from '../modules/agents/rest.js';
 import { logRoutes } from '../modules/logs/rest.js';
+import { secretRoutes } from '../modules/secrets/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes];

@@ -1,0 +1,29 @@
+/** Seed 003's secrets paths: names with masked values only. */
+import { noContent, ok, type Route } from '../../rest/route.js';
+import * as secrets from './service.js';
+
+const view = (s: secrets.MaskedSecret) => ({ name: s.name, value: s.value, readable: s.readable, updatedAt: s.updatedAt.toISOString() });
+
+export const secretRoutes: Route[] = [
+  {
+    method: 'PUT',
+    path: '/api/v1/users/:user/secrets',
+    summary: 'Add or update secrets ({NAME: value}; null deletes)',
+    handler: async ({ ctx, params, body }) => ok((await secrets.putSecrets(ctx, params.user!, body)).map(view)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users/:user/secrets',
+    summary: 'List secret names (values are masked)',
+    handler: async ({ ctx, params }) => ok((await secrets.listSecrets(ctx, params.user!)).map(view)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:user/secrets/:key',
+    summary: 'Delete a secret',
+    handler: async ({ ctx, params }) => {
+      await secrets.deleteSecret(ctx, params.user!, params.key!);
+      return noContent();
+    },
+  },
+];
