@@ -63,7 +63,8 @@ describe('secrets', () => {
     const del = await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`);
     expect(del.status).toBe(204);
     expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`), 404, 'secret not found');
-    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/..%2F..`), 404, 'secret not found');
+    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/..%2F..`), 400, 'invalid path: it contains ".."');
+    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/not-a-name`), 404, 'secret not found');
     expect((await s.request('GET', `/api/v1/users/${u.id}/secrets`)).body).toEqual([]);
   });
 

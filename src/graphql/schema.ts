@@ -9,6 +9,7 @@ import '../modules/personas/schema.js';
 import '../modules/agents/schema.js';
 import '../modules/users/schema.js';
 import '../modules/secrets/schema.js';
+import '../modules/files/schema.js';
 
 export const schema = builder.toSchema();
 

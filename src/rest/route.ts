@@ -12,6 +12,8 @@ export interface RestRequest {
   body: unknown;
   /** Request headers, lower-cased names (node's IncomingHttpHeaders). */
   headers: IncomingHttpHeaders;
+  /** The path exactly as the client sent it (not decoded, not normalised). */
+  rawPath: string;
   /**
    * For `rawBody` routes: reads the body as bytes, answering 413 as soon as it
    * passes `limit` (or Content-Length announces more), before buffering it all.

@@ -78,6 +78,14 @@ export class RestRouter {
     const method = (req.method ?? 'GET').toUpperCase() as Method;
     const headers: Record<string, string> = {};
     try {
+      // URL parsing resolves "..", which would quietly turn a traversal attempt into another
+      // route; a request that spells a ".." segment (plain or percent-encoded) is refused instead.
+      const rawPath = (req.url ?? '').split('?')[0]!;
+      if (/(^|\/)(\.|%2e){2}(\/|%2f|$)/i.test(rawPath)) {
+        throw new ValidationError('invalid path: it contains ".."', 'path', 'invalid_path');
+      }
+      // Likewise URL parsing turns "\" into "/": refused rather than reinterpreted.
+      if (rawPath.includes('\\')) throw new ValidationError('invalid path: it contains a backslash', 'path', 'invalid_path');
       const found = this.router.find(method, path);
       if (!found) {
         const other = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => this.router.find(m, path));
@@ -96,7 +104,7 @@ export class RestRouter {
       if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
 
       if (PUBLIC_PATHS.has(route.path)) {
-        await send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers, readRaw: noRaw }), headers);
+        await send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers, rawPath: (req.url ?? '').split('?')[0]!, readRaw: noRaw }), headers);
         return;
       }
 
@@ -114,7 +122,7 @@ export class RestRouter {
       const readRaw = (limit: number) => readBody(req, Math.min(limit, this.deps.config.bodyLimitBytes));
       const run = async (): Promise<RestResult> => {
         try {
-          return await route.handler({ ctx, params, query: url.searchParams, body, headers: req.headers, readRaw });
+          return await route.handler({ ctx, params, query: url.searchParams, body, headers: req.headers, rawPath, readRaw });
         } catch (err) {
           return this.errorResult(family, err, requestId);
         }

@@ -6,6 +6,7 @@ import { userRoutes } from '../modules/users/rest.js';
 import { agentRoutes } from '../modules/agents/rest.js';
 import { logRoutes } from '../modules/logs/rest.js';
 import { secretRoutes } from '../modules/secrets/rest.js';
+import { fileRoutes } from '../modules/files/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes];

@@ -1,0 +1,51 @@
+/** Seed 003's workspace file paths: any nested path under …/files/. */
+import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
+import * as files from './service.js';
+
+const base = '/api/v1/users/:user/agents/:agent/files/*';
+// The router drops a trailing slash; the raw path keeps it, so "dir/" is refused as a directory, not written as "dir".
+const ref = (params: Record<string, string>, rawPath: string) => ({
+  user: params.user!,
+  agent: params.agent!,
+  path: (params['*'] ?? '') + (rawPath.endsWith('/') && !(params['*'] ?? '').endsWith('/') ? '/' : ''),
+});
+const view = (f: files.FileInfo) => ({ path: f.path, size: f.size, contentType: f.contentType, sha256: f.sha256, updatedAt: f.updatedAt.toISOString() });
+
+export const fileRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: base,
+    summary: 'Read a file from the agent’s workspace',
+    handler: async ({ ctx, params, headers, rawPath }): Promise<RestResult> => {
+      const file = await files.getFile(ctx, ref(params, rawPath));
+      const etag = `"${file.sha256}"`;
+      const cache = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+      if (headers['if-none-match']?.split(',').some((t) => t.trim() === etag)) return { status: 304, headers: cache };
+      return { status: 200, raw: { bytes: Buffer.from(file.bytes), contentType: file.contentType }, headers: cache };
+    },
+  },
+  {
+    method: 'PUT',
+    path: base,
+    summary: 'Write a file to the agent’s workspace (raw body, any content type)',
+    rawBody: true,
+    handler: async ({ ctx, params, headers, readRaw, rawPath }) => {
+      const length = headers['content-length'] !== undefined ? Number(headers['content-length']) : null;
+      const { file, created: isNew } = await files.putFile(ctx, ref(params, rawPath), {
+        contentLength: Number.isFinite(length) ? length : null,
+        contentType: headers['content-type'],
+        read: readRaw,
+      });
+      return isNew ? created(view(file)) : ok(view(file));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: base,
+    summary: 'Delete a file from the workspace',
+    handler: async ({ ctx, params, rawPath }) => {
+      await files.deleteFile(ctx, ref(params, rawPath));
+      return noContent();
+    },
+  },
+];
