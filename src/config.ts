@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   OPENAI_IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
   OPENAI_CHAT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   AGENT_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  SKILL_REGISTRY_URL: z.string().url('must be a URL').optional(),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -67,6 +68,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
   embeddedAi: boolean;
+  /** Where registry-install finds skills; null: registry installs are refused with a clear error. */
+  skillRegistryUrl: string | null;
   /** Upper bound for an agent's provider check (deploy, ping). */
   agentCheckTimeoutMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -112,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL },
     embeddedAi: e.EMBEDDED_AI,
+    skillRegistryUrl: e.SKILL_REGISTRY_URL ?? null,
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

@@ -10,6 +10,7 @@ import '../modules/agents/schema.js';
 import '../modules/users/schema.js';
 import '../modules/secrets/schema.js';
 import '../modules/files/schema.js';
+import '../modules/skills/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -7,6 +7,7 @@ import { agentRoutes } from '../modules/agents/rest.js';
 import { logRoutes } from '../modules/logs/rest.js';
 import { secretRoutes } from '../modules/secrets/rest.js';
 import { fileRoutes } from '../modules/files/rest.js';
+import { skillRoutes } from '../modules/skills/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes];

@@ -1,0 +1,46 @@
+/** Seed 003's skills paths: custom SKILL.md uploads and registry installs. */
+import type { Skill } from '../../generated/prisma/client.js';
+import { created, noContent, ok, type Route } from '../../rest/route.js';
+import * as skills from './service.js';
+
+export const skillView = (s: Skill) => ({
+  id: s.slug,
+  name: s.name,
+  description: s.description,
+  source: s.source,
+  version: s.version,
+  sha256: s.sha256,
+  registryUrl: s.registryUrl,
+  updatedAt: s.updatedAt.toISOString(),
+});
+
+export const skillRoutes: Route[] = [
+  {
+    method: 'PUT',
+    path: '/api/v1/users/:user/skills/:id/file',
+    summary: 'Upload a custom skill (SKILL.md with name and description front matter)',
+    rawBody: true,
+    handler: async ({ ctx, params, readRaw }) => {
+      const { skill, created: isNew } = await skills.uploadSkill(ctx, params.user!, params.id!, readRaw);
+      return isNew ? created(skillView(skill)) : ok(skillView(skill));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:user/skills/:id/file',
+    summary: 'Delete a skill',
+    handler: async ({ ctx, params }) => {
+      await skills.deleteSkill(ctx, params.user!, params.id!);
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:user/skills/:slug/registry-install',
+    summary: 'Install a skill from the registry (sha256 verified and pinned)',
+    handler: async ({ ctx, params }) => {
+      const { skill, created: isNew } = await skills.installFromRegistry(ctx, params.user!, params.slug!);
+      return isNew ? created(skillView(skill)) : ok(skillView(skill));
+    },
+  },
+];

@@ -1,0 +1,136 @@
+/**
+ * Skills (seed 003) over real HTTP: custom SKILL.md uploads validated by their
+ * front matter, registry installs verified against the registry's published
+ * sha256 (a tampered skill is refused and nothing is stored), the plan's skill
+ * limit, other teams, scopes, and the GraphQL listing.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TIERS } from '../src/modules/users/tiers.js';
+import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { GOOD_SKILL, LINKED_SKILL, startSkillRegistry, type SkillRegistry } from './helpers/skill-registry.js';
+
+let s: TestServer;
+let registry: SkillRegistry;
+let other: { teamId: string; key: string };
+
+beforeAll(async () => {
+  registry = await startSkillRegistry();
+  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', SKILL_REGISTRY_URL: registry.url });
+  other = await s.createTeam('skills other team');
+});
+afterAll(async () => {
+  await s?.close();
+  await registry?.close();
+});
+
+function expectError(res: TestResponse, status: number, message: string | RegExp) {
+  expect(res.status, res.text).toBe(status);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  if (typeof message === 'string') expect(res.body.error).toBe(message);
+  else expect(res.body.error).toMatch(message);
+}
+
+let n = 0;
+async function newUser(key?: string) {
+  const res = await s.request('POST', '/api/v1/users', { body: { username: `skiller-${++n}` }, ...(key ? { key } : {}) });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+const skill = (name: string, description = 'Does a useful thing.') => `---\nname: ${name}\ndescription: ${description}\n---\nBody of ${name}.\n`;
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+describe('custom skills', () => {
+  it('PUT uploads a SKILL.md (201, then 200 on replace), DELETE removes it (204, then 404)', async () => {
+    const u = await newUser();
+    const put = await s.request('PUT', `/api/v1/users/${u}/skills/summarise/file`, { rawBody: skill('Summarise'), headers: { 'Content-Type': 'text/markdown' } });
+    expect(put.status, put.text).toBe(201);
+    expect(put.body).toMatchObject({ id: 'summarise', name: 'Summarise', description: 'Does a useful thing.', source: 'custom', sha256: sha(skill('Summarise')) });
+    const again = await s.request('PUT', `/api/v1/users/${u}/skills/summarise/file`, { rawBody: skill('Summarise v2'), headers: { 'Content-Type': 'text/plain' } });
+    expect(again.status).toBe(200);
+    expect(again.body.name).toBe('Summarise v2');
+    const gq = await s.graphql(`query($u: ID!) { agentUser(ref: $u) { skills { id name description source sha256 } } }`, { u });
+    expect(gq.body.data.agentUser.skills).toEqual([{ id: 'summarise', name: 'Summarise v2', description: 'Does a useful thing.', source: 'custom', sha256: sha(skill('Summarise v2')) }]);
+    expect((await s.request('DELETE', `/api/v1/users/${u}/skills/summarise/file`)).status).toBe(204);
+    expectError(await s.request('DELETE', `/api/v1/users/${u}/skills/summarise/file`), 404, 'skill not found');
+  });
+
+  it('refuses bad SKILL.md files and ids with 400, storing nothing', async () => {
+    const u = await newUser();
+    const put = (body: string, id = 'x') => s.request('PUT', `/api/v1/users/${u}/skills/${id}/file`, { rawBody: body, headers: { 'Content-Type': 'text/markdown' } });
+    expectError(await put('# no front matter'), 400, 'invalid SKILL.md: it must start with YAML front matter between --- lines');
+    expectError(await put('---\nname: [unclosed\n---\n'), 400, 'invalid SKILL.md: its front matter is not valid YAML');
+    expectError(await put('---\n- a list\n---\n'), 400, 'invalid SKILL.md: its front matter must be a mapping');
+    expectError(await put('---\ndescription: d\n---\n'), 400, 'invalid SKILL.md: front matter needs a name');
+    expectError(await put('---\nname: n\n---\n'), 400, 'invalid SKILL.md: front matter needs a description');
+    expectError(await put(skill('x'.repeat(101))), 400, 'invalid SKILL.md: name must be at most 100 characters');
+    expectError(await put(skill('ok', 'd'.repeat(1025))), 400, 'invalid SKILL.md: description must be at most 1024 characters');
+    expectError(await put(skill('ok'), 'Bad_ID'), 400, /^skill id must be/);
+    expectError(await put(`${skill('big')}${'x'.repeat(64 * 1024)}`), 413, /exceeds the limit/);
+    expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
+  });
+
+  it('the plan’s skill limit answers 403 naming it', async () => {
+    const u = await newUser();
+    const limit = TIERS.free.skills;
+    for (let i = 0; i < limit; i++) {
+      expect((await s.request('PUT', `/api/v1/users/${u}/skills/s${i}/file`, { rawBody: skill(`S${i}`) })).status).toBe(201);
+    }
+    const res = await s.request('PUT', `/api/v1/users/${u}/skills/one-more/file`, { rawBody: skill('One more') });
+    expectError(res, 403, /^skill limit reached: the free tier allows 5 skills/);
+    // Replacing an existing one is not a new skill.
+    expect((await s.request('PUT', `/api/v1/users/${u}/skills/s0/file`, { rawBody: skill('S0 again') })).status).toBe(200);
+  });
+
+  it('unknown and foreign users, and scopes', async () => {
+    expectError(await s.request('PUT', '/api/v1/users/nobody/skills/a/file', { rawBody: skill('A') }), 404, 'user not found');
+    const theirs = await newUser(other.key);
+    expectError(await s.request('PUT', `/api/v1/users/${theirs}/skills/a/file`, { rawBody: skill('A') }), 404, 'user not found');
+    expectError(await s.request('POST', `/api/v1/users/${theirs}/skills/web-research/registry-install`), 404, 'user not found');
+    const u = await newUser();
+    const reader = (await s.createKey(['agent:read'])).key;
+    const res = await s.request('PUT', `/api/v1/users/${u}/skills/a/file`, { key: reader, rawBody: skill('A') });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toContain('agent:write');
+  });
+});
+
+describe('registry installs', () => {
+  it('installs a skill whose content matches the published sha256 and pins it', async () => {
+    const u = await newUser();
+    const res = await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ id: 'web-research', name: 'Web research', source: 'registry', version: '1.2.0', sha256: sha(GOOD_SKILL), registryUrl: registry.url });
+    const linked = await s.request('POST', `/api/v1/users/${u}/skills/translator/registry-install`);
+    expect(linked.status, linked.text).toBe(201);
+    expect(linked.body).toMatchObject({ name: 'Translator', version: '3', sha256: sha(LINKED_SKILL) });
+    expect(registry.requests).toContain('GET /content/translator.md');
+    // Installing again updates in place.
+    expect((await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`)).status).toBe(200);
+  });
+
+  it('refuses content that does not match the registry’s hash, stores nothing, and logs why', async () => {
+    const u = await newUser();
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/tampered/registry-install`), 422, "skill content does not match the registry's published sha256");
+    expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
+    const logs = await s.request('GET', `/api/v1/users/${u}/logs`);
+    expect(JSON.stringify(logs.body)).toContain('refused skill tampered');
+  });
+
+  it('an unknown slug is 404; a failing registry is a 5xx that says only "internal server error"', async () => {
+    const u = await newUser();
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/no-such-skill/registry-install`), 404, 'skill not found in registry');
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/broken/registry-install`), 502, 'internal server error');
+  });
+
+  it('without SKILL_REGISTRY_URL a registry install is a clear 400', async () => {
+    const plain = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000' });
+    try {
+      const u = (await plain.request('POST', '/api/v1/users', { body: { username: 'noreg' } })).body.id;
+      expectError(await plain.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 400, 'no skill registry is configured (set SKILL_REGISTRY_URL)');
+    } finally {
+      await plain.close();
+    }
+  });
+});
