@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   OPENAI_CHAT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   AGENT_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   SKILL_REGISTRY_URL: z.string().url('must be a URL').optional(),
+  CHAT_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(15_000),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -70,6 +71,8 @@ export interface Config {
   embeddedAi: boolean;
   /** Where registry-install finds skills; null: registry installs are refused with a clear error. */
   skillRegistryUrl: string | null;
+  /** How often a chat SSE stream sends a heartbeat comment. */
+  chatHeartbeatMs: number;
   /** Upper bound for an agent's provider check (deploy, ping). */
   agentCheckTimeoutMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -116,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL },
     embeddedAi: e.EMBEDDED_AI,
     skillRegistryUrl: e.SKILL_REGISTRY_URL ?? null,
+    chatHeartbeatMs: e.CHAT_HEARTBEAT_MS,
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

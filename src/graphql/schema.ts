@@ -11,6 +11,7 @@ import '../modules/users/schema.js';
 import '../modules/secrets/schema.js';
 import '../modules/files/schema.js';
 import '../modules/skills/schema.js';
+import '../modules/chat/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -8,12 +8,15 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { PersonaEvent } from '../modules/personas/events.js';
 import type { DeployProgressEvent } from '../modules/agents/events.js';
+import type { ChatRunEventPayload } from '../modules/chat/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
   'persona.changed': [teamId: string, payload: PersonaEvent];
   /** Keyed by the Autonomis user's id (unique across teams); published by src/modules/agents/deploy.ts. */
   'deploy.progress': [userId: string, payload: DeployProgressEvent];
+  /** Keyed by run id; published by src/modules/chat/service.ts. */
+  'chat.run': [runId: string, payload: ChatRunEventPayload];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

@@ -8,6 +8,7 @@ import { logRoutes } from '../modules/logs/rest.js';
 import { secretRoutes } from '../modules/secrets/rest.js';
 import { fileRoutes } from '../modules/files/rest.js';
 import { skillRoutes } from '../modules/skills/rest.js';
+import { chatRoutes } from '../modules/chat/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes];

@@ -32,6 +32,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** The PNG every image request answers with. */
   png: Buffer;
+  /** What POST /v1/chat/completions streams: the reply (word by word), the pause between words, and whether usage is reported. */
+  chat: { reply: string; delayMs: number; reportUsage: boolean };
   /** Every following request answers with this status (null: succeed again). */
   failWith(status: number | null): void;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const png = makePng();
   const requests: RecordedRequest[] = [];
   let failure: number | null = null;
+  const chat = { reply: 'The quick brown fox jumps over the lazy dog.', delayMs: 0, reportUsage: true };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -105,6 +108,27 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
           res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
           return void res.end(body);
         }
+        if (req.method === 'POST' && path === '/v1/chat/completions') {
+          if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
+            return openAiError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error');
+          }
+          // Streams `chat.reply` word by word, `chat.delayMs` apart, and usage last when asked for.
+          const words = chat.reply.split(/(?<=\s)/);
+          const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: String(rec.body.model ?? '') };
+          res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+          const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+          send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+          for (const w of words) {
+            if (res.destroyed) return;
+            await new Promise((r) => setTimeout(r, chat.delayMs));
+            send({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] });
+          }
+          send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+          const wantsUsage = (rec.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
+          if (wantsUsage && chat.reportUsage) send({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: words.length, total_tokens: 11 + words.length } });
+          res.write('data: [DONE]\n\n');
+          return void res.end();
+        }
         if (req.method !== 'POST' || (path !== '/v1/images/generations' && path !== '/v1/images/edits')) {
           return openAiError(res, 404, `Unknown route ${req.method} ${path}`, 'invalid_request_error');
         }
@@ -130,6 +154,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     png,
+    chat,
     failWith(status) {
       failure = status;
     },

@@ -169,8 +169,8 @@ export async function pingAgent(ctx: ServiceContext, userRef: string, agentRef: 
 
 /** Where chat lives for an agent; the GraphQL documents match src/modules/chat's fields. */
 export const CHAT_GRAPHQL = {
-  mutation: 'mutation StartChat($user: ID!, $agent: ID!, $messages: [ChatMessageInput!]!) { startChat(user: $user, agent: $agent, messages: $messages) { ... on MutationStartChatSuccess { data { id } } ... on Error { message code } } }',
-  subscription: 'subscription ChatRunEvents($runId: ID!, $afterSeq: Int) { chatRunEvents(runId: $runId, afterSeq: $afterSeq) { seq type delta message usage error } }',
+  mutation: 'mutation StartChatRun($user: ID!, $agent: ID!, $messages: [ChatMessageInput!]!) { startChatRun(user: $user, agent: $agent, messages: $messages) { ... on MutationStartChatRunSuccess { data { id } } ... on Error { message code } } }',
+  subscription: 'subscription ChatRunEvents($runId: ID!, $afterSeq: Int) { chatRunEvents(runId: $runId, afterSeq: $afterSeq) { seq type delta message usage { totalTokens } error } }',
 };
 
 export async function connectInfo(ctx: ServiceContext, userRef: string, agentRef: string, origin: { host: string; https: boolean }) {
@@ -189,7 +189,7 @@ export async function connectInfo(ctx: ServiceContext, userRef: string, agentRef
       ws: `${ws}/graphql`,
       protocol: 'graphql-transport-ws',
       connectionParams: { 'X-API-Key': '<agent key or team API key>' },
-      startChat: CHAT_GRAPHQL.mutation,
+      startChatRun: CHAT_GRAPHQL.mutation,
       subscription: CHAT_GRAPHQL.subscription,
       variables: { user: agent.user.id, agent: agent.id },
     },

@@ -1,0 +1,74 @@
+/** Chat in the graph: start and cancel runs; stream a run's events with replay from a seq. */
+import type { ChatRun as ChatRunRow } from '../../generated/prisma/client.js';
+import { builder } from '../../graphql/builder.js';
+import { mutationErrors } from '../../graphql/errors.js';
+import type { ChatRunEventPayload } from './events.js';
+import * as chat from './service.js';
+
+const Usage = builder.objectRef<{ promptTokens: number; completionTokens: number; totalTokens: number }>('TokenUsage').implement({
+  fields: (t) => ({ promptTokens: t.exposeInt('promptTokens'), completionTokens: t.exposeInt('completionTokens'), totalTokens: t.exposeInt('totalTokens') }),
+});
+
+const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
+  description: 'One chat turn of an agent. Its reply streams as chatRunEvents.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.exposeString('status', { description: 'running | done | error | cancelled' }),
+    agentId: t.exposeID('agentId'),
+    provider: t.exposeString('provider'),
+    model: t.exposeString('model'),
+    message: t.exposeString('message', { nullable: true, description: 'The whole reply, once done.' }),
+    error: t.exposeString('error', { nullable: true }),
+    usage: t.field({ type: Usage, resolve: (r) => ({ promptTokens: r.promptTokens, completionTokens: r.completionTokens, totalTokens: r.promptTokens + r.completionTokens }) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const ChatRunEvent = builder.objectRef<ChatRunEventPayload>('ChatRunEvent').implement({
+  description: 'A run event: `delta` (a token), then one of `done`, `error`, `cancelled`. `seq` counts from 1.',
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    seq: t.exposeInt('seq'),
+    type: t.exposeString('type'),
+    delta: t.string({ nullable: true, resolve: (e) => e.data.text ?? null }),
+    message: t.string({ nullable: true, resolve: (e) => e.data.message ?? null }),
+    model: t.string({ nullable: true, resolve: (e) => e.data.model ?? null }),
+    usage: t.field({ type: Usage, nullable: true, resolve: (e) => e.data.usage ?? null }),
+    error: t.string({ nullable: true, resolve: (e) => e.data.error ?? null }),
+  }),
+});
+
+const ChatMessageInput = builder.inputType('ChatMessageInput', {
+  fields: (t) => ({ role: t.string({ required: true, description: 'user or assistant' }), content: t.string({ required: true }) }),
+});
+
+builder.queryField('chatRun', (t) =>
+  t.field({ type: ChatRun, args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => chat.getChatRun(ctx, String(id)) }),
+);
+
+builder.mutationFields((t) => ({
+  startChatRun: t.field({
+    type: ChatRun,
+    errors: mutationErrors,
+    description: 'Starts a chat turn; subscribe to chatRunEvents(runId) for the reply. The run continues without subscribers.',
+    args: { user: t.arg.id({ required: true }), agent: t.arg.id({ required: true }), messages: t.arg({ type: [ChatMessageInput], required: true }) },
+    resolve: (_r, args, ctx) => chat.startChatRun(ctx, String(args.user), String(args.agent), { messages: args.messages }),
+  }),
+  cancelChatRun: t.field({
+    type: ChatRun,
+    errors: mutationErrors,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => chat.cancelChatRun(ctx, String(id)),
+  }),
+}));
+
+builder.subscriptionField('chatRunEvents', (t) =>
+  t.field({
+    type: ChatRunEvent,
+    description: 'A run’s events after `afterSeq` (default 0): missed ones first, then live; ends with the run.',
+    args: { runId: t.arg.id({ required: true }), afterSeq: t.arg.int({ required: false }) },
+    subscribe: (_r, { runId, afterSeq }, ctx) => chat.runEvents(ctx, String(runId), afterSeq ?? 0),
+    resolve: (e) => e,
+  }),
+);

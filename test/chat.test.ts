@@ -1,0 +1,277 @@
+/**
+ * Chat (seed 003) over real HTTP, SSE and graphql-ws: the embedded model
+ * offline and the real openai SDK against a local streaming server; numbered
+ * events, resume after a dropped stream with nothing lost or repeated, two
+ * subscribers receiving identical events, the kept conversation, usage and
+ * quota, agent keys, and bad input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+
+let s: TestServer;
+let fake: FakeOpenAI;
+let user: string;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', CHAT_HEARTBEAT_MS: '50', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-chat-000000000000' });
+  user = (await s.request('POST', '/api/v1/users', { body: { username: 'chatter', tier: 'enterprise' } })).body.id;
+});
+afterAll(async () => {
+  await s?.close();
+  await fake?.close();
+});
+
+let n = 0;
+async function newAgent(body: Record<string, unknown> = {}, u = user) {
+  const res = await s.request('POST', `/api/v1/users/${u}/agents`, { body: { name: `agent-${++n}`, provider: 'embedded', ...body } });
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string; name: string; key: string };
+}
+
+const say = (content: string) => ({ messages: [{ role: 'user', content }] });
+
+function expectError(res: TestResponse, status: number, message: string | RegExp) {
+  expect(res.status, res.text).toBe(status);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  if (typeof message === 'string') expect(res.body.error).toBe(message);
+  else expect(res.body.error).toMatch(message);
+}
+
+interface SseEvent {
+  id: string | null;
+  event: string;
+  data: any;
+}
+
+/** Reads an SSE response; `stopAfter` aborts the connection after that many delta events. */
+async function readSse(path: string, opts: { body?: unknown; headers?: Record<string, string>; stopAfter?: number } = {}) {
+  const abort = new AbortController();
+  const res = await fetch(s.url + path, {
+    method: 'POST',
+    headers: { 'X-API-Key': s.adminKey, 'Content-Type': 'application/json', ...opts.headers },
+    body: JSON.stringify(opts.body ?? {}),
+    signal: abort.signal,
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events: SseEvent[] = [];
+  let comments = 0;
+  let buffer = '';
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let i;
+      while ((i = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (block.startsWith(':')) {
+          comments++;
+          continue;
+        }
+        const ev: SseEvent = { id: null, event: 'message', data: null };
+        for (const line of block.split('\n')) {
+          const [k, ...rest] = line.split(': ');
+          const v = rest.join(': ');
+          if (k === 'id') ev.id = v;
+          else if (k === 'event') ev.event = v;
+          else if (k === 'data') ev.data = JSON.parse(v);
+        }
+        events.push(ev);
+        if (opts.stopAfter !== undefined && events.filter((e) => e.event === 'delta').length >= opts.stopAfter) {
+          abort.abort();
+          return { events, comments };
+        }
+      }
+    }
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+  }
+  return { events, comments };
+}
+
+describe('POST …/chat', () => {
+  it('answers {message, agent} with the embedded model: in the persona’s voice, about what was asked, not an echo', async () => {
+    const persona = await s.request('POST', '/api/v1/autousers', {
+      body: { teamId: (await s.request('GET', '/api/v1/me')).body.team.id, name: 'Captain', systemPrompt: 'You are a retired sea captain who explains things with nautical metaphors.' },
+    });
+    const a = await newAgent({ personaId: persona.body.id });
+    const res = await s.request('POST', `/api/v1/users/${user}/agents/${a.name}/chat`, { body: say('How should I organise my garden tools?') });
+    expect(res.status, res.text).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['agent', 'message']);
+    expect(res.body.agent).toBe(a.name);
+    expect(res.body.message).toContain('retired sea captain');
+    expect(res.body.message).toMatch(/organise garden tools/);
+    expect(res.body.message).toContain('embedded');
+    expect(res.body.message).not.toBe('How should I organise my garden tools?');
+
+    // Deterministic: the same agent setup and conversation give the same reply.
+    const twin = await newAgent({ personaId: persona.body.id });
+    const again = await s.request('POST', `/api/v1/users/${user}/agents/${twin.name}/chat`, { body: say('How should I organise my garden tools?') });
+    expect(again.body.message).toBe(res.body.message);
+
+    // The conversation is kept: the next turn knows the earlier question.
+    const next = await s.request('POST', `/api/v1/users/${user}/agents/${a.name}/chat`, { body: say('And what about the shed?') });
+    expect(next.body.message).toMatch(/Earlier you asked about organise garden tools/);
+    expect(await s.app.deps.prisma.chatMessage.count({ where: { agentId: a.id } })).toBe(4);
+  });
+
+  it('streams through the openai SDK from an OpenAI-compatible server, with the provider’s usage', async () => {
+    fake.chat.reply = 'Ahoy there, sailor.';
+    fake.chat.reportUsage = true;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const before = fake.requests.length;
+    const res = await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat`, { body: say('Greet me') });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.message).toBe('Ahoy there, sailor.');
+    const sent = fake.requests.slice(before).find((r) => r.path === '/v1/chat/completions')!;
+    expect(sent.headers.authorization).toBe('Bearer sk-test-chat-000000000000');
+    expect(sent.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true } });
+    expect((sent.body.messages as any[])[0].role).toBe('system');
+    expect((sent.body.messages as any[]).at(-1)).toEqual({ role: 'user', content: 'Greet me' });
+    const run = await s.app.deps.prisma.chatRun.findFirstOrThrow({ where: { agentId: a.id } });
+    expect([run.promptTokens, run.completionTokens]).toEqual([11, 3]); // as the server reported (3 chunks)
+
+    // Without usage from the provider, tokens are counted with the tokenizer.
+    fake.chat.reportUsage = false;
+    await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat`, { body: say('Again') });
+    const counted = await s.app.deps.prisma.chatRun.findFirstOrThrow({ where: { agentId: a.id }, orderBy: { createdAt: 'desc' } });
+    expect(counted.completionTokens).toBeGreaterThan(0);
+    expect(counted.promptTokens).toBeGreaterThan(20);
+    fake.chat.reportUsage = true;
+  });
+
+  it('bad input, unknown and foreign agents, scopes and the monthly token quota', async () => {
+    const a = await newAgent();
+    const p = `/api/v1/users/${user}/agents/${a.id}/chat`;
+    expectError(await s.request('POST', p, { body: {} }), 400, 'messages array is required');
+    expectError(await s.request('POST', p, { body: { messages: [] } }), 400, 'messages array is required');
+    expectError(await s.request('POST', p, { body: { messages: [{ role: 'system', content: 'x' }] } }), 400, /role must be user or assistant/);
+    expectError(await s.request('POST', p, { body: { messages: [{ role: 'user', content: '' }] } }), 400, /must not be empty/);
+    expectError(await s.request('POST', `/api/v1/users/${user}/agents/nobody/chat`, { body: say('hi') }), 404, 'agent not found');
+    expectError(await s.request('POST', `/api/v1/users/nobody/agents/${a.id}/chat`, { body: say('hi') }), 404, 'user not found');
+    const other = await s.createTeam('chat other team');
+    expectError(await s.request('POST', p, { key: other.key, body: say('hi') }), 404, 'user not found');
+    const reader = (await s.createKey(['agent:read'])).key;
+    const denied = await s.request('POST', p, { key: reader, body: say('hi') });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error).toContain('agent:chat');
+
+    const q = (await s.request('POST', '/api/v1/users', { body: { username: 'quota' } })).body.id;
+    const qa = await newAgent({}, q);
+    const agentRow = await s.app.deps.prisma.agent.findUniqueOrThrow({ where: { id: qa.id } });
+    await s.app.deps.prisma.chatRun.create({
+      data: { teamId: agentRow.teamId, userId: q, agentId: qa.id, provider: 'embedded', model: 'x', status: 'done', promptTokens: 150_000, completionTokens: 50_000 },
+    });
+    expectError(await s.request('POST', `/api/v1/users/${q}/agents/${qa.id}/chat`, { body: say('hi') }), 429, /^monthly token quota reached/);
+    const usage = await s.request('GET', `/api/v1/users/${q}/usage`);
+    expect(usage.body).toMatchObject({ tier: 'free', limit: 200_000, used: 200_000, remaining: 0 });
+  });
+
+  it('an agent key chats with its own agent only', async () => {
+    const a = await newAgent();
+    const b = await newAgent();
+    const own = await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat`, { key: a.key, body: say('hi') });
+    expect(own.status, own.text).toBe(200);
+    expect((await s.request('POST', `/api/v1/users/${user}/agents/${b.id}/chat`, { key: a.key, body: say('hi') })).status).toBe(404);
+  });
+});
+
+describe('POST …/chat/stream (SSE)', () => {
+  it('sends the run id, one numbered delta per token, then done with the whole message and usage; heartbeats while it waits', async () => {
+    fake.chat.reply = 'one two three four five six seven eight';
+    fake.chat.delayMs = 40;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const { events, comments } = await readSse(`/api/v1/users/${user}/agents/${a.id}/chat/stream`, { body: say('count') });
+    expect(events[0]!.event).toBe('run');
+    const rest = events.slice(1);
+    expect(rest.map((e) => Number(e.id))).toEqual(rest.map((_, i) => i + 1));
+    const deltas = rest.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+    const done = rest.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(done.data.message).toBe(deltas);
+    expect(deltas).toBe('one two three four five six seven eight');
+    expect(done.data.usage).toEqual({ promptTokens: 11, completionTokens: 8, totalTokens: 19 });
+    expect(comments).toBeGreaterThan(0); // ": ping" every CHAT_HEARTBEAT_MS (50 ms here) during a 320 ms stream
+    fake.chat.delayMs = 0;
+  });
+
+  it('a client that drops mid-stream resumes from its last id with nothing lost or repeated, and the run went on', async () => {
+    fake.chat.reply = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ');
+    fake.chat.delayMs = 20;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const path = `/api/v1/users/${user}/agents/${a.id}/chat/stream`;
+    const first = await readSse(path, { body: say('go'), stopAfter: 5 });
+    const runId = first.events[0]!.data.runId as string;
+    const seen = first.events.filter((e) => e.event === 'delta');
+    const lastId = seen.at(-1)!.id!;
+    const resumed = await readSse(`${path}?run=${runId}`, { headers: { 'Last-Event-ID': lastId } });
+    const after = resumed.events.slice(1);
+    expect(after[0]!.id).toBe(String(Number(lastId) + 1));
+    const all = [...seen, ...after.filter((e) => e.event === 'delta')].map((e) => e.data.text).join('');
+    expect(all).toBe(fake.chat.reply);
+    expect(after.at(-1)!.data.message).toBe(fake.chat.reply);
+    expect(await s.app.deps.prisma.chatRun.count({ where: { agentId: a.id } })).toBe(1); // resuming started nothing new
+    fake.chat.delayMs = 0;
+  });
+
+  it('resuming an unknown or foreign run is 404', async () => {
+    const a = await newAgent();
+    expectError(await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat/stream?run=00000000-0000-4000-8000-000000000000`, { headers: { 'Last-Event-ID': '1' } }), 404, 'run not found');
+  });
+});
+
+describe('GraphQL chat', () => {
+  it('startChatRun, then two subscribers receive identical events; a late one with afterSeq gets the rest exactly once', async () => {
+    fake.chat.reply = 'alpha beta gamma delta epsilon zeta eta theta';
+    fake.chat.delayMs = 30;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const started = await s.graphql(
+      `mutation($u: ID!, $a: ID!) { startChatRun(user: $u, agent: $a, messages: [{ role: "user", content: "go" }]) { __typename ... on MutationStartChatRunSuccess { data { id status } } ... on Error { message } } }`,
+      { u: user, a: a.id },
+    );
+    const runId = started.body.data.startChatRun.data.id as string;
+    const collect = (afterSeq?: number) =>
+      new Promise<any[]>((resolve, reject) => {
+        const c = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, connectionParams: { apiKey: s.adminKey }, retryAttempts: 0 });
+        const got: any[] = [];
+        c.subscribe(
+          { query: `subscription($r: ID!, $after: Int) { chatRunEvents(runId: $r, afterSeq: $after) { seq type delta message } }`, variables: { r: runId, after: afterSeq } },
+          { next: (v) => got.push((v.data as any).chatRunEvents), error: reject, complete: () => (void c.dispose(), resolve(got)) },
+        );
+      });
+    const [one, two] = await Promise.all([collect(), collect()]);
+    expect(one).toEqual(two);
+    expect(one.map((e) => e.seq)).toEqual(one.map((_, i) => i + 1));
+    expect(one.at(-1)).toMatchObject({ type: 'done', message: fake.chat.reply });
+    const late = await collect(3);
+    expect(late).toEqual(one.slice(3));
+    const run = await s.graphql(`query($id: ID!) { chatRun(id: $id) { status message usage { totalTokens } } }`, { id: runId });
+    expect(run.body.data.chatRun).toEqual({ status: 'done', message: fake.chat.reply, usage: { totalTokens: 19 } });
+    fake.chat.delayMs = 0;
+  });
+
+  it('cancelChatRun stops a running run with a cancelled event', async () => {
+    fake.chat.reply = Array.from({ length: 200 }, (_, i) => `x${i}`).join(' ');
+    fake.chat.delayMs = 20;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const started = await s.graphql(
+      `mutation($u: ID!, $a: ID!) { startChatRun(user: $u, agent: $a, messages: [{ role: "user", content: "long" }]) { ... on MutationStartChatRunSuccess { data { id } } } }`,
+      { u: user, a: a.id },
+    );
+    const runId = started.body.data.startChatRun.data.id;
+    const cancelled = await s.graphql(`mutation($id: ID!) { cancelChatRun(id: $id) { ... on MutationCancelChatRunSuccess { data { status } } } }`, { id: runId });
+    expect(cancelled.body.data.cancelChatRun.data.status).toBe('cancelled');
+    const events = await s.app.deps.prisma.chatRunEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } });
+    expect(events.at(-1)!.type).toBe('cancelled');
+    expect(events.length).toBeLessThan(200);
+    fake.chat.delayMs = 0;
+  });
+});
