@@ -175,6 +175,23 @@ describe('POST …/chat', () => {
     expect(usage.body).toMatchObject({ tier: 'free', limit: 200_000, used: 200_000, remaining: 0 });
   });
 
+  it('a failing provider: a rejected key is a 400 that says so, a broken server a 502 "internal server error"; nothing leaks', async () => {
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const p = `/api/v1/users/${user}/agents/${a.id}/chat`;
+    try {
+      fake.failWith(401);
+      const rejected = await s.request('POST', p, { body: say('hi') });
+      expectError(rejected, 400, 'The LLM provider rejected the API key');
+      expect(rejected.text).not.toMatch(/sk-|platform\.openai/);
+      fake.failWith(500);
+      expectError(await s.request('POST', p, { body: say('hi') }), 502, 'internal server error');
+    } finally {
+      fake.failWith(null);
+    }
+    const runs = await s.app.deps.prisma.chatRun.findMany({ where: { agentId: a.id } });
+    expect(runs.map((r) => r.status)).toEqual(['error', 'error']);
+  });
+
   it('an agent key chats with its own agent only', async () => {
     const a = await newAgent();
     const b = await newAgent();

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { AppError, ValidationError } from '../../errors.js';
+import { ProviderError, providerFailure } from './openai.js';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -46,13 +46,6 @@ export function countPromptTokens(req: Pick<ChatRequest, 'system' | 'messages'>)
   return [{ content: req.system }, ...req.messages].reduce((n, m) => n + 4 + countTokens(m.content), 3);
 }
 
-export class ChatProviderError extends AppError {
-  override name = 'ChatProviderError';
-  constructor(message: string) {
-    super(message, { code: 'provider_error', httpStatus: 502, type: 'api_error' });
-  }
-}
-
 export class OpenAiChat implements ChatProvider {
   readonly name = 'openai' as const;
   private readonly client: OpenAI;
@@ -73,10 +66,7 @@ export class OpenAiChat implements ChatProvider {
         { signal: req.signal },
       );
     } catch (err) {
-      const status = err instanceof OpenAI.APIError ? err.status : undefined;
-      if (status === 401 || status === 403) throw new ValidationError('the LLM provider rejected the API key', null, 'llm_provider_auth_failed');
-      if (status === 400 || status === 404 || status === 422) throw new ValidationError(`the LLM provider rejected the request (status ${status})`, null, 'llm_provider_rejected');
-      throw new ChatProviderError(`the LLM provider failed${status ? ` (status ${status})` : ''}`);
+      throw providerFailure(err, { request: 'chat request', provider: 'LLM provider' });
     }
     let completion = '';
     let usage: { promptTokens: number; completionTokens: number } | null = null;
@@ -91,7 +81,7 @@ export class OpenAiChat implements ChatProvider {
       }
     } catch (err) {
       if (req.signal?.aborted) return;
-      throw new ChatProviderError('the LLM provider’s stream broke off');
+      throw new ProviderError('The LLM provider’s stream broke off');
     }
     yield { usage: usage ?? { promptTokens: countPromptTokens(req), completionTokens: countTokens(completion) } };
   }

@@ -10,6 +10,23 @@ export class ProviderError extends AppError {
   }
 }
 
+/**
+ * One mapping of SDK failures, for images and chat alike: what the user can
+ * fix in their settings is a 400 that says so; the provider's own message
+ * (which may echo the key) is never passed on. Anything else is the
+ * provider's failure: 502.
+ */
+export function providerFailure(err: unknown, label: { request: string; provider: string }): AppError {
+  const status = err instanceof OpenAI.APIError ? err.status : undefined;
+  if (status === 401 || status === 403) {
+    return new ValidationError('The LLM provider rejected the API key', 'llmSettings.apiKey', 'llm_provider_auth_failed');
+  }
+  if (status === 400 || status === 404 || status === 422) {
+    return new ValidationError(`The LLM provider rejected the ${label.request} (status ${status})`, 'llmSettings', 'llm_provider_rejected');
+  }
+  return new ProviderError(`The ${label.provider} failed${status ? ` (status ${status})` : ''}`);
+}
+
 export class OpenAiProvider implements AiProvider {
   readonly name = 'openai' as const;
   private readonly client: OpenAI;
@@ -33,16 +50,7 @@ export class OpenAiProvider implements AiProvider {
           })
         : await this.client.images.generate({ model: this.imageModel, prompt: req.prompt, size: '1024x1024', n: 1 });
     } catch (err) {
-      // What the user can fix in their settings is a 400 that says so; the provider's own message
-      // (which may echo the key) is never passed on. Anything else is the provider's failure: 502.
-      const status = err instanceof OpenAI.APIError ? err.status : undefined;
-      if (status === 401 || status === 403) {
-        throw new ValidationError('The LLM provider rejected the API key', 'llmSettings.apiKey', 'llm_provider_auth_failed');
-      }
-      if (status === 400 || status === 404 || status === 422) {
-        throw new ValidationError(`The LLM provider rejected the image request (status ${status})`, 'llmSettings', 'llm_provider_rejected');
-      }
-      throw new ProviderError(`The image provider failed${status ? ` (status ${status})` : ''}`);
+      throw providerFailure(err, { request: 'image request', provider: 'image provider' });
     }
     const b64 = response.data?.[0]?.b64_json;
     if (!b64) throw new ProviderError('The image provider returned no image data');
