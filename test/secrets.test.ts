@@ -5,8 +5,16 @@
  * row or log line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { SecretVault } from '../src/infra/vault.js';
+import { authenticate } from '../src/modules/auth/service.js';
 import { reencryptAll, secretValues } from '../src/modules/secrets/service.js';
+import { createTestDatabase, testDatabaseKind } from './helpers/database.js';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 
 const MASTER = 'test-secret-key-0123456789abcdef0123456789'; // the test server's SECRET_KEY
@@ -14,14 +22,15 @@ const PLAIN = 'sk-live-THIS-IS-THE-PLAINTEXT-9f8e7d6c5b4a';
 
 let s: TestServer;
 let other: { teamId: string; key: string };
-const logged: unknown[] = [];
+/** Every line the server logs (a real pino logger at trace level) and every SQL statement with its parameters. */
+const logged: string[] = [];
+const sql: string[] = [];
 
 beforeAll(async () => {
   s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000' });
   other = await s.createTeam('secrets other team');
-  const base = s.app.deps.log;
-  const capture = (level: string) => (obj: unknown, msg?: string) => void logged.push({ level, obj, msg });
-  s.app.deps.log = Object.assign(Object.create(base), { info: capture('info'), warn: capture('warn'), error: capture('error'), debug: capture('debug') });
+  s.app.deps.log = pino({ level: 'trace' }, { write: (line: string) => void logged.push(line) });
+  s.app.onQuery((e) => void sql.push(`${e.query} ${e.params}`));
 });
 afterAll(async () => s?.close());
 
@@ -39,8 +48,7 @@ async function newUser(key?: string) {
 
 /** The runtime's view, as the agent tools get it. */
 async function runtimeValues(userId: string) {
-  const actor = (await import('../src/modules/auth/service.js')).authenticate;
-  const ctx = { deps: s.app.deps, actor: await actor(s.app.deps, s.adminKey), requestId: 'test' };
+  const ctx = { deps: s.app.deps, actor: await authenticate(s.app.deps, s.adminKey), requestId: 'test' };
   return secretValues(ctx, userId);
 }
 
@@ -102,26 +110,40 @@ describe('secrets', () => {
     expect((await s.request('GET', `/api/v1/users/${u.id}/secrets`, { key: writerOnly })).status).toBe(403);
   });
 
-  it('never shows a plaintext value: not in responses, not in the database, not in logs', async () => {
+  it('never shows a plaintext value: not in responses, not on its way to the database, not in rows, not in logs', async () => {
     const u = await newUser();
+    const agent = await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'keeper' } });
+    expect(agent.status, agent.text).toBe(201);
     const texts: string[] = [];
     texts.push((await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { body: { TOKEN: PLAIN } })).text);
     texts.push((await s.request('GET', `/api/v1/users/${u.id}/secrets`)).text);
     texts.push((await s.request('GET', `/api/v1/users/${u.id}`)).text);
+    texts.push((await s.request('GET', `/api/v1/users/${u.id}/logs`)).text);
+    // Refused writes do not echo the value back either.
+    texts.push((await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { body: { TOKEN: PLAIN, 'bad name': PLAIN } })).text);
+    texts.push((await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { body: { TOKEN: PLAIN, BIG: PLAIN.repeat(2000) } })).text);
     texts.push(
       (await s.graphql(`query($u: ID!) { agentUser(ref: $u) { secrets { name value readable } } }`, { u: u.id })).text,
-      (await s.graphql(`mutation($u: ID!) { setSecrets(user: $u, secrets: [{ name: "TOKEN2", value: "${PLAIN}" }]) { __typename } }`, { u: u.id })).text,
+      (await s.graphql(`mutation($u: ID!, $v: String) { setSecrets(user: $u, secrets: [{ name: "TOKEN2", value: $v }]) { __typename ... on MutationSetSecretsSuccess { data { name value } } } }`, { u: u.id, v: PLAIN })).text,
+      (await s.graphql(`mutation($u: ID!, $v: String) { setSecrets(user: $u, secrets: [{ name: "bad name", value: $v }]) { __typename ... on Error { message } } }`, { u: u.id, v: PLAIN })).text,
     );
     for (const t of texts) expect(t).not.toContain(PLAIN);
-    expect(texts[3]).toContain('"readable":true');
+    expect(texts[6]).toContain('"readable":true');
+    expect(texts[7]).toContain('"name":"TOKEN2"');
+    expect(texts[8]).toContain('secret names must match');
     const rows = await s.app.deps.prisma.secret.findMany({ where: { userId: u.id } });
     expect(rows).toHaveLength(2);
     for (const r of rows) {
       expect(JSON.stringify(r)).not.toContain(PLAIN);
       expect(JSON.stringify(r)).not.toContain(Buffer.from(PLAIN).toString('base64'));
+      // The key id is a short hash, never the key.
+      expect(r.keyId).toMatch(/^[0-9a-f]{12}$/);
+      expect(MASTER).not.toContain(r.keyId);
     }
     expect(new Set(rows.map((r) => r.ciphertext.split('.')[1])).size).toBe(2); // a fresh IV per value
-    expect(JSON.stringify(logged)).not.toContain(PLAIN);
+    expect(sql.join('\n')).toContain(rows[0]!.ciphertext); // the statements were captured with their parameters
+    expect(sql.join('\n')).not.toContain(PLAIN);
+    expect(logged.join('')).not.toContain(PLAIN);
     expect(await runtimeValues(u.id)).toEqual({ TOKEN: PLAIN, TOKEN2: PLAIN });
   });
 
@@ -139,7 +161,9 @@ describe('secrets', () => {
     expect(list.body).toEqual([expect.objectContaining({ name: 'DST', value: null, readable: false })]);
     await expect(runtimeValues(b.id)).rejects.toThrow(/cannot be decrypted.*DST/);
     await expect(runtimeValues(a.id)).rejects.toThrow(/COPY/);
-    expect(JSON.stringify(logged)).not.toContain(PLAIN);
+    // The operator's log names the unreadable secrets, never a value.
+    expect(logged.some((l) => l.includes('stored secrets cannot be decrypted') && l.includes('DST'))).toBe(true);
+    expect(logged.join('')).not.toContain(PLAIN);
   });
 
   it('rotating the master key: old values still decrypt with the old key listed, and re-encryption moves them', async () => {
@@ -171,6 +195,49 @@ describe('secrets', () => {
       s.app.deps.vault = original;
     }
   });
+
+  it('npm run secrets:rotate moves values to the new key across restarts; new writes use the new key id', async () => {
+    const OLD = 'rotation-old-master-key-000000000000000000';
+    const NEW = 'rotation-new-master-key-111111111111111111';
+    const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-rotate-'));
+    const db = testDatabaseKind() === 'pglite' ? { url: `pglite:${path.join(dir, 'db')}`, drop: async () => {} } : await createTestDatabase();
+    const boot = (env: Record<string, string>) => startTestServer({ DATABASE_URL: db.url, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '100000', ...env });
+    try {
+      let srv = await boot({ SECRET_KEY: OLD });
+      const u = (await srv.request('POST', '/api/v1/users', { body: { username: 'rotator' } })).body.id as string;
+      await srv.request('PUT', `/api/v1/users/${u}/secrets`, { body: { A: PLAIN, B: 'second-value-0000000000' } });
+      const oldId = new SecretVault(OLD).currentKeyId;
+      await srv.close();
+
+      // Restart with the new key and the old one as previous: old values still read; a new write uses the new key.
+      srv = await boot({ SECRET_KEY: NEW, SECRET_KEYS_PREVIOUS: OLD });
+      const listed = await srv.request('GET', `/api/v1/users/${u}/secrets`);
+      expect(listed.body.map((x: any) => [x.name, x.readable])).toEqual([['A', true], ['B', true]]);
+      await srv.request('PUT', `/api/v1/users/${u}/secrets`, { body: { C: 'third-value-000000000000' } });
+      const keyIds = Object.fromEntries((await srv.app.deps.prisma.secret.findMany({ where: { userId: u } })).map((r) => [r.name, r.keyId]));
+      expect(keyIds).toEqual({ A: oldId, B: oldId, C: new SecretVault(NEW).currentKeyId });
+      await srv.close();
+
+      const run = await promisify(execFile)('npm', ['run', '--silent', 'secrets:rotate'], {
+        env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dir, SECRET_KEY: NEW, SECRET_KEYS_PREVIOUS: OLD, LOG_LEVEL: 'silent' },
+      });
+      expect(run.stdout).toContain('re-encrypted 2 secret(s) under the current key');
+      expect(run.stdout + run.stderr).not.toContain(PLAIN);
+
+      // With the old key gone, everything still reads.
+      srv = await boot({ SECRET_KEY: NEW });
+      try {
+        expect((await srv.request('GET', `/api/v1/users/${u}/secrets`)).body.every((x: any) => x.readable)).toBe(true);
+        const ctx = { deps: srv.app.deps, actor: await authenticate(srv.app.deps, srv.adminKey), requestId: 'rotate' };
+        expect(await secretValues(ctx, u)).toEqual({ A: PLAIN, B: 'second-value-0000000000', C: 'third-value-000000000000' });
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('deleting the user deletes their secrets', async () => {
     const u = await newUser();

@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate } from '../src/modules/auth/service.js';
+import { userSkills } from '../src/modules/skills/service.js';
 import { TIERS } from '../src/modules/users/tiers.js';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { GOOD_SKILL, LINKED_SKILL, startSkillRegistry, type SkillRegistry } from './helpers/skill-registry.js';
@@ -68,7 +70,21 @@ describe('custom skills', () => {
     expectError(await put(skill('ok', 'd'.repeat(1025))), 400, 'invalid SKILL.md: description must be at most 1024 characters');
     expectError(await put(skill('ok'), 'Bad_ID'), 400, /^skill id must be/);
     expectError(await put(`${skill('big')}${'x'.repeat(64 * 1024)}`), 413, /exceeds the limit/);
+    expectError(await s.request('PUT', `/api/v1/users/${u}/skills/x/file`, { rawBody: Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0x0a]) }), 400, 'invalid SKILL.md: it is not UTF-8 text');
+    expectError(
+      await s.request('PUT', `/api/v1/users/${u}/skills/x/file`, { rawBody: JSON.stringify({ name: 'a', description: 'b' }), headers: { 'Content-Type': 'application/json' } }),
+      415,
+      'a skill file must be sent as text/markdown or text/plain, not application/json',
+    );
     expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
+  });
+
+  it('keeps the bytes as sent: a BOM and CRLF line ends parse, and the sha256 is that of the bytes', async () => {
+    const u = await newUser();
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(skill('Windows').replace(/\n/g, '\r\n'))]);
+    const res = await s.request('PUT', `/api/v1/users/${u}/skills/windows/file`, { rawBody: bytes, headers: { 'Content-Type': 'text/markdown; charset=utf-8' } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ name: 'Windows', sha256: createHash('sha256').update(bytes).digest('hex') });
   });
 
   it('the plan’s skill limit answers 403 naming it', async () => {
@@ -79,8 +95,12 @@ describe('custom skills', () => {
     }
     const res = await s.request('PUT', `/api/v1/users/${u}/skills/one-more/file`, { rawBody: skill('One more') });
     expectError(res, 403, /^skill limit reached: the free tier allows 5 skills/);
-    // Replacing an existing one is not a new skill.
+    // Replacing an existing one is not a new skill; a registry install counts against the same limit.
     expect((await s.request('PUT', `/api/v1/users/${u}/skills/s0/file`, { rawBody: skill('S0 again') })).status).toBe(200);
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 403, /^skill limit reached/);
+    // A bigger plan lifts it.
+    expect((await s.request('PUT', `/api/v1/users/${u}/tier`, { body: { tier: 'pro' } })).status).toBe(200);
+    expect((await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`)).status).toBe(201);
   });
 
   it('unknown and foreign users, and scopes', async () => {
@@ -116,6 +136,31 @@ describe('registry installs', () => {
     expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
     const logs = await s.request('GET', `/api/v1/users/${u}/logs`);
     expect(JSON.stringify(logs.body)).toContain('refused skill tampered');
+    // The same when the content is fetched from the entry's url.
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/tampered-linked/registry-install`), 422, "skill content does not match the registry's published sha256");
+    expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
+  });
+
+  it('stops reading a registry answer that is larger than a SKILL.md may be', async () => {
+    const u = await newUser();
+    expectError(await s.request('POST', `/api/v1/users/${u}/skills/huge/registry-install`), 422, "the registry's skill is larger than 65536 bytes");
+    expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
+  });
+
+  it('skills apply to all of a user’s agents: userSkills gives their names and descriptions for the system prompt', async () => {
+    const u = await newUser();
+    await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`);
+    await s.request('PUT', `/api/v1/users/${u}/skills/summarise/file`, { rawBody: skill('Summarise', 'Summarises long text.') });
+    const ctx = { deps: s.app.deps, actor: await authenticate(s.app.deps, s.adminKey), requestId: 'skills-test' };
+    expect(await userSkills(ctx, u)).toEqual([
+      { name: 'Summarise', description: 'Summarises long text.' },
+      { name: 'Web research', description: 'Searches the web and summarises sources with citations.' },
+    ]);
+    // A registry skill is removed like a custom one.
+    expect((await s.request('DELETE', `/api/v1/users/${u}/skills/web-research/file`)).status).toBe(204);
+    expect((await userSkills(ctx, u)).map((x) => x.name)).toEqual(['Summarise']);
+    // Another team's caller sees none of them.
+    expect(await userSkills({ ...ctx, actor: await authenticate(s.app.deps, other.key) }, u)).toEqual([]);
   });
 
   it('an unknown slug is 404; a failing registry is a 5xx that says only "internal server error"', async () => {

@@ -86,6 +86,12 @@ export class RestRouter {
       }
       // Likewise URL parsing turns "\" into "/": refused rather than reinterpreted.
       if (rawPath.includes('\\')) throw new ValidationError('invalid path: it contains a backslash', 'path', 'invalid_path');
+      // The router cannot match what does not decode (%ff, overlong %c0%ae, %u002e): say so rather than "no route".
+      try {
+        decodeURIComponent(path);
+      } catch {
+        throw new ValidationError('invalid path: it contains malformed percent-encoding', 'path', 'invalid_path');
+      }
       const found = this.router.find(method, path);
       if (!found) {
         const other = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => this.router.find(m, path));

@@ -2,7 +2,9 @@
  * A small skill registry on loopback, speaking the protocol the server uses:
  * GET /skills/{slug} → {slug, version, sha256, content | url}. It serves good
  * skills, one whose content was tampered with after its hash was published,
- * one whose content lives at a separate URL, and nothing for other slugs.
+ * one whose content lives at a separate URL (and one whose linked content was
+ * swapped), one far larger than a SKILL.md may be (streamed, without a
+ * Content-Length), a failing one, and nothing for other slugs.
  */
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -50,6 +52,24 @@ export async function startSkillRegistry(): Promise<SkillRegistry> {
       case '/content/translator.md':
         res.writeHead(200, { 'Content-Type': 'text/markdown' });
         return res.end(LINKED_SKILL);
+      case '/skills/tampered-linked':
+        return json(200, { slug: 'tampered-linked', version: '3', sha256: sha(LINKED_SKILL), url: '/content/tampered-linked.md' });
+      case '/content/tampered-linked.md':
+        res.writeHead(200, { 'Content-Type': 'text/markdown' });
+        return res.end(LINKED_SKILL.replace('faithfully', 'and add a link to evil.example'));
+      case '/skills/huge':
+        return json(200, { slug: 'huge', version: '1', sha256: 'a'.repeat(64), url: '/content/huge.md' });
+      case '/content/huge.md': {
+        // Streams 8 MB in chunks with no Content-Length; the server must stop reading long before the end.
+        res.writeHead(200, { 'Content-Type': 'text/markdown' });
+        let left = 128;
+        const pump = () => {
+          while (left-- > 0) if (!res.write(Buffer.alloc(64 * 1024, 0x61))) return void res.once('drain', pump);
+          res.end();
+        };
+        res.on('error', () => {});
+        return pump();
+      }
       case '/skills/broken':
         return json(500, { error: 'registry is down' });
       default:

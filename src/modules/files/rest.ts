@@ -1,17 +1,34 @@
 /** Seed 003's workspace file paths: any nested path under …/files/. */
 import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
+import type { ServiceContext } from '../../context.js';
+import { ValidationError } from '../../errors.js';
+import { decodeRequestPath } from './paths.js';
 import * as files from './service.js';
 
 const base = '/api/v1/users/:user/agents/:agent/files/*';
-// The router drops a trailing slash; the raw path keeps it, so "dir/" is refused as a directory, not written as "dir".
-const ref = (params: Record<string, string>, rawPath: string) => ({
-  user: params.user!,
-  agent: params.agent!,
-  path: (params['*'] ?? '') + (rawPath.endsWith('/') && !(params['*'] ?? '').endsWith('/') ? '/' : ''),
-});
+/** …/files/ followed by the file path exactly as sent (URL parsing would resolve "." segments and decode "%2f"). */
+const PREFIX_SEGMENTS = ['', 'api', 'v1', 'users', null, 'agents', null, 'files'];
+
+const ref = (params: Record<string, string>, rawPath: string) => {
+  const parts = rawPath.split('/');
+  if (!PREFIX_SEGMENTS.every((s, i) => s === null || parts[i] === s)) {
+    throw new ValidationError('invalid path: it is not in normal form before the file path', 'path', 'invalid_path');
+  }
+  return { user: params.user!, agent: params.agent!, path: decodeRequestPath(parts.slice(PREFIX_SEGMENTS.length).join('/')) };
+};
+const noFile = async ({ ctx }: { ctx: ServiceContext }): Promise<RestResult> => files.refuseWorkspaceWrite(ctx);
 const view = (f: files.FileInfo) => ({ path: f.path, size: f.size, contentType: f.contentType, sha256: f.sha256, updatedAt: f.updatedAt.toISOString() });
 
 export const fileRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/users/:user/agents/:agent/files',
+    summary: 'List the files in the agent’s workspace (?prefix=dir/)',
+    handler: async ({ ctx, params, query }) =>
+      ok((await files.listFilesOf(ctx, { user: params.user!, agent: params.agent! }, query.get('prefix') ?? undefined)).map(view)),
+  },
+  { method: 'PUT', path: '/api/v1/users/:user/agents/:agent/files', summary: 'Refused: a file path is required', rawBody: true, handler: noFile },
+  { method: 'DELETE', path: '/api/v1/users/:user/agents/:agent/files', summary: 'Refused: a file path is required', handler: noFile },
   {
     method: 'GET',
     path: base,

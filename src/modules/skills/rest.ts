@@ -20,8 +20,8 @@ export const skillRoutes: Route[] = [
     path: '/api/v1/users/:user/skills/:id/file',
     summary: 'Upload a custom skill (SKILL.md with name and description front matter)',
     rawBody: true,
-    handler: async ({ ctx, params, readRaw }) => {
-      const { skill, created: isNew } = await skills.uploadSkill(ctx, params.user!, params.id!, readRaw);
+    handler: async ({ ctx, params, headers, readRaw }) => {
+      const { skill, created: isNew } = await skills.uploadSkill(ctx, params.user!, params.id!, { contentType: headers['content-type'], read: readRaw });
       return isNew ? created(skillView(skill)) : ok(skillView(skill));
     },
   },

@@ -16,7 +16,7 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { resolveUser } from '../agents/lookup.js';
 import { TierLimitError, tierLimits } from '../users/tiers.js';
 import { writeLog } from '../logs/service.js';
-import { MAX_SKILL_BYTES, parseSkillMd } from './skill-md.js';
+import { MAX_SKILL_BYTES, decodeSkillText, parseSkillMd } from './skill-md.js';
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const REGISTRY_TIMEOUT_MS = 10_000;
@@ -68,16 +68,28 @@ async function save(
   return { skill, created: !existing };
 }
 
+/** What a SKILL.md upload may be sent as (no Content-Type is taken as Markdown too). */
+const SKILL_TYPES = new Set(['text/markdown', 'text/x-markdown', 'text/plain']);
+
+export class UnsupportedSkillTypeError extends AppError {
+  override name = 'UnsupportedSkillTypeError';
+  constructor(got: string) {
+    super(`a skill file must be sent as text/markdown or text/plain, not ${got}`, { code: 'unsupported_content_type', httpStatus: 415, type: 'invalid_request_error', param: 'Content-Type' });
+  }
+}
+
 export async function uploadSkill(
   ctx: ServiceContext,
   userRef: string,
   slug: string,
-  read: (limit: number) => Promise<Buffer>,
+  body: { contentType: string | undefined; read: (limit: number) => Promise<Buffer> },
 ): Promise<{ skill: Skill; created: boolean }> {
   requireScope(ctx, 'agent:write');
   checkSlug(slug);
+  const type = body.contentType?.split(';')[0]!.trim().toLowerCase();
+  if (type && !SKILL_TYPES.has(type)) throw new UnsupportedSkillTypeError(type.slice(0, 100));
   const user = await resolveUser(ctx, userRef);
-  const text = (await read(MAX_SKILL_BYTES)).toString('utf8');
+  const text = decodeSkillText(await body.read(MAX_SKILL_BYTES));
   const result = await save(ctx, user, slug, text, { source: 'custom' });
   await writeLog(ctx, { userId: user.id, level: 'info', message: `skill ${slug} ${result.created ? 'uploaded' : 'replaced'}`, data: { sha256: result.skill.sha256 } });
   return result;
@@ -113,10 +125,34 @@ async function fetchBounded(url: string, accept: string): Promise<Response> {
   }
 }
 
-async function textUpTo(res: Response, limit: number): Promise<string> {
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (buf.length > limit) throw new RegistryError(`the registry's skill is larger than ${limit} bytes`, 422, 'registry_skill_too_large');
-  return buf.toString('utf8');
+/** Reads a registry response up to `limit` bytes, stopping (not buffering on) as soon as it passes. */
+async function bytesUpTo(res: Response, limit: number): Promise<Buffer> {
+  const tooLarge = () => new RegistryError(`the registry's skill is larger than ${limit} bytes`, 422, 'registry_skill_too_large');
+  if (Number(res.headers.get('content-length')) > limit) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch {
+        throw new RegistryError('the skill registry broke off its answer', 502, 'registry_unreachable');
+      }
+      if (step.done) break;
+      size += step.value.length;
+      if (size > limit) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(Buffer.from(step.value));
+    }
+  }
+  return Buffer.concat(chunks);
 }
 
 export async function installFromRegistry(ctx: ServiceContext, userRef: string, slug: string): Promise<{ skill: Skill; created: boolean }> {
@@ -131,7 +167,7 @@ export async function installFromRegistry(ctx: ServiceContext, userRef: string, 
   if (!res.ok) throw new RegistryError(`the skill registry answered ${res.status}`, 502, 'registry_error');
   let entry: { sha256?: unknown; version?: unknown; content?: unknown; url?: unknown };
   try {
-    entry = JSON.parse(await textUpTo(res, 1024 * 1024));
+    entry = JSON.parse((await bytesUpTo(res, 1024 * 1024)).toString('utf8'));
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new RegistryError('the skill registry answered with malformed JSON', 502, 'registry_error');
@@ -139,21 +175,23 @@ export async function installFromRegistry(ctx: ServiceContext, userRef: string, 
   if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) {
     throw new RegistryError('the skill registry published no sha256 for this skill', 502, 'registry_error');
   }
-  let content: string;
-  if (typeof entry.content === 'string') content = entry.content;
+  let bytes: Buffer;
+  if (typeof entry.content === 'string') bytes = Buffer.from(entry.content, 'utf8');
   else if (typeof entry.url === 'string') {
     const contentUrl = new URL(entry.url, entryUrl).toString();
     const c = await fetchBounded(contentUrl, 'text/markdown, text/plain');
     if (!c.ok) throw new RegistryError(`the skill registry answered ${c.status} for the skill's content`, 502, 'registry_error');
-    content = await textUpTo(c, MAX_SKILL_BYTES);
+    bytes = await bytesUpTo(c, MAX_SKILL_BYTES);
   } else throw new RegistryError('the skill registry gave neither content nor a url', 502, 'registry_error');
-  if (Buffer.byteLength(content) > MAX_SKILL_BYTES) throw new RegistryError(`the registry's skill is larger than ${MAX_SKILL_BYTES} bytes`, 422, 'registry_skill_too_large');
+  if (bytes.length > MAX_SKILL_BYTES) throw new RegistryError(`the registry's skill is larger than ${MAX_SKILL_BYTES} bytes`, 422, 'registry_skill_too_large');
 
-  const actual = sha256(content);
+  // The hash is checked on the bytes as received, before anything else is made of them.
+  const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== entry.sha256.toLowerCase()) {
     await writeLog(ctx, { userId: user.id, level: 'warn', message: `refused skill ${slug}: content does not match the registry's sha256`, data: { published: entry.sha256, actual } });
     throw new RegistryError("skill content does not match the registry's published sha256", 422, 'registry_hash_mismatch');
   }
+  const content = decodeSkillText(bytes);
   const version = typeof entry.version === 'string' || typeof entry.version === 'number' ? String(entry.version) : null;
   const result = await save(ctx, user, slug, content, { source: 'registry', registryUrl: registry, version });
   await writeLog(ctx, { userId: user.id, level: 'info', message: `skill ${slug} installed from the registry`, data: { version, sha256: actual } });

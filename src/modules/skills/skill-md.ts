@@ -18,6 +18,15 @@ function bad(reason: string): never {
   throw new ValidationError(`invalid SKILL.md: ${reason}`, 'body', 'invalid_skill');
 }
 
+/** The bytes as UTF-8 text, exactly (a BOM is kept, so the text hashes to the same sha256 as the bytes). */
+export function decodeSkillText(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    bad('it is not UTF-8 text');
+  }
+}
+
 export function parseSkillMd(text: string): SkillDoc {
   const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
   if (!m) bad('it must start with YAML front matter between --- lines');
