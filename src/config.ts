@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   AGENT_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   SKILL_REGISTRY_URL: z.string().url('must be a URL').optional(),
   CHAT_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(15_000),
+  CHAT_HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  CHAT_HTTP_TOOL_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -73,6 +75,8 @@ export interface Config {
   skillRegistryUrl: string | null;
   /** How often a chat SSE stream sends a heartbeat comment. */
   chatHeartbeatMs: number;
+  /** The chat http_fetch tool: time bound and the most response bytes it reads. */
+  chatHttpTool: { timeoutMs: number; maxBytes: number };
   /** Upper bound for an agent's provider check (deploy, ping). */
   agentCheckTimeoutMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -120,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedAi: e.EMBEDDED_AI,
     skillRegistryUrl: e.SKILL_REGISTRY_URL ?? null,
     chatHeartbeatMs: e.CHAT_HEARTBEAT_MS,
+    chatHttpTool: { timeoutMs: e.CHAT_HTTP_TOOL_TIMEOUT_MS, maxBytes: e.CHAT_HTTP_TOOL_MAX_BYTES },
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

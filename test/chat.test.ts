@@ -5,6 +5,8 @@
  * subscribers receiving identical events, the kept conversation, usage and
  * quota, agent keys, and bad input.
  */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
@@ -17,7 +19,7 @@ let user: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', CHAT_HEARTBEAT_MS: '50', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-chat-000000000000' });
+  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', CHAT_HEARTBEAT_MS: '100', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-chat-000000000000' });
   user = (await s.request('POST', '/api/v1/users', { body: { username: 'chatter', tier: 'enterprise' } })).body.id;
 });
 afterAll(async () => {
@@ -61,13 +63,16 @@ async function readSse(path: string, opts: { body?: unknown; headers?: Record<st
   const events: SseEvent[] = [];
   let comments = 0;
   let buffer = '';
+  let raw = '';
   const decoder = new TextDecoder();
   const reader = res.body!.getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+      const piece = decoder.decode(value, { stream: true });
+      buffer += piece;
+      raw += piece;
       let i;
       while ((i = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, i);
@@ -87,14 +92,14 @@ async function readSse(path: string, opts: { body?: unknown; headers?: Record<st
         events.push(ev);
         if (opts.stopAfter !== undefined && events.filter((e) => e.event === 'delta').length >= opts.stopAfter) {
           abort.abort();
-          return { events, comments };
+          return { events, comments, raw };
         }
       }
     }
   } catch (err) {
     if (!abort.signal.aborted) throw err;
   }
-  return { events, comments };
+  return { events, comments, raw };
 }
 
 describe('POST …/chat', () => {
@@ -216,7 +221,7 @@ describe('POST …/chat/stream (SSE)', () => {
     expect(done.data.message).toBe(deltas);
     expect(deltas).toBe('one two three four five six seven eight');
     expect(done.data.usage).toEqual({ promptTokens: 11, completionTokens: 8, totalTokens: 19 });
-    expect(comments).toBeGreaterThan(0); // ": ping" every CHAT_HEARTBEAT_MS (50 ms here) during a 320 ms stream
+    expect(comments).toBeGreaterThan(0); // ": ping" every CHAT_HEARTBEAT_MS (100 ms here) during a 320 ms stream
     fake.chat.delayMs = 0;
   });
 
@@ -290,5 +295,171 @@ describe('GraphQL chat', () => {
     expect(events.at(-1)!.type).toBe('cancelled');
     expect(events.length).toBeLessThan(200);
     fake.chat.delayMs = 0;
+  });
+});
+
+describe('tools', () => {
+  const stream = (agent: string, content: string) => readSse(`/api/v1/users/${user}/agents/${agent}/chat/stream`, { body: say(content) });
+  const configure = async (agent: string, tools: Record<string, unknown>) => {
+    const res = await s.request('PATCH', `/api/v1/users/${user}/agents/${agent}/config`, { body: { tools } });
+    expect(res.status, res.text).toBe(200);
+  };
+
+  it('workspace files: the embedded model reads, writes and lists when asked plainly; calls show in the stream and the log', async () => {
+    const a = await newAgent();
+    await configure(a.id, { files: true });
+    const put = await s.request('PUT', `/api/v1/users/${user}/agents/${a.id}/files/notes.md`, { rawBody: 'Buy rope and lanterns.', headers: { 'Content-Type': 'text/markdown' } });
+    expect(put.status, put.text).toBeLessThan(300);
+
+    const read = await stream(a.id, 'Please read file notes.md');
+    const types = read.events.slice(1).map((e) => e.event);
+    expect(types.slice(0, 2)).toEqual(['tool_call', 'tool_result']);
+    expect(types.at(-1)).toBe('done');
+    expect(read.events.slice(1).map((e) => Number(e.id))).toEqual(types.map((_, i) => i + 1));
+    expect(read.events[1]!.data).toEqual({ name: 'read_file', arguments: { path: 'notes.md' } });
+    expect(read.events[2]!.data).toEqual({ name: 'read_file', ok: true, summary: 'read notes.md (22 bytes)' });
+    expect(read.events.at(-1)!.data.message).toContain('Buy rope and lanterns.');
+
+    const write = await stream(a.id, 'write file plans/todo.txt: call the harbour master');
+    expect(write.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ name: 'write_file', ok: true });
+    const written = await s.request('GET', `/api/v1/users/${user}/agents/${a.id}/files/plans/todo.txt`);
+    expect(written.text).toBe('call the harbour master');
+
+    const list = await stream(a.id, 'list files');
+    expect(list.events.find((e) => e.event === 'tool_result')!.data).toEqual({ name: 'list_files', ok: true, summary: '2 files' });
+    expect(list.events.at(-1)!.data.message).toContain('notes.md, plans/todo.txt');
+
+    const missing = await stream(a.id, 'read file nothing-here.md');
+    expect(missing.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ ok: false, summary: expect.stringMatching(/not found/) });
+    expect(missing.events.at(-1)!.event).toBe('done');
+
+    const logs = await s.request('GET', `/api/v1/users/${user}/logs?limit=1000`);
+    const toolLogs = (logs.body as { agent: string; message: string }[]).filter((l) => l.agent === a.name && /^tool (read|write|list)_files?:/.test(l.message));
+    expect(toolLogs.map((l) => l.message).sort()).toEqual(
+      ['tool list_files: 2 files', 'tool read_file: file not found', 'tool read_file: read notes.md (22 bytes)', 'tool write_file: wrote plans/todo.txt (23 bytes)'].sort(),
+    );
+
+    // The same request to an agent whose files tool is off: no tool call, and the reply says why.
+    const off = await newAgent();
+    const refused = await stream(off.id, 'Please read file notes.md');
+    expect(refused.events.some((e) => e.event === 'tool_call')).toBe(false);
+    expect(refused.events.at(-1)!.data.message).toMatch(/read_file tool, which is not enabled/);
+  });
+
+  describe('http_fetch', () => {
+    let target: Server;
+    let targetUrl: string;
+    const received: IncomingHttpHeaders[] = [];
+    beforeAll(async () => {
+      // A server on loopback that echoes the Authorization header it got (as a careless API might).
+      target = createServer((req, res) => {
+        received.push(req.headers);
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        if (req.url === '/big') return void res.end('~'.repeat(300 * 1024));
+        res.end(`tide tables ready; you sent ${req.headers.authorization ?? 'no authorization'}`);
+      });
+      await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+      targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => (target.closeAllConnections(), target.close(() => r()))));
+
+    it('refuses loopback addresses, by IP and by a name that resolves to one, unless the agent allows private networks', async () => {
+      const a = await newAgent();
+      await configure(a.id, { http: { enabled: true } });
+      const before = received.length;
+      const byIp = await stream(a.id, `fetch ${targetUrl}/tides`);
+      expect(byIp.events.find((e) => e.event === 'tool_call')!.data).toEqual({ name: 'http_fetch', arguments: { url: `${targetUrl}/tides`, method: 'GET' } });
+      expect(byIp.events.find((e) => e.event === 'tool_result')!.data).toEqual({
+        name: 'http_fetch',
+        ok: false,
+        summary: 'refused: 127.0.0.1 is a loopback address (private networks are not allowed for this agent)',
+      });
+      const byName = await stream(a.id, `fetch ${targetUrl.replace('127.0.0.1', 'localhost')}/tides`);
+      expect(byName.events.find((e) => e.event === 'tool_result')!.data.summary).toMatch(/^refused: localhost resolves to .* which is a loopback address/);
+      const metadata = await stream(a.id, 'fetch http://169.254.169.254/latest/meta-data/');
+      expect(metadata.events.find((e) => e.event === 'tool_result')!.data.summary).toBe('refused: 169.254.169.254 is a cloud metadata address');
+      expect(received.length).toBe(before); // nothing reached the target
+
+      await configure(a.id, { http: { enabled: true, allowPrivateNetworks: true } });
+      const allowed = await stream(a.id, `fetch ${targetUrl}/tides`);
+      expect(allowed.events.find((e) => e.event === 'tool_result')!.data).toEqual({ name: 'http_fetch', ok: true, summary: `GET ${targetUrl}/tides → 200 (44 bytes)` });
+      expect(allowed.events.at(-1)!.data.message).toContain('tide tables ready');
+      expect(received.length).toBe(before + 1);
+      // A response over the size cap (256 KiB by default) is cut off there.
+      const big = await stream(a.id, `fetch ${targetUrl}/big`);
+      expect(big.events.find((e) => e.event === 'tool_result')!.data.summary).toBe(`GET ${targetUrl}/big → 200 (262144 bytes, cut off)`);
+      // The metadata address stays refused even then.
+      const stillRefused = await stream(a.id, 'fetch http://169.254.169.254/latest/meta-data/');
+      expect(stillRefused.events.find((e) => e.event === 'tool_result')!.data.ok).toBe(false);
+    });
+
+    it('a secret used as a header reaches the target but never appears in a response, event or log', async () => {
+      const secret = 'tok-harbour-7f3a9c21e5d84b60';
+      expect((await s.request('PUT', `/api/v1/users/${user}/secrets`, { body: { HARBOUR_TOKEN: secret } })).status).toBe(200);
+      const a = await newAgent();
+      await configure(a.id, { http: { enabled: true, allowPrivateNetworks: true } });
+      const ask = `fetch ${targetUrl}/private with header Authorization: Bearer {{secrets.HARBOUR_TOKEN}}`;
+
+      const sse = await stream(a.id, ask);
+      expect(received.at(-1)!.authorization).toBe(`Bearer ${secret}`);
+      expect(sse.events.find((e) => e.event === 'tool_call')!.data.arguments.headers).toEqual({ Authorization: 'Bearer {{secrets.HARBOUR_TOKEN}}' });
+      expect(sse.events.find((e) => e.event === 'tool_result')!.data.ok).toBe(true);
+      // The target echoed the token; what the model and the client see has it masked.
+      expect(sse.events.at(-1)!.data.message).toContain('you sent Bearer [secret HARBOUR_TOKEN]');
+      const runId = sse.events[0]!.data.runId as string;
+
+      const rest = await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat`, { body: say(ask) });
+      expect(rest.status).toBe(200);
+      expect(received.at(-1)!.authorization).toBe(`Bearer ${secret}`);
+
+      const gql = await s.graphql(`query($id: ID!) { chatRun(id: $id) { message agent { name } } }`, { id: runId });
+      expect(gql.body.data.chatRun.agent.name).toBe(a.name);
+      const events = await s.app.deps.prisma.chatRunEvent.findMany({ where: { run: { agentId: a.id } } });
+      const runs = await s.app.deps.prisma.chatRun.findMany({ where: { agentId: a.id } });
+      const messages = await s.app.deps.prisma.chatMessage.findMany({ where: { agentId: a.id } });
+      const logs = await s.request('GET', `/api/v1/users/${user}/logs?limit=1000`);
+      const secrets = await s.request('GET', `/api/v1/users/${user}/secrets`);
+      expect(events.length).toBeGreaterThan(4);
+      for (const seen of [sse.raw, rest.text, gql.text, JSON.stringify(events), JSON.stringify(runs), JSON.stringify(messages), logs.text, secrets.text]) {
+        expect(seen).not.toContain(secret);
+        expect(seen).not.toContain(secret.slice(4, 20));
+      }
+      expect(logs.text).toContain('tool http_fetch: GET');
+
+      // An unknown secret is a failed tool call naming it, and nothing is sent.
+      const before = received.length;
+      const unknown = await stream(a.id, `fetch ${targetUrl}/x with header X-Token: {{secrets.NOPE}}`);
+      expect(unknown.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ ok: false, summary: 'secret NOPE is not set for this user' });
+      expect(received.length).toBe(before);
+    });
+  });
+
+  it('the openai provider gets the tools as function tools, runs the call it streams back, and answers with the result', async () => {
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    await configure(a.id, { files: true });
+    await s.request('PUT', `/api/v1/users/${user}/agents/${a.id}/files/log.md`, { rawBody: 'Wind from the west.', headers: { 'Content-Type': 'text/markdown' } });
+    fake.chat.toolCalls = [{ name: 'read_file', arguments: '{"path":"log.md"}' }];
+    fake.chat.reply = 'The log says the wind is from the west.';
+    try {
+      const before = fake.requests.length;
+      const sse = await stream(a.id, 'What does my log say?');
+      const [first, second] = fake.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+      expect((first!.body.tools as { type: string; function: { name: string } }[]).map((t) => `${t.type}:${t.function.name}`)).toEqual([
+        'function:read_file',
+        'function:write_file',
+        'function:list_files',
+      ]);
+      const sent = second!.body.messages as any[];
+      expect(sent.at(-2)).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_fake_0', type: 'function', function: { name: 'read_file', arguments: '{"path":"log.md"}' } }] });
+      expect(sent.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_fake_0' });
+      expect(JSON.parse(sent.at(-1).content)).toMatchObject({ ok: true, content: 'Wind from the west.' });
+      expect(sse.events.slice(1).map((e) => e.event).slice(0, 2)).toEqual(['tool_call', 'tool_result']);
+      const done = sse.events.at(-1)!;
+      expect(done.data.message).toBe('The log says the wind is from the west.');
+      // Usage is the sum of both provider calls: (7 + 5) for the tool call, (11 + 9) for the answer.
+      expect(done.data.usage).toEqual({ promptTokens: 18, completionTokens: 14, totalTokens: 32 });
+    } finally {
+      fake.chat.toolCalls = [];
+    }
   });
 });

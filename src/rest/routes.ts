@@ -9,6 +9,7 @@ import { secretRoutes } from '../modules/secrets/rest.js';
 import { fileRoutes } from '../modules/files/rest.js';
 import { skillRoutes } from '../modules/skills/rest.js';
 import { chatRoutes } from '../modules/chat/rest.js';
+import { usageRoutes } from '../modules/usage/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes];

@@ -32,8 +32,12 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** The PNG every image request answers with. */
   png: Buffer;
-  /** What POST /v1/chat/completions streams: the reply (word by word), the pause between words, and whether usage is reported. */
-  chat: { reply: string; delayMs: number; reportUsage: boolean };
+  /**
+   * What POST /v1/chat/completions streams: the reply (word by word), the pause between words, and whether usage is reported.
+   * With `toolCalls`, a request that offers tools and does not end with tool results gets those calls
+   * (streamed in fragments, as OpenAI does) instead of the reply; the follow-up request gets the reply.
+   */
+  chat: { reply: string; delayMs: number; reportUsage: boolean; toolCalls: { name: string; arguments: string }[] };
   /** Every following request answers with this status (null: succeed again). */
   failWith(status: number | null): void;
   close(): Promise<void>;
@@ -64,7 +68,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const png = makePng();
   const requests: RecordedRequest[] = [];
   let failure: number | null = null;
-  const chat = { reply: 'The quick brown fox jumps over the lazy dog.', delayMs: 0, reportUsage: true };
+  const chat = { reply: 'The quick brown fox jumps over the lazy dog.', delayMs: 0, reportUsage: true, toolCalls: [] as { name: string; arguments: string }[] };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -118,6 +122,18 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
           res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
           const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
           send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+          const msgs = (rec.body.messages ?? []) as { role: string }[];
+          if (chat.toolCalls.length && Array.isArray(rec.body.tools) && msgs.at(-1)?.role !== 'tool') {
+            chat.toolCalls.forEach((c, index) => {
+              const half = Math.floor(c.arguments.length / 2);
+              send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_fake_${index}`, type: 'function', function: { name: c.name, arguments: c.arguments.slice(0, half) } }] }, finish_reason: null }] });
+              send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: c.arguments.slice(half) } }] }, finish_reason: null }] });
+            });
+            send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+            if (chat.reportUsage) send({ ...base, choices: [], usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 } });
+            res.write('data: [DONE]\n\n');
+            return void res.end();
+          }
           for (const w of words) {
             if (res.destroyed) return;
             await new Promise((r) => setTimeout(r, chat.delayMs));

@@ -1,49 +1,98 @@
 /**
- * Streaming chat, the second capability of the AI provider layer. Both
- * implementations yield text deltas and, at the end, token usage.
+ * Streaming chat, the second capability of the AI provider layer:
+ * `chat({ system, messages, model, tools?, signal })` yields text deltas,
+ * then any tool calls the model asked for, then token usage.
  * - OpenAI (or any OpenAI-compatible server) through the openai SDK, with
- *   `stream_options.include_usage` so the provider reports usage itself.
- * - Embedded: offline and deterministic (same inputs, same reply). It writes
- *   its reply from the system prompt (persona, templates), the user's last
- *   message and the conversation, and says that it is the embedded model.
+ *   `stream_options.include_usage` so the provider reports usage itself, and
+ *   the tools as function tools.
+ * - Embedded (chat-embedded.ts): offline and deterministic.
  * When a provider reports no usage, tokens are counted with js-tiktoken
  * (cl100k ranks bundled in the package, so it works offline).
  */
-import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { ProviderError, providerFailure } from './openai.js';
 
-export interface ChatTurn {
-  role: 'user' | 'assistant';
-  content: string;
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as JSON text, as the model wrote them. */
+  arguments: string;
+}
+
+export type ChatTurn =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string };
+
+/** A tool the model may call: a name, what it does, and a JSON schema of its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface ChatRequest {
   system: string;
   messages: ChatTurn[];
   model: string;
+  tools?: ToolSpec[];
   signal?: AbortSignal;
 }
 
-export type ChatChunk = { delta: string } | { usage: { promptTokens: number; completionTokens: number } };
+export interface ChatUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type ChatChunk = { delta: string } | { toolCall: ToolCall } | { usage: ChatUsage };
 
 export interface ChatProvider {
   readonly name: 'openai' | 'embedded';
-  stream(req: ChatRequest): AsyncIterable<ChatChunk>;
+  chat(req: ChatRequest): AsyncIterable<ChatChunk>;
 }
 
 let encoder: Tiktoken | null = null;
+/** Runs without whitespace longer than this are encoded in slices (BPE is quadratic in a piece's length). */
+const MAX_PIECE = 32;
+const LONG_RUN = new RegExp(`\\S{${MAX_PIECE + 1},}`, 'g');
+
 /** Tokens in a text, by the cl100k tokenizer (what gpt-4-class models use). */
 export function countTokens(text: string): number {
   encoder ??= new Tiktoken(cl100k);
-  return encoder.encode(text).length;
+  const enc = encoder;
+  let n = 0;
+  let from = 0;
+  for (const m of text.matchAll(LONG_RUN)) {
+    if (m.index > from) n += enc.encode(text.slice(from, m.index)).length;
+    for (let i = 0; i < m[0].length; i += MAX_PIECE) n += enc.encode(m[0].slice(i, i + MAX_PIECE)).length;
+    from = m.index + m[0].length;
+  }
+  return n + (from < text.length ? enc.encode(text.slice(from)).length : 0);
 }
 
-/** Prompt tokens of a request the way chat formats count them (a few tokens of framing per message). */
-export function countPromptTokens(req: Pick<ChatRequest, 'system' | 'messages'>): number {
-  return [{ content: req.system }, ...req.messages].reduce((n, m) => n + 4 + countTokens(m.content), 3);
+function turnText(m: ChatTurn): string {
+  if (m.role === 'assistant' && m.toolCalls?.length) return m.content + m.toolCalls.map((c) => `${c.name}${c.arguments}`).join('');
+  return m.content;
+}
+
+/** Prompt tokens of a request the way chat formats count them (a few tokens of framing per message, plus the tool definitions). */
+export function countPromptTokens(req: Pick<ChatRequest, 'system' | 'messages' | 'tools'>): number {
+  const tools = req.tools?.length ? countTokens(JSON.stringify(req.tools)) : 0;
+  return [req.system, ...req.messages.map(turnText)].reduce((n, text) => n + 4 + countTokens(text), 3 + tools);
+}
+
+function toOpenAi(m: ChatTurn): OpenAI.Chat.ChatCompletionMessageParam {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    return {
+      role: 'assistant',
+      content: m.content || null,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  return { role: m.role, content: m.content };
 }
 
 export class OpenAiChat implements ChatProvider {
@@ -53,7 +102,7 @@ export class OpenAiChat implements ChatProvider {
     this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 1, timeout: 120_000 });
   }
 
-  async *stream(req: ChatRequest): AsyncIterable<ChatChunk> {
+  async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {
     let stream;
     try {
       stream = await this.client.chat.completions.create(
@@ -61,7 +110,10 @@ export class OpenAiChat implements ChatProvider {
           model: req.model,
           stream: true,
           stream_options: { include_usage: true },
-          messages: [{ role: 'system', content: req.system }, ...req.messages],
+          messages: [{ role: 'system', content: req.system }, ...req.messages.map(toOpenAi)],
+          ...(req.tools?.length
+            ? { tools: req.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+            : {}),
         },
         { signal: req.signal },
       );
@@ -69,77 +121,36 @@ export class OpenAiChat implements ChatProvider {
       throw providerFailure(err, { request: 'chat request', provider: 'LLM provider' });
     }
     let completion = '';
-    let usage: { promptTokens: number; completionTokens: number } | null = null;
+    let usage: ChatUsage | null = null;
+    // Tool calls arrive in pieces keyed by index: id and name first, arguments in fragments.
+    const calls = new Map<number, ToolCall>();
     try {
       for await (const chunk of stream) {
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (delta) {
-          completion += delta;
-          yield { delta };
+        const delta = chunk.choices?.[0]?.delta;
+        if (delta?.content) {
+          completion += delta.content;
+          yield { delta: delta.content };
+        }
+        for (const part of delta?.tool_calls ?? []) {
+          const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
+          if (part.id) call.id = part.id;
+          if (part.function?.name) call.name += part.function.name;
+          if (part.function?.arguments) call.arguments += part.function.arguments;
+          calls.set(part.index, call);
         }
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
-    } catch (err) {
+    } catch {
       if (req.signal?.aborted) return;
       throw new ProviderError('The LLM provider’s stream broke off');
     }
-    yield { usage: usage ?? { promptTokens: countPromptTokens(req), completionTokens: countTokens(completion) } };
-  }
-}
-
-/** Picks one of `options` deterministically from a seed string. */
-function pick<T>(seed: string, salt: string, options: readonly T[]): T {
-  const h = createHash('sha256').update(`${salt}:${seed}`).digest();
-  return options[h.readUInt32BE(0) % options.length]!;
-}
-
-function firstSentence(text: string, max = 160): string {
-  const clean = text.replace(/^#.*$/gm, '').replace(/\s+/g, ' ').trim();
-  const m = /^(.+?[.!?])(\s|$)/.exec(clean);
-  const s = (m ? m[1]! : clean).trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-function topicOf(message: string): string {
-  const words = message
-    .toLowerCase()
-    .replace(/[^a-z0-9\s'-]/g, ' ')
-    .split(/\s+/)
-    .filter((w) => w.length > 3 && !STOP.has(w));
-  return words.slice(0, 4).join(' ') || 'that';
-}
-const STOP = new Set(['what', 'which', 'where', 'when', 'with', 'that', 'this', 'there', 'could', 'would', 'should', 'about', 'your', 'have', 'help', 'please', 'tell', 'from', 'into', 'them', 'they', 'does', 'hello', 'thanks', 'thank', 'there', 'just', 'some', 'want', 'need']);
-
-/**
- * The embedded model: composes an answer from who the agent is (the first
- * sentence of its SOUL), what the user asked, and what came before, then
- * streams it word by word. It does not pretend to know facts.
- */
-export class EmbeddedChat implements ChatProvider {
-  readonly name = 'embedded' as const;
-
-  async *stream(req: ChatRequest): AsyncIterable<ChatChunk> {
-    const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const earlier = req.messages.filter((m) => m.role === 'user').slice(0, -1);
-    const seed = `${req.system}\n${req.messages.map((m) => `${m.role}:${m.content}`).join('\n')}`;
-    const soul = req.system.split(/\n# /)[0] ?? req.system;
-    const who = firstSentence(soul.replace(/^# ?SOUL\s*/i, ''));
-    const topic = topicOf(last);
-    const opener = pick(seed, 'opener', ['Happy to help with', 'Let’s look at', 'Good question about', 'Here is my take on']);
-    const parts = [
-      `${opener} ${topic}.`,
-      who ? `Speaking as the agent described in my instructions (“${who}”), I’ll stay in that role.` : '',
-      earlier.length ? `Earlier you asked about ${topicOf(earlier[earlier.length - 1]!.content)}; I’ve kept that in mind.` : '',
-      /\?\s*$/.test(last)
-        ? `You asked: “${last.length > 120 ? `${last.slice(0, 119)}…` : last}” — I can reason about it, but I have no live knowledge, so check facts that matter.`
-        : `You said: “${last.length > 120 ? `${last.slice(0, 119)}…` : last}”. Tell me what outcome you want and I’ll work towards it.`,
-      `(Answered offline by personagraph’s embedded model ${req.model}; configure an OpenAI-compatible provider for real model replies.)`,
-    ].filter(Boolean);
-    const reply = parts.join(' ');
-    for (const word of reply.split(/(?<=\s)/)) {
-      if (req.signal?.aborted) return;
-      yield { delta: word };
-    }
-    yield { usage: { promptTokens: countPromptTokens(req), completionTokens: countTokens(reply) } };
+    const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([i, c]) => ({ ...c, id: c.id || `call_${i}` }));
+    for (const toolCall of toolCalls) yield { toolCall };
+    yield {
+      usage: usage ?? {
+        promptTokens: countPromptTokens(req),
+        completionTokens: countTokens(completion + toolCalls.map((c) => c.name + c.arguments).join('')),
+      },
+    };
   }
 }

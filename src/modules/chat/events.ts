@@ -1,5 +1,14 @@
-/** Chat run events: numbered from 1 per run, stored, and published on `chat.run` keyed by run id. */
-export type ChatRunEventType = 'delta' | 'done' | 'error' | 'cancelled';
+/**
+ * Chat run events: numbered from 1 per run, stored, and published on
+ * `chat.run` keyed by run id.
+ *   delta       {text}
+ *   tool_call   {name, arguments}          (secrets masked)
+ *   tool_result {name, ok, summary}        (secrets masked)
+ *   done        {message, usage, model}
+ *   error       {error}                    (a safe message)
+ *   cancelled   {message}                  (what was written before the stop)
+ */
+export type ChatRunEventType = 'delta' | 'tool_call' | 'tool_result' | 'done' | 'error' | 'cancelled';
 
 export interface ChatRunEventPayload {
   runId: string;
@@ -7,6 +16,10 @@ export interface ChatRunEventPayload {
   type: ChatRunEventType;
   data: {
     text?: string;
+    name?: string;
+    arguments?: unknown;
+    ok?: boolean;
+    summary?: string;
     message?: string;
     model?: string;
     usage?: { promptTokens: number; completionTokens: number; totalTokens: number };

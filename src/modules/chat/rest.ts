@@ -3,7 +3,9 @@
  * - POST …/chat waits for the reply: {"message", "agent"}.
  * - POST …/chat/stream answers text/event-stream: first `event: run` with
  *   {"runId"}, then `id: <seq>` `event: delta` {"text"} per token, and a final
- *   `event: done` {"message","usage","model"} (or `error` / `cancelled`); a
+ *   `event: done` {"message","usage","model"} (or `error` / `cancelled`);
+ *   tool use shows as `event: tool_call` {"name","arguments"} and
+ *   `event: tool_result` {"name","ok","summary"} (secrets masked); a
  *   `: ping` comment every CHAT_HEARTBEAT_MS. To resume a dropped stream, POST
  *   again with `?run=<runId>` and the `Last-Event-ID` header (or
  *   `?lastEventId=`): the events after it follow, none lost or repeated, and
@@ -65,18 +67,11 @@ export const chatRoutes: Route[] = [
         const last = headers['last-event-id'] ?? query.get('lastEventId') ?? '0';
         const afterSeq = Number(last);
         if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new ValidationError('Last-Event-ID must be a non-negative integer', 'Last-Event-ID');
-        const run = await chat.getChatRun(ctx, resume);
-        const agent = await ctx.deps.prisma.agent.findUniqueOrThrow({ where: { id: run.agentId }, select: { name: true } });
-        return { status: 200, headers: sseHeaders, stream: sse(ctx, run.id, agent.name, afterSeq) };
+        const run = await chat.getAgentChatRun(ctx, params.user!, params.agent!, resume);
+        return { status: 200, headers: sseHeaders, stream: sse(ctx, run.id, run.agent.name, afterSeq) };
       }
       const run = await chat.startChatRun(ctx, params.user!, params.agent!, body);
       return { status: 200, headers: sseHeaders, stream: sse(ctx, run.id, run.agent.name, 0) };
     },
-  },
-  {
-    method: 'GET',
-    path: '/api/v1/users/:user/usage',
-    summary: 'Token usage for the current month, by agent and model',
-    handler: async ({ ctx, params }) => ok(await chat.usage(ctx, params.user!)),
   },
 ];

@@ -2,6 +2,7 @@
 import type { ChatRun as ChatRunRow } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
+import { Agent } from '../agents/schema.js';
 import type { ChatRunEventPayload } from './events.js';
 import * as chat from './service.js';
 
@@ -15,6 +16,7 @@ const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
     id: t.exposeID('id'),
     status: t.exposeString('status', { description: 'running | done | error | cancelled' }),
     agentId: t.exposeID('agentId'),
+    agent: t.field({ type: Agent, resolve: (r, _a, ctx) => ctx.deps.prisma.agent.findUniqueOrThrow({ where: { id: r.agentId } }) }),
     provider: t.exposeString('provider'),
     model: t.exposeString('model'),
     message: t.exposeString('message', { nullable: true, description: 'The whole reply, once done.' }),
@@ -26,12 +28,17 @@ const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
 });
 
 const ChatRunEvent = builder.objectRef<ChatRunEventPayload>('ChatRunEvent').implement({
-  description: 'A run event: `delta` (a token), then one of `done`, `error`, `cancelled`. `seq` counts from 1.',
+  description:
+    'A run event: `delta` (a token), `tool_call` and `tool_result` when the agent uses a tool, then one of `done`, `error`, `cancelled`. `seq` counts from 1.',
   fields: (t) => ({
     runId: t.exposeID('runId'),
     seq: t.exposeInt('seq'),
     type: t.exposeString('type'),
     delta: t.string({ nullable: true, resolve: (e) => e.data.text ?? null }),
+    toolName: t.string({ nullable: true, description: 'tool_call / tool_result: the tool.', resolve: (e) => e.data.name ?? null }),
+    toolArguments: t.field({ type: 'JSON', nullable: true, description: 'tool_call: its arguments (secret values masked).', resolve: (e) => (e.type === 'tool_call' ? (e.data.arguments ?? null) : null) }),
+    toolOk: t.boolean({ nullable: true, description: 'tool_result: whether the tool succeeded.', resolve: (e) => e.data.ok ?? null }),
+    toolSummary: t.string({ nullable: true, description: 'tool_result: what the tool did (secret values masked).', resolve: (e) => e.data.summary ?? null }),
     message: t.string({ nullable: true, resolve: (e) => e.data.message ?? null }),
     model: t.string({ nullable: true, resolve: (e) => e.data.model ?? null }),
     usage: t.field({ type: Usage, nullable: true, resolve: (e) => e.data.usage ?? null }),

@@ -1,43 +1,43 @@
 /**
  * Chat runs. A run is started by REST or GraphQL, executes in the background
- * independent of any client, and emits numbered events (delta…, then done,
- * error or cancelled). Every event is stored before it is published on the
- * `chat.run` topic, so a client can resume after the last seq it saw, and a
- * subscriber on another process (Redis pubsub) receives the same events.
- * The conversation is kept per agent; usage is stored on the run.
+ * independent of any client, and emits numbered events (delta, tool_call,
+ * tool_result …, then done, error or cancelled). Every event is stored
+ * before it is published on the `chat.run` topic, so a client can resume
+ * after the last seq it saw, and a subscriber on another process (Redis
+ * pubsub) receives the same events. The conversation is kept per agent (the
+ * new user messages when the run starts, the reply when it is done); usage
+ * is stored on the run.
+ *
+ * Tools: the agent's enabled tools (tools.ts) are offered to the model; when
+ * it calls some, they run, their results go back to the model, and it is
+ * asked again, up to MAX_TOOL_ROUNDS times (the last round offers no tools,
+ * so it must answer).
  */
 import type { Agent, AgentUser, ChatRun, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError, isAppError } from '../../errors.js';
-import { EmbeddedChat, OpenAiChat, type ChatProvider } from '../../infra/ai/chat.js';
+import { OpenAiChat, type ChatProvider, type ChatTurn, type ChatUsage, type ToolCall } from '../../infra/ai/chat.js';
+import { EmbeddedChat } from '../../infra/ai/chat-embedded.js';
 import { parseInput } from '../../validation.js';
-import { resolveAgent, resolveUser } from '../agents/lookup.js';
+import { resolveAgent } from '../agents/lookup.js';
 import { resolveAgentRuntime } from '../agents/runtime.js';
 import { composeSystemPrompt } from '../agents/templates.js';
 import { writeLog } from '../logs/service.js';
 import { userSkills } from '../skills/service.js';
+import { tokensThisMonth } from '../usage/service.js';
 import { TierLimitError, tierLimits } from '../users/tiers.js';
 import { TERMINAL, type ChatRunEventPayload, type ChatRunEventType } from './events.js';
 import { ChatInput } from './inputs.js';
+import { AgentTools } from './tools.js';
 
 /** How much of the kept conversation goes into a prompt. */
 const HISTORY_MESSAGES = 40;
+/** Model calls per run when it keeps calling tools. */
+const MAX_TOOL_ROUNDS = 5;
 const running = new Map<string, AbortController>();
 
 const runNotFound = () => new NotFoundError('run not found', 'run_not_found');
-
-export function monthStart(now = new Date()): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}
-
-export async function tokensThisMonth(ctx: ServiceContext, userId: string): Promise<number> {
-  const sum = await ctx.deps.prisma.chatRun.aggregate({
-    where: { userId, createdAt: { gte: monthStart() } },
-    _sum: { promptTokens: true, completionTokens: true },
-  });
-  return (sum._sum.promptTokens ?? 0) + (sum._sum.completionTokens ?? 0);
-}
 
 function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvider; model: string } {
   const resolved = resolveAgentRuntime(ctx.deps.config, agent);
@@ -74,7 +74,7 @@ export async function startChatRun(ctx: ServiceContext, userRef: string, agentRe
     });
     return r;
   });
-  const messages = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
+  const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
   const controller = new AbortController();
   running.set(run.id, controller);
   void execute(ctx, run, agent, { provider, model, system, messages, signal: controller.signal }).finally(() => running.delete(run.id));
@@ -85,7 +85,7 @@ async function execute(
   ctx: ServiceContext,
   run: ChatRun,
   agent: Agent & { user: AgentUser },
-  job: { provider: ChatProvider; model: string; system: string; messages: { role: 'user' | 'assistant'; content: string }[]; signal: AbortSignal },
+  job: { provider: ChatProvider; model: string; system: string; messages: ChatTurn[]; signal: AbortSignal },
 ): Promise<void> {
   const { prisma, pubsub } = ctx.deps;
   let seq = 0;
@@ -94,15 +94,43 @@ async function execute(
     await prisma.chatRunEvent.create({ data: { runId: run.id, seq, type, data: data as Prisma.InputJsonValue } });
     pubsub.publish('chat.run', run.id, { runId: run.id, seq, type, data });
   };
+  const tools = new AgentTools(ctx, agent, job.signal);
+  const messages = [...job.messages];
   let text = '';
-  let usage = { promptTokens: 0, completionTokens: 0 };
+  const usage: ChatUsage = { promptTokens: 0, completionTokens: 0 };
   try {
-    for await (const chunk of job.provider.stream({ system: job.system, messages: job.messages, model: job.model, signal: job.signal })) {
-      if (job.signal.aborted) break;
-      if ('delta' in chunk) {
-        text += chunk.delta;
-        await emit('delta', { text: chunk.delta });
-      } else usage = chunk.usage;
+    for (let round = 1; round <= MAX_TOOL_ROUNDS && !job.signal.aborted; round++) {
+      const offered = round < MAX_TOOL_ROUNDS && tools.specs.length ? tools.specs : undefined;
+      const calls: ToolCall[] = [];
+      let said = '';
+      for await (const chunk of job.provider.chat({ system: job.system, messages, model: job.model, tools: offered, signal: job.signal })) {
+        if (job.signal.aborted) break;
+        if ('delta' in chunk) {
+          said += chunk.delta;
+          text += chunk.delta;
+          await emit('delta', { text: chunk.delta });
+        } else if ('toolCall' in chunk) calls.push(chunk.toolCall);
+        else {
+          usage.promptTokens += chunk.usage.promptTokens;
+          usage.completionTokens += chunk.usage.completionTokens;
+        }
+      }
+      if (!calls.length || job.signal.aborted) break;
+      messages.push({ role: 'assistant', content: said, toolCalls: calls });
+      for (const call of calls) {
+        if (job.signal.aborted) break;
+        await emit('tool_call', { name: call.name, arguments: tools.visibleArguments(call) });
+        const result = await tools.run(call);
+        await emit('tool_result', { name: call.name, ok: result.ok, summary: result.summary });
+        await writeLog(ctx, {
+          userId: run.userId,
+          agentId: agent.id,
+          level: result.ok ? 'info' : 'warn',
+          message: `tool ${call.name}: ${result.summary}`,
+          data: { runId: run.id, tool: call.name, arguments: tools.visibleArguments(call), ok: result.ok },
+        });
+        messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+      }
     }
     if (job.signal.aborted) {
       await prisma.chatRun.update({ where: { id: run.id }, data: { status: 'cancelled', message: text, ...usage, finishedAt: new Date() } });
@@ -137,6 +165,15 @@ async function findRun(ctx: ServiceContext, runId: string): Promise<ChatRun> {
 export async function getChatRun(ctx: ServiceContext, runId: string): Promise<ChatRun> {
   requireScope(ctx, 'agent:chat');
   return findRun(ctx, runId);
+}
+
+/** A run of the agent named in the path (SSE resume); another agent's run is not found. */
+export async function getAgentChatRun(ctx: ServiceContext, userRef: string, agentRef: string, runId: string): Promise<ChatRun & { agent: Agent }> {
+  requireScope(ctx, 'agent:chat');
+  const agent = await resolveAgent(ctx, userRef, agentRef);
+  const run = await findRun(ctx, runId);
+  if (run.agentId !== agent.id) throw runNotFound();
+  return { ...run, agent };
 }
 
 /** Stops a running run (its last event is `cancelled`); a finished run is returned as it is. */
@@ -198,45 +235,4 @@ export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 
   } finally {
     await live.return?.();
   }
-}
-
-export interface UsageRow {
-  agent: string;
-  agentId: string;
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-}
-
-/** This month's (UTC) tokens by agent and model, against the plan's quota. */
-export async function usage(ctx: ServiceContext, userRef: string) {
-  requireScope(ctx, 'agent:read');
-  const user = await resolveUser(ctx, userRef);
-  const since = monthStart();
-  const groups = await ctx.deps.prisma.chatRun.groupBy({
-    by: ['agentId', 'model'],
-    where: { userId: user.id, createdAt: { gte: since } },
-    _sum: { promptTokens: true, completionTokens: true },
-  });
-  const agents = await ctx.deps.prisma.agent.findMany({ where: { id: { in: groups.map((g) => g.agentId) } }, select: { id: true, name: true } });
-  const rows: UsageRow[] = groups
-    .map((g) => {
-      const promptTokens = g._sum.promptTokens ?? 0;
-      const completionTokens = g._sum.completionTokens ?? 0;
-      return { agentId: g.agentId, agent: agents.find((a) => a.id === g.agentId)?.name ?? g.agentId, model: g.model, promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-    })
-    .sort((a, b) => a.agent.localeCompare(b.agent) || a.model.localeCompare(b.model));
-  const used = rows.reduce((n, r) => n + r.totalTokens, 0);
-  const limit = tierLimits(user.tier).monthlyTokens;
-  return {
-    month: since.toISOString().slice(0, 7),
-    tier: user.tier,
-    limit,
-    used,
-    remaining: Math.max(0, limit - used),
-    promptTokens: rows.reduce((n, r) => n + r.promptTokens, 0),
-    completionTokens: rows.reduce((n, r) => n + r.completionTokens, 0),
-    byAgent: rows,
-  };
 }
