@@ -16,6 +16,8 @@ import { SecretVault } from './infra/vault.js';
 import { AiProviders } from './infra/ai/provider.js';
 import { createAppPubSub } from './infra/pubsub.js';
 import { RateLimiter } from './infra/rate-limit.js';
+import { JobQueue } from './infra/jobs.js';
+import { registerJobKinds } from './jobs.js';
 import { bootstrap } from './modules/auth/service.js';
 import { syncSystemPersonas } from './modules/personas/service.js';
 import { createHttpServer, type HttpServer } from './server/http.js';
@@ -64,7 +66,9 @@ export async function createApp(
     ai: new AiProviders(config),
     pubsub: pubsub.pubsub,
     rateLimiter,
+    jobs: new JobQueue(db.prisma, log, { ...config.jobs, singleProcess: db.kind === 'pglite' }),
   };
+  registerJobKinds(deps);
   await syncSystemPersonas(db.prisma);
   const { createdSecret } = await bootstrap(deps);
   let adminKeyFile: string | null = null;
@@ -75,6 +79,7 @@ export async function createApp(
     await chmod(adminKeyFile, 0o600);
   }
   const http = createHttpServer(deps);
+  await deps.jobs.start();
 
   return {
     deps,
@@ -92,6 +97,7 @@ export async function createApp(
         });
       }),
     async close() {
+      await deps.jobs.stop(config.shutdownTimeoutMs);
       await http.close(config.shutdownTimeoutMs);
       await pubsub.close();
       await rateLimiter.close();

@@ -45,6 +45,10 @@ const EnvSchema = z.object({
   CHAT_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(15_000),
   CHAT_HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   CHAT_HTTP_TOOL_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  JOB_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -79,6 +83,10 @@ export interface Config {
   chatHttpTool: { timeoutMs: number; maxBytes: number };
   /** Upper bound for an agent's provider check (deploy, ping). */
   agentCheckTimeoutMs: number;
+  /** Durable jobs: lease (a dead worker's job is claimed again after it), poll interval, jobs run at once (0: this process runs none). */
+  jobs: { leaseMs: number; pollMs: number; concurrency: number };
+  /** The largest media upload (image, audio, video) in bytes; also bounded by BODY_LIMIT_BYTES. */
+  mediaMaxUploadBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -126,6 +134,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chatHeartbeatMs: e.CHAT_HEARTBEAT_MS,
     chatHttpTool: { timeoutMs: e.CHAT_HTTP_TOOL_TIMEOUT_MS, maxBytes: e.CHAT_HTTP_TOOL_MAX_BYTES },
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
+    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, concurrency: e.JOB_CONCURRENCY },
+    mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -11,6 +11,7 @@ import type { SecretVault } from './infra/vault.js';
 import type { AiProviders } from './infra/ai/provider.js';
 import type { PubSub } from './infra/pubsub.js';
 import type { RateLimiter } from './infra/rate-limit.js';
+import type { JobQueue } from './infra/jobs.js';
 import type { Scope } from './modules/auth/scopes.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
 
@@ -24,6 +25,8 @@ export interface Deps {
   ai: AiProviders;
   pubsub: PubSub;
   rateLimiter: RateLimiter;
+  /** Durable background jobs (src/infra/jobs.ts); kinds are registered in src/jobs.ts. */
+  jobs: JobQueue;
 }
 
 /** The authenticated caller: one API key of one team. */

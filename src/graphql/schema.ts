@@ -13,6 +13,10 @@ import '../modules/files/schema.js';
 import '../modules/skills/schema.js';
 import '../modules/chat/schema.js';
 import '../modules/usage/schema.js';
+import '../modules/catalog/schema.js';
+import '../modules/influencers/schema.js';
+import '../modules/profiles/schema.js';
+import '../modules/content/schema.js';
 
 export const schema = builder.toSchema();
 

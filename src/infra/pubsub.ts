@@ -9,6 +9,8 @@ import { Redis } from 'ioredis';
 import type { PersonaEvent } from '../modules/personas/events.js';
 import type { DeployProgressEvent } from '../modules/agents/events.js';
 import type { ChatRunEventPayload } from '../modules/chat/events.js';
+import type { BatchEvent } from '../modules/content/events.js';
+import type { InfluencerJobEvent } from '../modules/influencers/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
@@ -17,6 +19,10 @@ export type Topics = {
   'deploy.progress': [userId: string, payload: DeployProgressEvent];
   /** Keyed by run id; published by src/modules/chat/service.ts. */
   'chat.run': [runId: string, payload: ChatRunEventPayload];
+  /** Keyed by batch id; published by src/modules/content. */
+  'content.batch': [batchId: string, payload: BatchEvent];
+  /** Keyed by influencer id (or preview id for a draft); published by src/modules/influencers. */
+  'influencer.job': [key: string, payload: InfluencerJobEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

@@ -10,6 +10,11 @@ import { fileRoutes } from '../modules/files/rest.js';
 import { skillRoutes } from '../modules/skills/rest.js';
 import { chatRoutes } from '../modules/chat/rest.js';
 import { usageRoutes } from '../modules/usage/rest.js';
+import { influencersRoutes } from '../modules/influencers/rest.js';
+import { profilesRoutes } from '../modules/profiles/rest.js';
+import { contentRoutes } from '../modules/content/rest.js';
+import { catalogRoutes } from '../modules/catalog/rest.js';
+import { mediaRoutes } from '../modules/media/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes];

@@ -6,6 +6,7 @@
 import { ValidationError } from '../../errors.js';
 import { EmbeddedProvider } from './embedded.js';
 import { OpenAiProvider } from './openai.js';
+import { EMBEDDED_TEXT_MODEL, openAiText, type TextBackend } from './text.js';
 
 export interface GeneratedImage {
   bytes: Buffer;
@@ -34,7 +35,7 @@ export interface LlmSettings {
 }
 
 export interface AiConfig {
-  openai: { apiKey: string | null; baseURL: string | null; imageModel: string };
+  openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
   embeddedAi: boolean;
 }
 
@@ -74,6 +75,14 @@ export class AiProviders {
       });
     }
     if (this.config.embeddedAi) return new EmbeddedProvider();
+    throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
+  }
+
+  /** Text generation: OpenAI when OPENAI_API_KEY is set, else the embedded composer (see text.ts). */
+  forText(): TextBackend {
+    const { apiKey, baseURL, chatModel } = this.config.openai;
+    if (apiKey) return openAiText({ apiKey, baseURL, model: chatModel });
+    if (this.config.embeddedAi) return { kind: 'embedded', model: EMBEDDED_TEXT_MODEL };
     throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
   }
 }

@@ -1,0 +1,13 @@
+/**
+ * The job table: every kind of durable background job, by module (the REST
+ * route table's counterpart, src/rest/routes.ts). The queue itself is
+ * src/infra/jobs.ts.
+ */
+import type { Deps } from './context.js';
+import { registerInfluencerJobs } from './modules/influencers/jobs.js';
+import { registerContentJobs } from './modules/content/jobs.js';
+
+export function registerJobKinds(deps: Deps): void {
+  registerInfluencerJobs(deps);
+  registerContentJobs(deps);
+}

@@ -1,0 +1,33 @@
+/** The config catalogs in the graph: aesthetic grades and the rate table. */
+import { builder } from '../../graphql/builder.js';
+import type { AestheticGrade as Grade } from './aesthetic-grades.js';
+import type { Rate as RateRow } from './pricing.js';
+import * as catalog from './service.js';
+
+const AestheticGrade = builder.objectRef<Grade>('AestheticGrade').implement({
+  description: 'An aesthetic grade preset: what it does to image prompts.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    promptSuffix: t.exposeString('promptSuffix', { description: 'Appended to every image prompt made with this grade.' }),
+    avoid: t.exposeStringList('avoid'),
+    palette: t.exposeStringList('palette'),
+  }),
+});
+
+const Rate = builder.objectRef<RateRow>('Rate').implement({
+  description: 'One line of the rate table, in micro-dollars per unit.',
+  fields: (t) => ({
+    action: t.exposeString('action'),
+    unit: t.exposeString('unit'),
+    description: t.exposeString('description'),
+    openaiMicros: t.int({ resolve: (r) => r.priceMicros.openai }),
+    embeddedMicros: t.int({ resolve: (r) => r.priceMicros.embedded }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  aestheticGrades: t.field({ type: [AestheticGrade], resolve: (_r, _a, ctx) => [...catalog.aestheticGrades(ctx)] }),
+  rateTable: t.field({ type: [Rate], description: 'The rate table costs are recorded by.', resolve: (_r, _a, ctx) => [...catalog.pricing(ctx).rates] }),
+}));

@@ -1,0 +1,54 @@
+/**
+ * AutoPersonas' config catalogs: the feature flags in force in this
+ * environment, the rate table costs are recorded by, and the aesthetic grades.
+ */
+import type { ServiceContext } from '../../context.js';
+import { requireScope } from '../../context.js';
+import { AESTHETIC_GRADES, type AestheticGrade } from './aesthetic-grades.js';
+import { RATES, RATE_TABLE_VERSION, type Rate } from './pricing.js';
+
+export interface FeatureFlags {
+  /** Which provider generates text, images and video here. */
+  providers: { text: 'openai' | 'embedded' | null; images: 'openai' | 'embedded' | null; video: 'openai' | 'embedded' | null };
+  embeddedAi: boolean;
+  contentGeneration: boolean;
+  videoGeneration: boolean;
+  referencePacks: boolean;
+  previews: boolean;
+  photoAnalysis: boolean;
+  voiceCloning: boolean;
+  collaborations: boolean;
+  dryRun: boolean;
+  /** Multi-process features: shared pubsub and rate limits. */
+  redis: boolean;
+}
+
+export function featureFlags(ctx: ServiceContext): FeatureFlags {
+  requireScope(ctx, 'character:read');
+  const { config } = ctx.deps;
+  const provider = config.openai.apiKey ? ('openai' as const) : config.embeddedAi ? ('embedded' as const) : null;
+  const on = provider !== null;
+  return {
+    providers: { text: provider, images: provider, video: provider },
+    embeddedAi: config.embeddedAi,
+    contentGeneration: on,
+    videoGeneration: on,
+    referencePacks: on,
+    previews: on,
+    photoAnalysis: on,
+    voiceCloning: true,
+    collaborations: true,
+    dryRun: true,
+    redis: config.redisUrl !== null,
+  };
+}
+
+export function pricing(ctx: ServiceContext): { currency: 'USD'; unit: 'micro-dollars'; version: string; rates: readonly Rate[] } {
+  requireScope(ctx, 'character:read');
+  return { currency: 'USD', unit: 'micro-dollars', version: RATE_TABLE_VERSION, rates: RATES };
+}
+
+export function aestheticGrades(ctx: ServiceContext): readonly AestheticGrade[] {
+  requireScope(ctx, 'character:read');
+  return AESTHETIC_GRADES;
+}

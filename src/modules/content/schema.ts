@@ -1,0 +1,2 @@
+/** The content module in the graph. */
+export {};

@@ -1,0 +1,2 @@
+/** The influencers module in the graph. */
+export {};

@@ -1,0 +1,19 @@
+/** Media bytes (images, audio, video) from the blob store, by id. */
+import type { Route } from '../../rest/route.js';
+import * as media from './service.js';
+
+export const mediaRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/media/:id',
+    summary: 'Download a stored image, audio sample or video',
+    handler: async ({ ctx, params, headers }) => {
+      const blob = await media.getMedia(ctx, params.id!);
+      const etag = `"${blob.sha256}"`;
+      // Blob ids never change content: cache for good, privately (the key is what grants access).
+      const cache = { ETag: etag, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
+      if (headers['if-none-match']?.split(',').some((t) => t.trim() === etag)) return { status: 304, headers: cache };
+      return { status: 200, raw: { bytes: Buffer.from(blob.bytes), contentType: blob.contentType }, headers: cache };
+    },
+  },
+];

@@ -1,0 +1,2 @@
+/** The profiles module in the graph. */
+export {};
