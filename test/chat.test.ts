@@ -325,6 +325,10 @@ describe('tools', () => {
     const written = await s.request('GET', `/api/v1/users/${user}/agents/${a.id}/files/plans/todo.txt`);
     expect(written.text).toBe('call the harbour master');
 
+    const asked = await stream(a.id, 'What is in plans/todo.txt?');
+    expect(asked.events.find((e) => e.event === 'tool_call')!.data).toEqual({ name: 'read_file', arguments: { path: 'plans/todo.txt' } });
+    expect(asked.events.at(-1)!.data.message).toContain('call the harbour master');
+
     const list = await stream(a.id, 'list files');
     expect(list.events.find((e) => e.event === 'tool_result')!.data).toEqual({ name: 'list_files', ok: true, summary: '2 files' });
     expect(list.events.at(-1)!.data.message).toContain('notes.md, plans/todo.txt');
@@ -336,7 +340,7 @@ describe('tools', () => {
     const logs = await s.request('GET', `/api/v1/users/${user}/logs?limit=1000`);
     const toolLogs = (logs.body as { agent: string; message: string }[]).filter((l) => l.agent === a.name && /^tool (read|write|list)_files?:/.test(l.message));
     expect(toolLogs.map((l) => l.message).sort()).toEqual(
-      ['tool list_files: 2 files', 'tool read_file: file not found', 'tool read_file: read notes.md (22 bytes)', 'tool write_file: wrote plans/todo.txt (23 bytes)'].sort(),
+      ['tool list_files: 2 files', 'tool read_file: file not found', 'tool read_file: read notes.md (22 bytes)', 'tool read_file: read plans/todo.txt (23 bytes)', 'tool write_file: wrote plans/todo.txt (23 bytes)'].sort(),
     );
 
     // The same request to an agent whose files tool is off: no tool call, and the reply says why.

@@ -55,17 +55,18 @@ async function runtimeValues(userId: string) {
 describe('secrets', () => {
   it('PUT sets values, GET lists names with masked values, DELETE removes one', async () => {
     const u = await newUser();
-    const put = await s.request('PUT', `/api/v1/users/${u.username}/secrets`, { body: { OPENAI_KEY: PLAIN, SHORT: 'abc' } });
+    const put = await s.request('PUT', `/api/v1/users/${u.username}/secrets`, { body: { OPENAI_KEY: PLAIN, SHORT: 'abc', MEDIUM: 's3cr3t-value-1234' } });
     expect(put.status, put.text).toBe(200);
     expect(put.body.map((x: any) => [x.name, x.value, x.readable])).toEqual([
+      ['MEDIUM', '...1234', true],
       ['OPENAI_KEY', 'sk-l...5b4a', true],
       ['SHORT', '***', true],
     ]);
     const list = await s.request('GET', `/api/v1/users/${u.id}/secrets`);
-    expect(list.body.map((x: any) => x.name)).toEqual(['OPENAI_KEY', 'SHORT']);
+    expect(list.body.map((x: any) => x.name)).toEqual(['MEDIUM', 'OPENAI_KEY', 'SHORT']);
 
     // null deletes; a new value replaces
-    await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { body: { SHORT: null, OPENAI_KEY: 'sk-new-value-000000001111' } });
+    await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { body: { SHORT: null, MEDIUM: null, OPENAI_KEY: 'sk-new-value-000000001111' } });
     expect((await runtimeValues(u.id))).toEqual({ OPENAI_KEY: 'sk-new-value-000000001111' });
 
     const del = await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`);

@@ -42,8 +42,19 @@ export class SecretBox {
   }
 }
 
-/** `sk-1234567890abcdef` → `sk-1...cdef`, as EvalStudio shows keys. */
+/** A provider API key as EvalStudio shows it: `sk-1234567890abcdef` → `sk-1...cdef` (its start is a well-known prefix). */
 export function maskSecret(secret: string): string {
   if (secret.length <= 8) return '*'.repeat(secret.length);
+  return `${secret.slice(0, 4)}...${secret.slice(-4)}`;
+}
+
+/**
+ * A user's secret value, which can be anything: never more than a quarter of
+ * it shows. Short values show nothing, medium ones their last 4 characters,
+ * key-length ones (32+) their first and last 4.
+ */
+export function maskSecretValue(secret: string): string {
+  if (secret.length < 16) return '*'.repeat(Math.min(secret.length, 8));
+  if (secret.length < 32) return `...${secret.slice(-4)}`;
   return `${secret.slice(0, 4)}...${secret.slice(-4)}`;
 }

@@ -6,7 +6,7 @@
  * not pretend to know facts.
  *
  * Tools: when the user's last message asks plainly for one the agent has
- * ("read file notes.md", "write file a.txt: hello", "list files",
+ * ("read file notes.md", "what is in notes/todo.md?", "write file a.txt: hello", "list files",
  * "fetch https://example.com with header Authorization: Bearer
  * {{secrets.TOKEN}}"), it calls that tool; once the results are back it
  * reports what the tool returned.
@@ -51,6 +51,9 @@ export function plainToolRequest(message: string): [string, Record<string, unkno
   if (write) return ['write_file', { path: trimPath(write[1]!), content: write[2]!.trim() }];
   const read = /\b(?:read|open|show(?:\s+me)?)\s+(?:the\s+)?file\s+[`"']?([\w./-]+)/i.exec(message);
   if (read) return ['read_file', { path: trimPath(read[1]!) }];
+  // "what is in notes/todo.md?": a path-looking word (a folder or an extension) after "what's in".
+  const whatsIn = /\bwhat(?:'s|’s|\s+is)\s+in\s+(?:the\s+file\s+)?[`"']?((?:[\w-]+\/)*[\w-]+\.\w+|(?:[\w-]+\/)+[\w.-]+)/i.exec(message);
+  if (whatsIn) return ['read_file', { path: trimPath(whatsIn[1]!) }];
   const list = /\blist\s+(?:my\s+|the\s+|all\s+)?(?:workspace\s+)?files\b(?:\s+(?:in|under)\s+([\w./-]+))?/i.exec(message);
   if (list) return ['list_files', list[1] ? { prefix: trimPath(list[1]) } : {}];
   const fetch = /\b(?:fetch|get|call|download)\s+(https?:\/\/[^\s"'<>]+)/i.exec(message);

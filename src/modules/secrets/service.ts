@@ -6,7 +6,7 @@
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
-import { maskSecret } from '../../infra/crypto.js';
+import { maskSecretValue } from '../../infra/crypto.js';
 import { SecretUnreadableError, type SecretVault } from '../../infra/vault.js';
 import type { PrismaClient } from '../../infra/db/client.js';
 import { parseInput } from '../../validation.js';
@@ -26,7 +26,7 @@ const aad = (userId: string, name: string) => `${userId}\0${name}`;
 
 function masked(vault: SecretVault, row: { userId: string; name: string; keyId: string; ciphertext: string; updatedAt: Date }): MaskedSecret {
   try {
-    return { name: row.name, value: maskSecret(vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name))), readable: true, updatedAt: row.updatedAt };
+    return { name: row.name, value: maskSecretValue(vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name))), readable: true, updatedAt: row.updatedAt };
   } catch (err) {
     if (!(err instanceof SecretUnreadableError)) throw err;
     return { name: row.name, value: null, readable: false, updatedAt: row.updatedAt };
