@@ -6,8 +6,14 @@
 import type { Deps } from './context.js';
 import { registerInfluencerJobs } from './modules/influencers/jobs.js';
 import { registerContentJobs } from './modules/content/jobs.js';
+import { registerWebhookJobs } from './modules/webhooks/jobs.js';
+import { registerSocialImportJobs } from './modules/social-import/jobs.js';
+import { registerEngagementJobs } from './modules/engagement/jobs.js';
 
 export function registerJobKinds(deps: Deps): void {
   registerInfluencerJobs(deps);
   registerContentJobs(deps);
+  registerWebhookJobs(deps);
+  registerSocialImportJobs(deps);
+  registerEngagementJobs(deps);
 }

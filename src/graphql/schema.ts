@@ -17,6 +17,9 @@ import '../modules/catalog/schema.js';
 import '../modules/influencers/schema.js';
 import '../modules/profiles/schema.js';
 import '../modules/content/schema.js';
+import '../modules/accounts/schema.js';
+import '../modules/social-import/schema.js';
+import '../modules/webhooks/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -11,6 +11,8 @@ import type { DeployProgressEvent } from '../modules/agents/events.js';
 import type { ChatRunEventPayload } from '../modules/chat/events.js';
 import type { BatchEvent } from '../modules/content/events.js';
 import type { InfluencerJobEvent } from '../modules/influencers/events.js';
+import type { TeamEvent } from '../modules/webhooks/events.js';
+import type { ImportProgressEvent } from '../modules/social-import/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
@@ -23,6 +25,10 @@ export type Topics = {
   'content.batch': [batchId: string, payload: BatchEvent];
   /** Keyed by influencer id (or preview id for a draft); published by src/modules/influencers. */
   'influencer.job': [key: string, payload: InfluencerJobEvent];
+  /** Keyed by team id: every webhook event as it is emitted; published by src/modules/webhooks. */
+  'team.event': [teamId: string, payload: TeamEvent];
+  /** Keyed by social import id; published by src/modules/social-import. */
+  'import.progress': [importId: string, payload: ImportProgressEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

@@ -15,6 +15,9 @@ import { profilesRoutes } from '../modules/profiles/rest.js';
 import { contentRoutes } from '../modules/content/rest.js';
 import { catalogRoutes } from '../modules/catalog/rest.js';
 import { mediaRoutes } from '../modules/media/rest.js';
+import { webhookRoutes } from '../modules/webhooks/rest.js';
+import { accountRoutes } from '../modules/accounts/rest.js';
+import { socialImportRoutes } from '../modules/social-import/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...socialImportRoutes, ...webhookRoutes];

@@ -1,0 +1,2 @@
+/** Social accounts in the graph. */
+export {};

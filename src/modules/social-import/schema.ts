@@ -1,0 +1,2 @@
+/** Social imports in the graph. */
+export {};

@@ -1,0 +1,2 @@
+/** Webhook endpoints in the graph, and the team `events` subscription. */
+export {};
