@@ -20,6 +20,7 @@ import '../modules/content/schema.js';
 import '../modules/accounts/schema.js';
 import '../modules/social-import/schema.js';
 import '../modules/webhooks/schema.js';
+import '../modules/analytics/schema.js';
 
 export const schema = builder.toSchema();
 

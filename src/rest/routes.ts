@@ -18,6 +18,7 @@ import { mediaRoutes } from '../modules/media/rest.js';
 import { webhookRoutes } from '../modules/webhooks/rest.js';
 import { accountRoutes } from '../modules/accounts/rest.js';
 import { socialImportRoutes } from '../modules/social-import/rest.js';
+import { analyticsRoutes } from '../modules/analytics/rest.js';
 import type { Route } from './route.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...socialImportRoutes, ...webhookRoutes];
+export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes];

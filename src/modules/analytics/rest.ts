@@ -1,0 +1,12 @@
+/** AutoPersonas analytics (seed 001, analytics:read): stats, engagement series, top content, platform breakdown. */
+import { ok, type Route } from '../../rest/route.js';
+import * as analytics from './service.js';
+
+const params = (q: URLSearchParams) => Object.fromEntries([...q.entries()]);
+
+export const analyticsRoutes: Route[] = [
+  { method: 'GET', path: '/api/v1/analytics/stats', summary: 'Dashboard stats', handler: async ({ ctx, query }) => ok(await analytics.stats(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/engagement', summary: 'Engagement chart data', handler: async ({ ctx, query }) => ok(await analytics.engagement(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/top-content', summary: 'Top performing content', handler: async ({ ctx, query }) => ok(await analytics.topContent(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/platforms', summary: 'Platform breakdown', handler: async ({ ctx, query }) => ok(await analytics.platforms(ctx, params(query))) },
+];
