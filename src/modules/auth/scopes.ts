@@ -15,6 +15,10 @@ export const SCOPES = [
   'agent:write',
   'agent:chat',
   'secrets:write',
+  'webhook:read',
+  'webhook:write',
+  'eval:read',
+  'eval:write',
   'admin',
   'platform',
 ] as const;
