@@ -14,6 +14,7 @@ import type { RateLimiter } from './infra/rate-limit.js';
 import type { JobQueue } from './infra/jobs.js';
 import type { Scope } from './modules/auth/scopes.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
+import { TEAM_ADMIN_SCOPES } from './modules/auth/scopes.js';
 
 export interface Deps {
   config: Config;
@@ -59,4 +60,25 @@ export function requireScope(ctx: ServiceContext, scope: Scope): void {
   if (ctx.actor.scopes.has(scope)) return;
   if (ctx.actor.agentId) throw new AuthenticationError();
   throw new ForbiddenError(scope);
+}
+
+/**
+ * The context background work (a durable job) runs in: on behalf of the team
+ * that queued it, holding every team scope — the scope was checked when the
+ * job was queued. `requestId` names the job in logs.
+ */
+export function jobContext(deps: Deps, teamId: string, jobId: string): ServiceContext {
+  return {
+    deps,
+    requestId: `job:${jobId}`,
+    actor: {
+      teamId,
+      teamName: '',
+      keyId: 'job',
+      keyName: 'background job',
+      keyPrefix: '',
+      scopes: new Set(TEAM_ADMIN_SCOPES),
+      rateLimitPerMinute: Number.MAX_SAFE_INTEGER,
+    },
+  };
 }

@@ -4,6 +4,7 @@
  * src/infra/jobs.ts.
  */
 import type { Deps } from './context.js';
+import { registerDeployJobs } from './modules/agents/deploy.js';
 import { registerInfluencerJobs } from './modules/influencers/jobs.js';
 import { registerContentJobs } from './modules/content/jobs.js';
 import { registerWebhookJobs } from './modules/webhooks/jobs.js';
@@ -11,6 +12,7 @@ import { registerSocialImportJobs } from './modules/social-import/jobs.js';
 import { registerEngagementJobs } from './modules/engagement/jobs.js';
 
 export function registerJobKinds(deps: Deps): void {
+  registerDeployJobs(deps);
   registerInfluencerJobs(deps);
   registerContentJobs(deps);
   registerWebhookJobs(deps);

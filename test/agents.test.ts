@@ -8,7 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { createTestDatabase, testDatabaseKind } from './helpers/database.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { authenticate } from '../src/modules/auth/service.js';
 import { resolveAgent } from '../src/modules/agents/lookup.js';
@@ -649,5 +653,40 @@ describe('GraphQL', () => {
     expect(gone.body.data.deleteAgent).toEqual({ __typename: 'NotFoundError', message: 'agent not found' });
     const limit = await s.graphql(`mutation { createAgents(user: "${u.username}", agents: [{ name: "x1" }, { name: "x2" }, { name: "x3" }]) { __typename ... on Error { message code } } }`);
     expect(limit.body.data.createAgents).toEqual({ __typename: 'OperationError', message: 'agent limit reached: the free tier allows 3 agents (the user has 1)', code: 'tier_limit_agents' });
+  });
+});
+
+describe('deploys are durable jobs', () => {
+  it('a deploy queued by a process that runs no jobs is run by the next process on the same database; the user’s deploys run in order', async () => {
+    const kind = testDatabaseKind();
+    const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-deploy-'));
+    const shared = kind === 'pglite' ? { url: `pglite:${dir}`, drop: async () => {} } : await createTestDatabase();
+    const apiOnly = await startTestServer({ ...FAST, DATABASE_URL: shared.url, JOB_CONCURRENCY: '0' });
+    let worker: TestServer | null = null;
+    try {
+      const u = await newUser(apiOnly);
+      await newAgent(u.id, { name: 'first' }, apiOnly);
+      await newAgent(u.id, { name: 'second' }, apiOnly);
+      await new Promise((r) => setTimeout(r, 300));
+      const waiting = await apiOnly.request('GET', `/api/v1/users/${u.id}/deploy/status`);
+      expect(waiting.body.status).toBe('queued');
+      await apiOnly.close();
+
+      worker = await startTestServer({ ...FAST, DATABASE_URL: shared.url, JOB_POLL_MS: '50' });
+      const done = await settled(u.id, worker);
+      expect(done.status).toBe('succeeded');
+      const agents = await worker.request('GET', `/api/v1/users/${u.id}/agents`);
+      expect(agents.body.map((a: any) => [a.name, a.status])).toEqual([['first', 'online'], ['second', 'online']]);
+      const jobs = await worker.app.deps.prisma.deployJob.findMany({ where: { userId: u.id }, orderBy: { createdAt: 'asc' } });
+      expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+      // in order: the second deploy started after the first had finished
+      expect(jobs[1]!.updatedAt.getTime()).toBeGreaterThanOrEqual(jobs[0]!.updatedAt.getTime());
+      const logs = await worker.request('GET', `/api/v1/users/${u.id}/logs?limit=100`);
+      const started = (logs.body as any[]).filter((l) => /^deploy (started|succeeded)/.test(l.message)).reverse().map((l) => l.message.split(':')[0]);
+      expect(started).toEqual(['deploy started', 'deploy succeeded', 'deploy started', 'deploy succeeded']);
+    } finally {
+      await worker?.close();
+      await shared.drop();
+    }
   });
 });

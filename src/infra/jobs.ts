@@ -26,6 +26,14 @@ export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
 }
 
+/** Not a failure: the job cannot start yet (e.g. an earlier job on the same record runs); run it again after `delayMs`, attempt not counted. */
+export class DeferJob extends Error {
+  override name = 'DeferJob';
+  constructor(readonly delayMs: number, reason = 'deferred') {
+    super(reason);
+  }
+}
+
 export interface JobContext {
   job: Job;
   /** Aborted when the lease was lost (another worker took the job) or the process is stopping. */
@@ -110,6 +118,11 @@ export class JobQueue {
       this.kickPending = false;
       void this.poll();
     });
+  }
+
+  /** A retry or deferral is due before the next poll would find it: look then (the poll still catches it if this process stops). */
+  private kickAfter(ms: number): void {
+    if (ms < this.opts.pollMs) setTimeout(() => this.kick(), ms + 5).unref();
   }
 
   async start(): Promise<void> {
@@ -220,6 +233,14 @@ export class JobQueue {
         });
       } catch (err) {
         if (abort.signal.aborted) return; // lease lost, cancelled or stopping: someone else owns what happens next
+        if (err instanceof DeferJob) {
+          await this.prisma.job.updateMany({
+            where: { id: job.id, leaseOwner: this.workerId, status: 'running' },
+            data: { status: 'queued', runAt: new Date(Date.now() + err.delayMs), attempts: { decrement: 1 }, leaseOwner: null, leaseUntil: null },
+          });
+          this.kickAfter(err.delayMs);
+          return;
+        }
         const message = err instanceof Error ? err.message : String(err);
         const permanent = err instanceof PermanentJobError;
         if (permanent || job.attempts >= job.maxAttempts) {
@@ -232,6 +253,7 @@ export class JobQueue {
             where: { id: job.id, leaseOwner: this.workerId, status: 'running' },
             data: { status: 'queued', runAt: new Date(Date.now() + delay), lastError: message, leaseOwner: null, leaseUntil: null },
           });
+          this.kickAfter(delay);
         }
       }
     })()

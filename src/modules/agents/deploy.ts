@@ -1,9 +1,12 @@
 /**
  * Deploys: creating agents or changing their templates, tool config or
- * provider queues a DeployJob in the same transaction as the change; after
- * commit it runs in the background, one job at a time per user (in this
- * process). Each agent goes through four steps, each recorded with status and
- * detail, written to the runtime log and published on `deploy.progress`:
+ * provider queues a DeployJob and a durable `agents.deploy` job
+ * (src/infra/jobs.ts) in the same transaction as the change; any worker runs
+ * it after commit, one deploy at a time per user (a later one waits for the
+ * earlier ones), and a deploy a stopped process left unfinished runs again
+ * (its steps are idempotent). Each agent goes through four steps, each
+ * recorded with status and detail, written to the runtime log and published
+ * on `deploy.progress`:
  *
  *   validate-provider-and-model  the provider resolves and (openai) lists the model, within AGENT_CHECK_TIMEOUT_MS
  *   render-templates             the effective templates compose a system prompt
@@ -11,13 +14,15 @@
  *   go-online                    the agent is marked online
  *
  * An agent whose step fails is marked `failed` (the reason is the step's
- * detail) and skips its remaining steps; the job ends `failed` naming every
- * failed agent, else `succeeded`. A job never stays `running`: unexpected
- * errors end it `failed`, and a job left behind by a stopped process is
- * reported `failed` ("interrupted") once it has not moved for a while.
+ * detail) and skips its remaining steps; the deploy ends `failed` naming
+ * every failed agent, else `succeeded`. A deploy never stays `running`:
+ * unexpected errors are retried by the job queue and, once it gives up, end
+ * the deploy `failed`.
  */
 import type { DeployJob, Prisma } from '../../generated/prisma/client.js';
-import type { ServiceContext } from '../../context.js';
+import type { Deps, ServiceContext } from '../../context.js';
+import { jobContext } from '../../context.js';
+import { DeferJob } from '../../infra/jobs.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { writeLog } from '../logs/service.js';
 import type { DeployAgentState, DeployJobStatus, DeployProgressEvent, DeployStep, DeployStepName } from './events.js';
@@ -30,32 +35,45 @@ class DeployStepError extends Error {}
 
 type Tx = Prisma.TransactionClient;
 
-/** Queues a deploy of these agents (inside the caller's transaction) and marks them deploying. */
-export async function queueDeploy(tx: Tx, teamId: string, userId: string, agents: { id: string; name: string }[]): Promise<DeployJob> {
+export const DEPLOY_JOB = 'agents.deploy';
+
+/** Queues a deploy of these agents (inside the caller's transaction) and marks them deploying; call scheduleDeploy after commit. */
+export async function queueDeploy(ctx: ServiceContext, tx: Tx, userId: string, agents: { id: string; name: string }[]): Promise<DeployJob> {
   const steps: DeployStep[] = DEPLOY_STEPS.flatMap((name) =>
     agents.map((a) => ({ name, agentId: a.id, agent: a.name, status: 'pending' as const, detail: null })),
   );
   await tx.agent.updateMany({ where: { id: { in: agents.map((a) => a.id) } }, data: { status: 'deploying' } });
-  return tx.deployJob.create({ data: { teamId, userId, status: 'queued', steps: steps as unknown as Prisma.InputJsonValue } });
+  const deploy = await tx.deployJob.create({ data: { teamId: ctx.actor.teamId, userId, status: 'queued', steps: steps as unknown as Prisma.InputJsonValue } });
+  await ctx.deps.jobs.enqueue(DEPLOY_JOB, { deployJobId: deploy.id }, { teamId: ctx.actor.teamId, tx });
+  return deploy;
 }
 
-/** Jobs this process has queued or is running (never reported as interrupted). */
-const inFlight = new Set<string>();
-/** The tail of each user's chain of jobs. */
-const chains = new Map<string, Promise<void>>();
+/** After the transaction that queued a deploy committed: start it now rather than at the next poll. */
+export function scheduleDeploy(ctx: ServiceContext): void {
+  ctx.deps.jobs.kick();
+}
 
-/** Runs a queued job in the background, after the user's earlier jobs. Call after commit. */
-export function scheduleDeploy(ctx: ServiceContext, job: DeployJob): void {
-  inFlight.add(job.id);
-  const previous = chains.get(job.userId) ?? Promise.resolve();
-  const next = previous
-    .then(() => runDeploy(ctx, job.id))
-    .catch((err: unknown) => ctx.deps.log.error({ err, jobId: job.id }, 'deploy failed unexpectedly'))
-    .finally(() => {
-      inFlight.delete(job.id);
-      if (chains.get(job.userId) === next) chains.delete(job.userId);
-    });
-  chains.set(job.userId, next);
+/** How long a deploy waits before looking again whether the user's earlier deploys have finished. */
+const WAIT_FOR_EARLIER_MS = 200;
+
+export function registerDeployJobs(deps: Deps): void {
+  deps.jobs.register<{ deployJobId: string }>(DEPLOY_JOB, {
+    maxAttempts: 3,
+    backoffMs: 1000,
+    async run({ deployJobId }, jc) {
+      const job = await deps.prisma.deployJob.findUnique({ where: { id: deployJobId } });
+      if (!job || job.status === 'succeeded' || job.status === 'failed') return; // the user was deleted, or it already ran
+      // One deploy at a time per user, in the order they were queued.
+      const earlier = await deps.prisma.deployJob.count({
+        where: { userId: job.userId, status: { in: ['queued', 'running'] }, id: { not: job.id }, OR: [{ createdAt: { lt: job.createdAt } }, { createdAt: job.createdAt, id: { lt: job.id } }] },
+      });
+      if (earlier) throw new DeferJob(WAIT_FOR_EARLIER_MS, 'an earlier deploy of this user is still running');
+      await runDeploy(jobContext(deps, job.teamId, jc.job.id), deployJobId);
+    },
+    async onFailed({ deployJobId }, _error, job) {
+      await endAborted(jobContext(deps, job.teamId ?? '', job.id), deployJobId, 'deploy aborted by an internal error');
+    },
+  });
 }
 
 function stepsOf(job: Pick<DeployJob, 'steps'>): DeployStep[] {
@@ -93,25 +111,23 @@ async function viewWithAgents(ctx: ServiceContext, job: DeployJob): Promise<Depl
   return deployView(job, agents);
 }
 
-/** How long a job may sit without progress before a reader reports it interrupted. */
-function staleAfterMs(ctx: ServiceContext): number {
-  return 60_000 + 10 * ctx.deps.config.agentCheckTimeoutMs;
+/** The user's latest deploy (null if none). */
+export async function latestDeploy(ctx: ServiceContext, userId: string): Promise<DeployProgressEvent | null> {
+  const job = await ctx.deps.prisma.deployJob.findFirst({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  return job ? viewWithAgents(ctx, job) : null;
 }
 
-/** The user's latest deploy (null if none), ending a job a stopped process left behind. */
-export async function latestDeploy(ctx: ServiceContext, userId: string): Promise<DeployProgressEvent | null> {
-  let job = await ctx.deps.prisma.deployJob.findFirst({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-  if (!job) return null;
-  if ((job.status === 'queued' || job.status === 'running') && !inFlight.has(job.id) && Date.now() - job.updatedAt.getTime() > staleAfterMs(ctx)) {
-    const error = 'deploy interrupted: the server stopped before it finished; change the agents again to redeploy';
-    const ended = await ctx.deps.prisma.deployJob.updateMany({ where: { id: job.id, updatedAt: job.updatedAt }, data: { status: 'failed', error } });
-    if (ended.count) {
-      const ids = [...new Set(stepsOf(job).map((s) => s.agentId))];
-      await ctx.deps.prisma.agent.updateMany({ where: { id: { in: ids }, status: 'deploying' }, data: { status: 'failed' } });
-    }
-    job = await ctx.deps.prisma.deployJob.findUniqueOrThrow({ where: { id: job.id } });
-  }
-  return viewWithAgents(ctx, job);
+/** Ends a deploy that cannot finish: unfinished steps skipped, its deploying agents failed. */
+async function endAborted(ctx: ServiceContext, jobId: string, error: string): Promise<void> {
+  const { prisma, pubsub } = ctx.deps;
+  const job = await prisma.deployJob.findUnique({ where: { id: jobId } });
+  if (!job) return;
+  const steps = stepsOf(job);
+  for (const s of steps) if (s.status === 'pending' || s.status === 'running') (s.status = 'skipped'), (s.detail = error);
+  await prisma.deployJob.updateMany({ where: { id: jobId }, data: { status: 'failed', error, steps: steps as unknown as Prisma.InputJsonValue } });
+  await prisma.agent.updateMany({ where: { id: { in: steps.map((s) => s.agentId) }, status: 'deploying' }, data: { status: 'failed' } });
+  const ended = await prisma.deployJob.findUnique({ where: { id: jobId } });
+  if (ended) pubsub.publish('deploy.progress', job.userId, await viewWithAgents(ctx, ended));
 }
 
 async function runDeploy(ctx: ServiceContext, jobId: string): Promise<void> {
@@ -119,7 +135,8 @@ async function runDeploy(ctx: ServiceContext, jobId: string): Promise<void> {
   let job = await prisma.deployJob.findUnique({ where: { id: jobId } });
   if (!job) return; // the user was deleted meanwhile
   const userId = job.userId;
-  const steps = stepsOf(job);
+  // A rerun (the previous worker stopped) starts the steps over: each is idempotent.
+  const steps: DeployStep[] = stepsOf(job).map((s) => ({ ...s, status: 'pending', detail: null }));
   const total = steps.length || 1;
   const failures = new Map<string, string>();
 
@@ -143,7 +160,7 @@ async function runDeploy(ctx: ServiceContext, jobId: string): Promise<void> {
   };
 
   try {
-    await save({ status: 'running' });
+    await save({ status: 'running', error: null });
     await writeLog(ctx, { userId, level: 'info', message: `deploy started: ${new Set(steps.map((s) => s.agentId)).size} agent(s)`, data: { jobId } });
     const agents = await prisma.agent.findMany({
       where: { id: { in: [...new Set(steps.map((s) => s.agentId))] } },
@@ -186,18 +203,9 @@ async function runDeploy(ctx: ServiceContext, jobId: string): Promise<void> {
       data: { jobId },
     });
   } catch (err) {
-    // Never left running: whatever went wrong, the job and its unfinished agents end failed.
-    ctx.deps.log.error({ err, jobId }, 'deploy aborted');
-    const error = 'deploy aborted by an internal error';
-    for (const s of steps) if (s.status === 'pending' || s.status === 'running') (s.status = 'skipped'), (s.detail = error);
-    try {
-      await prisma.deployJob.updateMany({ where: { id: jobId }, data: { status: 'failed', error, steps: steps as unknown as Prisma.InputJsonValue } });
-      await prisma.agent.updateMany({ where: { id: { in: steps.map((s) => s.agentId) }, status: 'deploying' }, data: { status: 'failed' } });
-      const ended = await prisma.deployJob.findUnique({ where: { id: jobId } });
-      if (ended) pubsub.publish('deploy.progress', userId, await viewWithAgents(ctx, ended));
-    } catch (inner) {
-      ctx.deps.log.warn({ err: inner, jobId }, 'could not record the aborted deploy');
-    }
+    // Retried by the job queue; once it gives up, onFailed ends the deploy failed (never left running).
+    ctx.deps.log.error({ err, jobId }, 'deploy attempt failed');
+    throw err;
   }
 }
 

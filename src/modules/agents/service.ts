@@ -89,7 +89,7 @@ export async function createAgents(ctx: ServiceContext, userRef: string, raw: un
         });
         created.push({ agent, key });
       }
-      const job = await queueDeploy(tx, ctx.actor.teamId, user.id, created.map((c) => c.agent));
+      const job = await queueDeploy(ctx, tx, user.id, created.map((c) => c.agent));
       return { created, job };
     });
   } catch (e) {
@@ -99,7 +99,7 @@ export async function createAgents(ctx: ServiceContext, userRef: string, raw: un
   for (const c of result.created) {
     await writeLog(ctx, { userId: user.id, agentId: c.agent.id, level: 'info', message: `agent ${c.agent.name} created`, data: { provider: c.agent.provider, model: c.agent.model, personaId: c.agent.personaId } });
   }
-  scheduleDeploy(ctx, result.job);
+  scheduleDeploy(ctx);
   return result;
 }
 
@@ -224,10 +224,10 @@ export async function setUserTemplates(ctx: ServiceContext, userRef: string, raw
     const templates = applyTemplatePatch(current.templates, patch);
     await tx.agentUser.update({ where: { id: user.id }, data: { templates } });
     const agents = await tx.agent.findMany({ where: { userId: user.id }, select: { id: true, name: true }, orderBy: { createdAt: 'asc' } });
-    return { templates, job: agents.length ? await queueDeploy(tx, ctx.actor.teamId, user.id, agents) : null };
+    return { templates, job: agents.length ? await queueDeploy(ctx, tx, user.id, agents) : null };
   });
   await writeLog(ctx, { userId: user.id, level: 'info', message: `default templates changed: ${Object.keys(patch).join(', ')}` });
-  if (job) scheduleDeploy(ctx, job);
+  if (job) scheduleDeploy(ctx);
   return templates;
 }
 
@@ -251,11 +251,11 @@ export async function setAgentTemplates(ctx: ServiceContext, userRef: string, ag
     const current = await tx.agent.findUnique({ where: { id: found.id } });
     if (!current) throw agentNotFound();
     await tx.agent.update({ where: { id: found.id }, data: { templates: applyTemplatePatch(current.templates, patch) } });
-    const job = await queueDeploy(tx, ctx.actor.teamId, found.userId, [current]);
+    const job = await queueDeploy(ctx, tx, found.userId, [current]);
     return { agent: await tx.agent.findUniqueOrThrow({ where: { id: found.id } }), job };
   });
   await writeLog(ctx, { userId: found.userId, agentId: found.id, level: 'info', message: `templates changed: ${Object.keys(patch).join(', ')}` });
-  scheduleDeploy(ctx, job);
+  scheduleDeploy(ctx);
   return { agent, templates: storedTemplates(agent.templates) };
 }
 
@@ -273,11 +273,11 @@ export async function updateAgentConfig(ctx: ServiceContext, userRef: string, ag
     if (!current) throw agentNotFound();
     const config = mergeAgentConfig(current, patch);
     await tx.agent.update({ where: { id: found.id }, data: { config: config as unknown as Prisma.InputJsonValue } });
-    const job = await queueDeploy(tx, ctx.actor.teamId, found.userId, [current]);
+    const job = await queueDeploy(ctx, tx, found.userId, [current]);
     return { agent: await tx.agent.findUniqueOrThrow({ where: { id: found.id } }), job };
   });
   await writeLog(ctx, { userId: found.userId, agentId: found.id, level: 'info', message: 'tool config changed', data: { tools: agentToolConfig(agent) } });
-  scheduleDeploy(ctx, job);
+  scheduleDeploy(ctx);
   return { agent, config: agentToolConfig(agent) };
 }
 
