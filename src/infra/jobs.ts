@@ -26,6 +26,14 @@ export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
 }
 
+/** A failed attempt whose handler chose when to try again (e.g. to show that time to users); counted like any failure. */
+export class RetryJobError extends Error {
+  override name = 'RetryJobError';
+  constructor(message: string, readonly delayMs: number) {
+    super(message);
+  }
+}
+
 /** Not a failure: the job cannot start yet (e.g. an earlier job on the same record runs); run it again after `delayMs`, attempt not counted. */
 export class DeferJob extends Error {
   override name = 'DeferJob';
@@ -247,7 +255,7 @@ export class JobQueue {
           this.log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
           await this.finishFailed(job, handler, message);
         } else {
-          const delay = backoffDelay(job.attempts, handler.backoffMs ?? 1000);
+          const delay = err instanceof RetryJobError ? err.delayMs : backoffDelay(job.attempts, handler.backoffMs ?? 1000);
           this.log.info({ jobId: job.id, kind: job.kind, attempt: job.attempts, retryInMs: delay, error: message }, 'job attempt failed; retrying');
           await this.prisma.job.updateMany({
             where: { id: job.id, leaseOwner: this.workerId, status: 'running' },
