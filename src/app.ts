@@ -17,6 +17,7 @@ import { AiProviders } from './infra/ai/provider.js';
 import { createAppPubSub } from './infra/pubsub.js';
 import { RateLimiter } from './infra/rate-limit.js';
 import { JobQueue } from './infra/jobs.js';
+import { Metrics } from './infra/metrics.js';
 import { registerJobKinds } from './jobs.js';
 import { bootstrap } from './modules/auth/service.js';
 import { syncSystemPersonas } from './modules/personas/service.js';
@@ -55,8 +56,8 @@ export async function createApp(
   if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
   const master = await secretKey(config);
-  const pubsub = createAppPubSub(config.redisUrl);
-  const rateLimiter = new RateLimiter(config.redisUrl);
+  const pubsub = createAppPubSub(config.redisUrl, log);
+  const rateLimiter = new RateLimiter(config.redisUrl, log);
   const deps: Deps = {
     config,
     prisma: db.prisma,
@@ -67,7 +68,9 @@ export async function createApp(
     pubsub: pubsub.pubsub,
     rateLimiter,
     jobs: new JobQueue(db.prisma, log, { ...config.jobs, singleProcess: db.kind === 'pglite' }),
+    metrics: new Metrics({ prisma: db.prisma }),
   };
+  deps.jobs.onAttempt = (kind, outcome) => deps.metrics.jobAttempts.inc({ kind, outcome });
   registerJobKinds(deps);
   await syncSystemPersonas(db.prisma);
   const { createdSecret } = await bootstrap(deps);

@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -85,6 +86,8 @@ export interface Config {
   agentCheckTimeoutMs: number;
   /** Durable jobs: lease (a dead worker's job is claimed again after it), poll interval, jobs run at once (0: this process runs none). */
   jobs: { leaseMs: number; pollMs: number; concurrency: number };
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
   /** The largest media upload (image, audio, video) in bytes; also bounded by BODY_LIMIT_BYTES. */
   mediaMaxUploadBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, concurrency: e.JOB_CONCURRENCY },
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
+    metricsToken: e.METRICS_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,
   };
 }

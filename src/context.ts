@@ -12,6 +12,7 @@ import type { AiProviders } from './infra/ai/provider.js';
 import type { PubSub } from './infra/pubsub.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { JobQueue } from './infra/jobs.js';
+import type { Metrics } from './infra/metrics.js';
 import type { Scope } from './modules/auth/scopes.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
 import { TEAM_ADMIN_SCOPES } from './modules/auth/scopes.js';
@@ -28,6 +29,8 @@ export interface Deps {
   rateLimiter: RateLimiter;
   /** Durable background jobs (src/infra/jobs.ts); kinds are registered in src/jobs.ts. */
   jobs: JobQueue;
+  /** Prometheus metrics of this process (src/infra/metrics.ts). */
+  metrics: Metrics;
 }
 
 /** The authenticated caller: one API key of one team. */

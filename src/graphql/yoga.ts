@@ -4,7 +4,7 @@
  * The caller is authenticated before yoga runs and arrives in the server context.
  */
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode } from 'graphql';
 import type { Actor, Deps } from '../context.js';
 import { AppError, RateLimitError, isAppError } from '../errors.js';
 import type { GraphQLContext } from './builder.js';
@@ -40,6 +40,58 @@ export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Parti
     onResponse({ request, response }) {
       const headers = rateHeaders.get(request);
       if (headers) for (const [k, v] of Object.entries(headers)) response.headers.set(k, v);
+    },
+  };
+}
+
+const seenOperationNames = new Set<string>();
+const MAX_OPERATION_NAMES = 200;
+
+/** A bounded label for an operation: its name (the first 200 distinct ones), else "anonymous" or "other". */
+function operationLabel(document: DocumentNode, operationName: string | null | undefined): { operation: string; type: string } {
+  const op = getOperationAST(document, operationName);
+  const type = op?.operation ?? 'query';
+  const name = op?.name?.value;
+  if (!name || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return { operation: 'anonymous', type };
+  if (!seenOperationNames.has(name)) {
+    if (seenOperationNames.size >= MAX_OPERATION_NAMES) return { operation: 'other', type };
+    seenOperationNames.add(name);
+  }
+  return { operation: name, type };
+}
+
+/** Prometheus metrics of operations (count, outcome, duration) and of live subscriptions, over HTTP and websockets. */
+export function useMetrics(deps: Deps): Plugin<GraphQLContext> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const label = operationLabel(args.document, args.operationName);
+      return {
+        onExecuteDone({ result }) {
+          const errors = result && typeof result === 'object' && 'errors' in result && (result as { errors?: unknown[] }).errors?.length;
+          deps.metrics.graphqlOperations.inc({ ...label, outcome: errors ? 'error' : 'ok' });
+          deps.metrics.graphqlDuration.observe(label, (performance.now() - started) / 1000);
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const label = operationLabel(args.document, args.operationName);
+      deps.metrics.graphqlOperations.inc({ ...label, outcome: 'ok' });
+      deps.metrics.subscriptions.inc();
+      let ended = false;
+      const end = () => {
+        if (!ended) (ended = true), deps.metrics.subscriptions.dec();
+      };
+      return {
+        onSubscribeResult: ({ result }) => {
+          if (!(result && typeof result === 'object' && Symbol.asyncIterator in result)) {
+            end();
+            return undefined;
+          }
+          return { onEnd: end };
+        },
+        onSubscribeError: end,
+      };
     },
   };
 }
@@ -120,7 +172,7 @@ export function createGraphQL(deps: Deps) {
       headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
     },
     context: ({ actor, requestId }) => ({ deps, actor, requestId }),
-    plugins: [useOperationRateLimit(deps), useLogUnexpectedErrors(deps)],
+    plugins: [useOperationRateLimit(deps), useLogUnexpectedErrors(deps), useMetrics(deps)],
   });
 }
 

@@ -84,6 +84,8 @@ export class JobQueue {
   private polling = false;
   private stopped = true;
   private kickPending = false;
+  /** Told the outcome of every attempt this process runs (metrics). */
+  onAttempt: (kind: string, outcome: 'succeeded' | 'retried' | 'failed' | 'deferred') => void = () => {};
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -239,6 +241,7 @@ export class JobQueue {
           where: { id: job.id, leaseOwner: this.workerId, status: 'running' },
           data: { status: 'succeeded', result: result ?? undefined, finishedAt: new Date(), leaseOwner: null, leaseUntil: null, lastError: null },
         });
+        this.onAttempt(job.kind, 'succeeded');
       } catch (err) {
         if (abort.signal.aborted) return; // lease lost, cancelled or stopping: someone else owns what happens next
         if (err instanceof DeferJob) {
@@ -247,6 +250,7 @@ export class JobQueue {
             data: { status: 'queued', runAt: new Date(Date.now() + err.delayMs), attempts: { decrement: 1 }, leaseOwner: null, leaseUntil: null },
           });
           this.kickAfter(err.delayMs);
+          this.onAttempt(job.kind, 'deferred');
           return;
         }
         const message = err instanceof Error ? err.message : String(err);
@@ -254,6 +258,7 @@ export class JobQueue {
         if (permanent || job.attempts >= job.maxAttempts) {
           this.log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
           await this.finishFailed(job, handler, message);
+          this.onAttempt(job.kind, 'failed');
         } else {
           const delay = err instanceof RetryJobError ? err.delayMs : backoffDelay(job.attempts, handler.backoffMs ?? 1000);
           this.log.info({ jobId: job.id, kind: job.kind, attempt: job.attempts, retryInMs: delay, error: message }, 'job attempt failed; retrying');
@@ -262,6 +267,7 @@ export class JobQueue {
             data: { status: 'queued', runAt: new Date(Date.now() + delay), lastError: message, leaseOwner: null, leaseUntil: null },
           });
           this.kickAfter(delay);
+          this.onAttempt(job.kind, 'retried');
         }
       }
     })()

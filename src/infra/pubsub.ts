@@ -6,6 +6,8 @@
 import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import { watchRedis } from './redis.js';
 import type { PersonaEvent } from '../modules/personas/events.js';
 import type { DeployProgressEvent } from '../modules/agents/events.js';
 import type { ChatRunEventPayload } from '../modules/chat/events.js';
@@ -38,10 +40,14 @@ export interface PubSubHandle {
   close(): Promise<void>;
 }
 
-export function createAppPubSub(redisUrl: string | null): PubSubHandle {
+export function createAppPubSub(redisUrl: string | null, log?: Logger): PubSubHandle {
   if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  if (log) {
+    watchRedis(publishClient, log, 'pubsub (publish)');
+    watchRedis(subscribeClient, log, 'pubsub (subscribe)');
+  }
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   return {
     pubsub: createPubSub<Topics>({ eventTarget }),

@@ -5,6 +5,8 @@
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import { watchRedis } from './redis.js';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -21,8 +23,9 @@ export class RateLimiter {
   private readonly limiters = new Map<number, RateLimiterAbstract>();
   private readonly redis: Redis | null;
 
-  constructor(redisUrl: string | null) {
+  constructor(redisUrl: string | null, log?: Logger) {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : null;
+    if (this.redis && log) watchRedis(this.redis, log, 'rate limits');
   }
 
   private limiterFor(limit: number): RateLimiterAbstract {
@@ -57,6 +60,25 @@ export class RateLimiter {
     };
     if (!allowed) headers['Retry-After'] = String(resetSeconds);
     return { allowed, limit, remaining, resetSeconds, headers };
+  }
+
+  /** Whether Redis answers (true without Redis: nothing to reach). */
+  async ping(): Promise<boolean> {
+    if (!this.redis) return true;
+    const redis = this.redis;
+    try {
+      // Without an offline queue a command fails at once while (re)connecting: give the connection a moment first.
+      if (redis.status !== 'ready') {
+        await new Promise<void>((resolve) => {
+          const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
+          const timer = setTimeout(done, 2000);
+          redis.once('ready', done);
+        });
+      }
+      return (await Promise.race([redis.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref())])) === 'PONG';
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import { resolveVersion } from '../server/versions.js';
+import { Metrics } from '../infra/metrics.js';
 import { errorBody, familyOf, type Family } from './families.js';
 import type { Method, RestResult, Route } from './route.js';
 
@@ -102,6 +103,7 @@ export class RestRouter {
         throw new NotFoundError(`No route for ${method} ${path}`, 'route_not_found');
       }
       const route = (found.store as { route: Route }).route;
+      Metrics.setRoute(res, route.path);
       // find-my-way has already percent-decoded the params; decoding again would turn %25 into a URIError (500).
       const params = Object.fromEntries(Object.entries(found.params).map(([k, v]) => [k, String(v ?? '')]));
 

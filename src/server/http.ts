@@ -14,6 +14,7 @@ import { allRoutes } from '../rest/routes.js';
 import { header, readBody } from './request.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
+import { handleOps, OPS_PATHS } from './ops.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -36,6 +37,7 @@ export function createHttpServer(deps: Deps) {
   const rest = new RestRouter(deps, idempotency);
   rest.add(allRoutes);
   const ws = createWebSocketServer(deps, yoga, () => randomUUID());
+  deps.metrics.websocketConnections = ws.clientCount;
 
   /** Pipes a fetch Response (JSON, multipart or an SSE stream) to the node response. */
   async function pipeResponse(res: ServerResponse, response: Response, extra: Record<string, string>) {
@@ -114,6 +116,11 @@ export function createHttpServer(deps: Deps) {
     const given = header(req, 'x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = url.pathname === '/graphql' || OPS_PATHS.has(url.pathname) ? url.pathname : url.pathname.startsWith('/api') ? 'unmatched' : 'other';
+      deps.metrics.observeRequest(req.method ?? 'GET', res, route, Number(process.hrtime.bigint() - started) / 1e9);
+    });
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -122,6 +129,7 @@ export function createHttpServer(deps: Deps) {
     }
     try {
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, url, requestId);
+      if (OPS_PATHS.has(url.pathname)) return await handleOps(deps, req, res, url.pathname);
       if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return await rest.handle(req, res, url, requestId);
       if (url.pathname === '/' && req.method === 'GET') {
         res.writeHead(302, { Location: '/graphql' });

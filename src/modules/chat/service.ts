@@ -113,6 +113,8 @@ async function execute(
         else {
           usage.promptTokens += chunk.usage.promptTokens;
           usage.completionTokens += chunk.usage.completionTokens;
+          ctx.deps.metrics.chatTokens.inc({ direction: 'prompt' }, chunk.usage.promptTokens);
+          ctx.deps.metrics.chatTokens.inc({ direction: 'completion' }, chunk.usage.completionTokens);
         }
       }
       if (!calls.length || job.signal.aborted) break;
