@@ -100,6 +100,19 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** A dependency (the database, Redis) cannot be reached right now: 503 with Retry-After, never the driver's words. */
+export class ServiceUnavailableError extends AppError {
+  override name = 'ServiceUnavailableError';
+  constructor(what: string, retryAfterSeconds = 5) {
+    super(`${what} is unavailable right now; retry in a few seconds`, {
+      code: 'service_unavailable',
+      httpStatus: 503,
+      type: 'api_error',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }

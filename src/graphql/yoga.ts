@@ -9,6 +9,7 @@ import type { Actor, Deps } from '../context.js';
 import { AppError, RateLimitError, isAppError } from '../errors.js';
 import type { GraphQLContext } from './builder.js';
 import { schema } from './schema.js';
+import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
 import { graphiqlDefaultQuery } from './graphiql.js';
 
 export interface ServerContext {
@@ -98,7 +99,7 @@ export function useMetrics(deps: Deps): Plugin<GraphQLContext> {
 
 function isUnexpected(error: GraphQLError): boolean {
   const original = error.originalError;
-  return !!original && !isAppError(original) && !(original instanceof GraphQLError);
+  return !!original && !isAppError(original) && !(original instanceof GraphQLError) && !isDatabaseUnavailable(original);
 }
 
 /** Logs every error that is a bug (not an AppError) with the request id, over HTTP and websockets alike. */
@@ -140,10 +141,11 @@ export function maskError(deps: Deps) {
     const original = error instanceof GraphQLError ? (error.originalError ?? null) : error;
     if (error instanceof GraphQLError && !original) return error; // parse/validation errors are safe
     if (original instanceof GraphQLError) return original;
-    if (isAppError(original)) {
-      return new GraphQLError(original.message, {
+    const known = asAppError(original);
+    if (known) {
+      return new GraphQLError(known.message, {
         path: error instanceof GraphQLError ? error.path : undefined,
-        extensions: { code: original.code, type: original.type, ...(original.param ? { param: original.param } : {}) },
+        extensions: { code: known.code, type: known.type, ...(known.param ? { param: known.param } : {}) },
       });
     }
     // Logged with the request id by useLogUnexpectedErrors, which sees the error before this masks it.

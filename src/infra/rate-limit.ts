@@ -32,7 +32,11 @@ export class RateLimiter {
     let limiter = this.limiters.get(limit);
     if (!limiter) {
       const opts = { points: limit, duration: WINDOW_SECONDS, keyPrefix: `pg:rl:${limit}` };
-      limiter = this.redis ? new RateLimiterRedis({ ...opts, storeClient: this.redis }) : new RateLimiterMemory(opts);
+      // While Redis is away, each process keeps counting in memory (rate-limiter-flexible's insurance
+      // limiter): limits hold per process instead of failing every request.
+      limiter = this.redis
+        ? new RateLimiterRedis({ ...opts, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(opts) })
+        : new RateLimiterMemory(opts);
       this.limiters.set(limit, limiter);
     }
     return limiter;

@@ -12,6 +12,7 @@ import { header, readBody, parseJsonBody } from '../server/request.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import { resolveVersion } from '../server/versions.js';
 import { Metrics } from '../infra/metrics.js';
+import { asAppError } from '../infra/db/errors.js';
 import { errorBody, familyOf, type Family } from './families.js';
 import type { Method, RestResult, Route } from './route.js';
 
@@ -66,8 +67,10 @@ export class RestRouter {
   }
 
   private errorResult(family: Family, err: unknown, requestId: string): RestResult {
-    if (isAppError(err)) {
-      return { status: err.httpStatus, body: errorBody(family, err, requestId), headers: err.headers };
+    const known = asAppError(err);
+    if (known) {
+      if (!isAppError(err)) this.deps.log.warn({ err, requestId }, 'answered 503: the database is unreachable');
+      return { status: known.httpStatus, body: errorBody(family, known, requestId), headers: known.headers };
     }
     this.deps.log.error({ err, requestId }, 'unhandled error in REST handler');
     return { status: 500, body: errorBody(family, null, requestId) };

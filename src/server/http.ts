@@ -15,6 +15,7 @@ import { header, readBody } from './request.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 import { handleOps, OPS_PATHS } from './ops.js';
+import { asAppError } from '../infra/db/errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -107,7 +108,8 @@ export function createHttpServer(deps: Deps) {
       res.writeHead(response.status, { ...echo, ...stored });
       res.end(body);
     } catch (err) {
-      if (isAppError(err)) return graphqlError(res, err, echo);
+      const known = asAppError(err);
+      if (known) return graphqlError(res, known, echo);
       throw err;
     }
   }
@@ -138,6 +140,12 @@ export function createHttpServer(deps: Deps) {
       res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ error: `Nothing at ${url.pathname}; try /graphql or /api/v1/health` }));
     } catch (err) {
+      const known = asAppError(err);
+      if (known && !res.headersSent) {
+        deps.log.warn({ err, requestId }, 'answered 503: a dependency is unreachable');
+        res.writeHead(known.httpStatus, { ...known.headers, 'Content-Type': 'application/json; charset=utf-8' });
+        return void res.end(JSON.stringify({ error: known.message, request_id: requestId }));
+      }
       deps.log.error({ err, requestId }, 'unhandled error');
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
