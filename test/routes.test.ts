@@ -12,10 +12,13 @@ import { startTestServer, type TestResponse, type TestServer } from './helpers/s
 const BODY_LIMIT = 4096;
 let s: TestServer;
 let unrelated: string;
+/** For the analytics routes, which need exactly the scope `unrelated` holds. */
+let unrelatedToAnalytics: string;
 
 beforeAll(async () => {
   s = await startTestServer({ BODY_LIMIT_BYTES: String(BODY_LIMIT), RATE_LIMIT_PER_MINUTE: '100000' });
   unrelated = (await s.createKey(['analytics:read'], { name: 'unrelated' })).key;
+  unrelatedToAnalytics = (await s.createKey(['persona:read'], { name: 'unrelated to analytics' })).key;
 });
 afterAll(async () => s?.close());
 
@@ -58,7 +61,8 @@ describe('every route in the table', () => {
     for (const route of s.app.http.rest.list()) {
       if (PUBLIC_PATHS.has(route.path) || route.path === '/api/v1/me') continue;
       const path = concrete(route.path);
-      const res = await s.request(route.method, path, { key: unrelated, body: ['GET', 'DELETE'].includes(route.method) ? undefined : {} });
+      const key = route.path.startsWith('/api/v1/analytics/') ? unrelatedToAnalytics : unrelated;
+      const res = await s.request(route.method, path, { key, body: ['GET', 'DELETE'].includes(route.method) ? undefined : {} });
       const message = expectShape(res, path, 403);
       expect(message, `${route.method} ${route.path}`).toMatch(/scope: [a-z]+(:[a-z]+)?$/);
     }
