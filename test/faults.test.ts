@@ -100,7 +100,7 @@ describe.skipIf(!onPostgres)('losing PostgreSQL and Redis', () => {
 
     const gql = await s.graphql('{ me { team { id } } }');
     expect(gql.status).toBe(503);
-    expect(gql.body.errors[0]).toMatchObject({ message: 'The database is unavailable right now; retry in a few seconds', extensions: { code: 'service_unavailable' } });
+    expect(gql.body.errors![0]).toMatchObject({ message: 'The database is unavailable right now; retry in a few seconds', extensions: { code: 'service_unavailable' } });
     for (const r of [autopersonas, autonomis, evalstudio, gql]) expect(r.text).not.toMatch(/Connection terminated|ECONNREFUSED|pg_|prisma/i);
 
     const ready = await fetch(`${s.url}/readyz`);
