@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { MigrationError } from './infra/db/migrations.js';
+import { DatabaseInUseError } from './infra/db/client.js';
 import { createLogger } from './infra/logger.js';
 
 async function main() {
@@ -24,7 +25,7 @@ async function main() {
   try {
     app = await createApp(config, log);
   } catch (err) {
-    if (err instanceof MigrationError) {
+    if (err instanceof MigrationError || err instanceof DatabaseInUseError) {
       console.error(err.message);
       process.exit(1);
     }

@@ -130,6 +130,25 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('the server process (embedde
     3 * START_MS,
   );
 
+  it(
+    'a second process on the same embedded database refuses to start, naming the one that has it; after a kill the lock is taken over',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-life-'));
+      const env = { DATA_DIR: dir, PORT: String(await freePort()) };
+      const first = start(env);
+      await banner(first);
+      const second = start({ ...env, PORT: String(await freePort()) });
+      expect(await second.exited).toBe(1);
+      expect(second.stderr()).toContain(`is in use by another personagraph process (pid ${first.child.pid})`);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const third = start({ ...env, PORT: String(await freePort()) });
+      await banner(third);
+      expect(await stop(third)).toBe(0);
+    },
+    3 * START_MS,
+  );
+
   it('a bad config exits non-zero and lists every problem', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-life-'));
     const p = start({ PORT: 'abc', RATE_LIMIT_PER_MINUTE: '0', DATA_DIR: dir, DATABASE_URL: 'pglite:memory' });

@@ -3,7 +3,7 @@
  * or a PostgreSQL server, both behind a Prisma driver adapter, and brings its
  * schema up to date with the committed migrations.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -41,6 +41,40 @@ function redact(url: string): string {
   }
 }
 
+/** Another live process has the embedded database open (two writers would corrupt it). */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+  constructor(readonly dir: string, readonly pid: number) {
+    super(`The embedded database in ${dir} is in use by another personagraph process (pid ${pid}). Stop it first, or talk to it over HTTP.`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<dir>.lock` for this process (a lock left by a dead process is taken over); returns its release. */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const file = `${dir}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && alive(pid)) throw new DatabaseInUseError(dir, pid);
+      await rm(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
 export async function openAdapter(target: DatabaseTarget): Promise<{
   factory: SqlMigrationAwareDriverAdapterFactory;
   description: string;
@@ -51,12 +85,22 @@ export async function openAdapter(target: DatabaseTarget): Promise<{
     return { factory, description: `PostgreSQL ${redact(target.url)}`, close: async () => {} };
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
-  await pg.waitReady;
+  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
+  let pg: PGlite;
+  try {
+    pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    await pg.waitReady;
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   return {
     factory: new PrismaPGlite(pg),
     description: target.dataDir ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      await unlock();
+    },
   };
 }
 
