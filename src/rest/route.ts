@@ -1,6 +1,14 @@
 /** The shape of one REST route: (method, path) → parse input → service call → shape body. */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';
+import type { Scope } from '../modules/auth/scopes.js';
+
+/**
+ * Who may call a route: a scope the key must hold (the service checks it; the
+ * routes test proves the two agree), any of several, `any` valid key, or
+ * `public` (no key at all). Also what the OpenAPI document lists.
+ */
+export type RouteScope = Scope | Scope[] | 'any' | 'public';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -36,6 +44,7 @@ export interface Route {
   path: string;
   /** One line for docs and the route listing. */
   summary: string;
+  scope: RouteScope;
   /** The handler reads the body itself with `readRaw` (any content type); such routes skip idempotency. */
   rawBody?: boolean;
   /** The JSON body may be an array as well as an object (e.g. create one or many). */

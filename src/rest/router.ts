@@ -20,10 +20,6 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 const noRaw = async (): Promise<Buffer> => Buffer.alloc(0);
 
-/** Routes that need no API key. */
-export const PUBLIC_PATHS = new Set(['/api/v1/health']);
-
-
 async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): Promise<void> {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
   if (result.stream) {
@@ -114,7 +110,7 @@ export class RestRouter {
       Object.assign(headers, version.echoHeaders);
       if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
 
-      if (PUBLIC_PATHS.has(route.path)) {
+      if (route.scope === 'public') {
         await send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers, rawPath: (req.url ?? '').split('?')[0]!, readRaw: noRaw }), headers);
         return;
       }

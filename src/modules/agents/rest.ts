@@ -36,6 +36,7 @@ export const agentRoutes: Route[] = [
   {
     method: 'POST',
     path: base,
+    scope: 'agent:write',
     summary: 'Create one agent (an object) or several (an array), all or nothing; each agent key is shown once',
     acceptsArray: true,
     handler: async ({ ctx, params, body }) => {
@@ -47,18 +48,21 @@ export const agentRoutes: Route[] = [
   {
     method: 'GET',
     path: base,
+    scope: 'agent:read',
     summary: 'List the user’s agents',
     handler: async ({ ctx, params }) => ok((await agents.listAgents(ctx, params.user!)).map(agentView)),
   },
   {
     method: 'GET',
     path: `${base}/:agent`,
+    scope: 'agent:read',
     summary: 'Get an agent',
     handler: async ({ ctx, params }) => ok(agentView(await agents.getAgent(ctx, params.user!, params.agent!))),
   },
   {
     method: 'DELETE',
     path: `${base}/:agent`,
+    scope: 'agent:write',
     summary: 'Delete an agent (its files and conversations too)',
     handler: async ({ ctx, params }) => {
       const a = await agents.deleteAgent(ctx, params.user!, params.agent!);
@@ -68,6 +72,7 @@ export const agentRoutes: Route[] = [
   {
     method: 'POST',
     path: `${base}/:agent/rotate-key`,
+    scope: 'agent:write',
     summary: 'Issue a new agent key; the old one stops working at once',
     handler: async ({ ctx, params }) => {
       const { agent, key } = await agents.rotateAgentKey(ctx, params.user!, params.agent!);
@@ -77,18 +82,21 @@ export const agentRoutes: Route[] = [
   {
     method: 'GET',
     path: `${base}/:agent/ping`,
+    scope: 'agent:read',
     summary: 'Check whether the agent is online (a real provider check)',
     handler: async ({ ctx, params }) => ok(await agents.pingAgent(ctx, params.user!, params.agent!)),
   },
   {
     method: 'GET',
     path: `${base}/:agent/connect`,
+    scope: 'agent:read',
     summary: 'Gateway details: chat URLs, SSE, graphql-ws and how to authenticate',
     handler: async ({ ctx, params, headers }) => ok(await agents.connectInfo(ctx, params.user!, params.agent!, origin(headers))),
   },
   {
     method: 'GET',
     path: `${base}/:agent/templates`,
+    scope: 'agent:read',
     summary: 'Per-agent template overrides (?effective=true: the effective templates and where each comes from)',
     handler: async ({ ctx, params, query }) => {
       const effective = query.get('effective');
@@ -103,30 +111,35 @@ export const agentRoutes: Route[] = [
   {
     method: 'PUT',
     path: `${base}/:agent/templates`,
+    scope: 'agent:write',
     summary: 'Merge per-agent template overrides (null removes one); redeploys the agent',
     handler: async ({ ctx, params, body }) => ok((await agents.setAgentTemplates(ctx, params.user!, params.agent!, body)).templates),
   },
   {
     method: 'PATCH',
     path: `${base}/:agent/config`,
+    scope: 'agent:write',
     summary: 'Merge the agent’s tool configuration; redeploys the agent',
     handler: async ({ ctx, params, body }) => ok({ tools: (await agents.updateAgentConfig(ctx, params.user!, params.agent!, body)).config }),
   },
   {
     method: 'GET',
     path: '/api/v1/users/:user/agent-templates',
+    scope: 'agent:read',
     summary: 'User-level default templates',
     handler: async ({ ctx, params }) => ok(await agents.getUserTemplates(ctx, params.user!)),
   },
   {
     method: 'PUT',
     path: '/api/v1/users/:user/agent-templates',
+    scope: 'agent:write',
     summary: 'Merge user-level default templates (null removes one); redeploys the user’s agents',
     handler: async ({ ctx, params, body }) => ok(await agents.setUserTemplates(ctx, params.user!, body)),
   },
   {
     method: 'GET',
     path: '/api/v1/users/:user/deploy/status',
+    scope: 'agent:read',
     summary: 'The latest deploy: status, progress, steps, error and the agents’ statuses',
     handler: async ({ ctx, params }) => ok(await agents.deployStatus(ctx, params.user!)),
   },

@@ -5,8 +5,8 @@ import * as analytics from './service.js';
 const params = (q: URLSearchParams) => Object.fromEntries([...q.entries()]);
 
 export const analyticsRoutes: Route[] = [
-  { method: 'GET', path: '/api/v1/analytics/stats', summary: 'Dashboard stats', handler: async ({ ctx, query }) => ok(await analytics.stats(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/engagement', summary: 'Engagement chart data', handler: async ({ ctx, query }) => ok(await analytics.engagement(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/top-content', summary: 'Top performing content', handler: async ({ ctx, query }) => ok(await analytics.topContent(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/platforms', summary: 'Platform breakdown', handler: async ({ ctx, query }) => ok(await analytics.platforms(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/stats', scope: 'analytics:read', summary: 'Dashboard stats', handler: async ({ ctx, query }) => ok(await analytics.stats(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/engagement', scope: 'analytics:read', summary: 'Engagement chart data', handler: async ({ ctx, query }) => ok(await analytics.engagement(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/top-content', scope: 'analytics:read', summary: 'Top performing content', handler: async ({ ctx, query }) => ok(await analytics.topContent(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/platforms', scope: 'analytics:read', summary: 'Platform breakdown', handler: async ({ ctx, query }) => ok(await analytics.platforms(ctx, params(query))) },
 ];

@@ -22,12 +22,14 @@ export const authRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/health',
+    scope: 'public',
     summary: 'Liveness (no key needed)',
     handler: async () => ok({ status: 'ok' }),
   },
   {
     method: 'GET',
     path: '/api/v1/me',
+    scope: 'any',
     summary: 'The calling key and its team',
     handler: async ({ ctx }) => {
       const { team, key } = await auth.me(ctx);
@@ -37,6 +39,7 @@ export const authRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/api-keys',
+    scope: 'admin',
     summary: 'Create an API key (the secret is shown once)',
     handler: async ({ ctx, body }) => {
       const { apiKey, secret } = await auth.createApiKey(ctx, body);
@@ -46,18 +49,21 @@ export const authRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/api-keys',
+    scope: 'admin',
     summary: 'List the team’s API keys (never the secrets)',
     handler: async ({ ctx }) => ok({ data: (await auth.listApiKeys(ctx)).map(keyView) }),
   },
   {
     method: 'DELETE',
     path: '/api/v1/api-keys/:id',
+    scope: 'admin',
     summary: 'Revoke an API key',
     handler: async ({ ctx, params }) => ok(keyView(await auth.revokeApiKey(ctx, params.id!))),
   },
   {
     method: 'POST',
     path: '/api/v1/api-keys/:id/rotate',
+    scope: 'admin',
     summary: 'Rotate a key: the new one works at once, the old one until its grace period ends',
     handler: async ({ ctx, params }) => {
       const { apiKey, secret, previous } = await auth.rotateApiKey(ctx, params.id!);
@@ -67,6 +73,7 @@ export const authRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/teams',
+    scope: 'platform',
     summary: 'Create a team and its first admin key (platform scope)',
     handler: async ({ ctx, body }) => {
       const { team, apiKey, secret } = await auth.createTeam(ctx, body);

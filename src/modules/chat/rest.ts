@@ -42,6 +42,7 @@ export const chatRoutes: Route[] = [
   {
     method: 'POST',
     path: `${base}/chat`,
+    scope: 'agent:chat',
     summary: 'Send a message and get a response',
     handler: async ({ ctx, params, body }) => {
       const run = await chat.startChatRun(ctx, params.user!, params.agent!, body);
@@ -58,6 +59,7 @@ export const chatRoutes: Route[] = [
   {
     method: 'POST',
     path: `${base}/chat/stream`,
+    scope: 'agent:chat',
     summary: 'Send a message with a streaming response (SSE); resume with ?run= and Last-Event-ID',
     idempotent: false,
     handler: async ({ ctx, params, body, query, headers }) => {

@@ -23,15 +23,17 @@ export const fileRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/users/:user/agents/:agent/files',
+    scope: 'agent:read',
     summary: 'List the files in the agent’s workspace (?prefix=dir/)',
     handler: async ({ ctx, params, query }) =>
       ok((await files.listFilesOf(ctx, { user: params.user!, agent: params.agent! }, query.get('prefix') ?? undefined)).map(view)),
   },
-  { method: 'PUT', path: '/api/v1/users/:user/agents/:agent/files', summary: 'Refused: a file path is required', rawBody: true, handler: noFile },
-  { method: 'DELETE', path: '/api/v1/users/:user/agents/:agent/files', summary: 'Refused: a file path is required', handler: noFile },
+  { method: 'PUT', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', rawBody: true, handler: noFile },
+  { method: 'DELETE', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', handler: noFile },
   {
     method: 'GET',
     path: base,
+    scope: 'agent:read',
     summary: 'Read a file from the agent’s workspace',
     handler: async ({ ctx, params, headers, rawPath }): Promise<RestResult> => {
       const file = await files.getFile(ctx, ref(params, rawPath));
@@ -44,6 +46,7 @@ export const fileRoutes: Route[] = [
   {
     method: 'PUT',
     path: base,
+    scope: 'agent:write',
     summary: 'Write a file to the agent’s workspace (raw body, any content type)',
     rawBody: true,
     handler: async ({ ctx, params, headers, readRaw, rawPath }) => {
@@ -59,6 +62,7 @@ export const fileRoutes: Route[] = [
   {
     method: 'DELETE',
     path: base,
+    scope: 'agent:write',
     summary: 'Delete a file from the workspace',
     handler: async ({ ctx, params, rawPath }) => {
       await files.deleteFile(ctx, ref(params, rawPath));

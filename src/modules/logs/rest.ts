@@ -6,6 +6,7 @@ export const logRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/users/:user/logs',
+    scope: 'agent:read',
     summary: 'The agents’ runtime log, newest first (filters: since, level, limit)',
     handler: async ({ ctx, params, query }) =>
       ok(await logs.listLogs(ctx, params.user!, { since: query.get('since') ?? undefined, level: query.get('level') ?? undefined, limit: query.get('limit') ?? undefined })),

@@ -6,6 +6,7 @@ export const mediaRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/media/:id',
+    scope: ['character:read', 'content:read'],
     summary: 'Download a stored image, audio sample or video',
     handler: async ({ ctx, params, headers }) => {
       const blob = await media.getMedia(ctx, params.id!);

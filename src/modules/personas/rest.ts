@@ -50,12 +50,14 @@ export const autouserRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/autousers',
+    scope: 'persona:write',
     summary: 'Create an autouser persona',
     handler: async ({ ctx, body }) => created(autouserSummary(await personas.createAutouser(ctx, body))),
   },
   {
     method: 'GET',
     path: '/api/v1/autousers',
+    scope: 'persona:read',
     summary: 'List autousers (yours and the system library), newest first',
     handler: async ({ ctx, query }) => {
       const page = await personas.listAutousers(ctx, {
@@ -68,18 +70,21 @@ export const autouserRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/autousers/:id',
+    scope: 'persona:read',
     summary: 'Get an autouser',
     handler: async ({ ctx, params }) => ok(autouser(await personas.getPersona(ctx, params.id!))),
   },
   {
     method: 'PATCH',
     path: '/api/v1/autousers/:id',
+    scope: 'persona:write',
     summary: 'Update an autouser (only the given fields)',
     handler: async ({ ctx, params, body }) => ok(autouser(await personas.updatePersona(ctx, params.id!, body))),
   },
   {
     method: 'DELETE',
     path: '/api/v1/autousers/:id',
+    scope: 'persona:write',
     summary: 'Delete an autouser',
     handler: async ({ ctx, params }) => {
       const p = await personas.deletePersona(ctx, params.id!);
@@ -94,12 +99,14 @@ export const evalStudioPersonaRoutes: Route[] = [
   {
     method: 'GET',
     path: base,
+    scope: 'persona:read',
     summary: 'List personas',
     handler: async ({ ctx, params }) => ok((await personas.listProjectPersonas(ctx, params.projectId!)).map(evalPersona)),
   },
   {
     method: 'POST',
     path: base,
+    scope: 'persona:write',
     summary: 'Create a persona',
     handler: async ({ ctx, params, body }) =>
       created(evalPersona(await personas.createPersona(ctx, body, { projectId: params.projectId! }))),
@@ -107,12 +114,14 @@ export const evalStudioPersonaRoutes: Route[] = [
   {
     method: 'GET',
     path: `${base}/:id`,
+    scope: 'persona:read',
     summary: 'Get a persona by ID',
     handler: async ({ ctx, params }) => ok(evalPersona(await personas.getPersona(ctx, params.id!, { projectId: params.projectId! }))),
   },
   {
     method: 'PUT',
     path: `${base}/:id`,
+    scope: 'persona:write',
     summary: 'Update a persona (only the given fields)',
     handler: async ({ ctx, params, body }) =>
       ok(evalPersona(await personas.updatePersona(ctx, params.id!, body, { projectId: params.projectId! }))),
@@ -120,6 +129,7 @@ export const evalStudioPersonaRoutes: Route[] = [
   {
     method: 'DELETE',
     path: `${base}/:id`,
+    scope: 'persona:write',
     summary: 'Delete a persona',
     handler: async ({ ctx, params }) => {
       await personas.deletePersona(ctx, params.id!, { projectId: params.projectId! });
@@ -129,6 +139,7 @@ export const evalStudioPersonaRoutes: Route[] = [
   {
     method: 'POST',
     path: `${base}/:id/generate-image`,
+    scope: 'persona:write',
     summary: 'Generate an AI portrait',
     handler: async ({ ctx, params }) =>
       ok(evalPersona(await personas.generatePersonaImage(ctx, params.id!, { projectId: params.projectId! }))),

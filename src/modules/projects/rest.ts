@@ -8,18 +8,21 @@ export const projectRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/projects',
+    scope: 'persona:read',
     summary: 'List projects',
     handler: async ({ ctx }) => ok((await projects.listProjects(ctx)).map(project)),
   },
   {
     method: 'POST',
     path: '/api/projects',
+    scope: 'persona:write',
     summary: 'Create a project',
     handler: async ({ ctx, body }) => created(project(await projects.createProject(ctx, body))),
   },
   {
     method: 'DELETE',
     path: '/api/projects/:projectId',
+    scope: 'persona:write',
     summary: 'Delete a project and all its data',
     handler: async ({ ctx, params }) => {
       await projects.deleteProject(ctx, params.projectId!);
@@ -29,6 +32,7 @@ export const projectRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/projects/:projectId/config',
+    scope: 'persona:read',
     summary: 'The project’s effective config (API keys masked)',
     handler: async ({ ctx, params }) => {
       const { name, ...config } = await projects.getProjectConfig(ctx, params.projectId!);
@@ -38,6 +42,7 @@ export const projectRoutes: Route[] = [
   {
     method: 'PUT',
     path: '/api/projects/:projectId/config',
+    scope: 'persona:write',
     summary: 'Override config fields; null clears an override, an omitted apiKey keeps the stored one',
     handler: async ({ ctx, params, body }) => {
       const { name, ...config } = await projects.updateProjectConfig(ctx, params.projectId!, body);
@@ -47,24 +52,28 @@ export const projectRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/workspace',
+    scope: 'persona:read',
     summary: 'Team-level defaults that projects inherit',
     handler: async ({ ctx }) => ok(projects.maskConfig(await projects.getWorkspace(ctx))),
   },
   {
     method: 'PUT',
     path: '/api/workspace',
+    scope: 'persona:write',
     summary: 'Change team-level defaults',
     handler: async ({ ctx, body }) => ok(projects.maskConfig(await projects.updateWorkspace(ctx, body))),
   },
   {
     method: 'POST',
     path: '/api/projects/:projectId/images',
+    scope: 'persona:write',
     summary: 'Upload an image (base64)',
     handler: async ({ ctx, params, body }) => created({ id: (await projects.uploadProjectImage(ctx, params.projectId!, body)).id }),
   },
   {
     method: 'GET',
     path: '/api/projects/:projectId/images/:id',
+    scope: 'persona:read',
     summary: 'Serve an image',
     handler: async ({ ctx, params, headers }): Promise<RestResult> => {
       const image = await projects.getProjectImage(ctx, params.projectId!, params.id!);
@@ -87,6 +96,7 @@ export const projectRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/api/projects/:projectId/images/:id',
+    scope: 'persona:write',
     summary: 'Delete an image',
     handler: async ({ ctx, params }) => {
       await projects.deleteProjectImage(ctx, params.projectId!, params.id!);

@@ -8,18 +8,21 @@ export const secretRoutes: Route[] = [
   {
     method: 'PUT',
     path: '/api/v1/users/:user/secrets',
+    scope: 'secrets:write',
     summary: 'Add or update secrets ({NAME: value}; null deletes)',
     handler: async ({ ctx, params, body }) => ok((await secrets.putSecrets(ctx, params.user!, body)).map(view)),
   },
   {
     method: 'GET',
     path: '/api/v1/users/:user/secrets',
+    scope: 'agent:read',
     summary: 'List secret names (values are masked)',
     handler: async ({ ctx, params }) => ok((await secrets.listSecrets(ctx, params.user!)).map(view)),
   },
   {
     method: 'DELETE',
     path: '/api/v1/users/:user/secrets/:key',
+    scope: 'secrets:write',
     summary: 'Delete a secret',
     handler: async ({ ctx, params }) => {
       await secrets.deleteSecret(ctx, params.user!, params.key!);

@@ -21,18 +21,21 @@ export const userRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/users',
+    scope: 'agent:write',
     summary: 'Create a user ({username, email?, tier?})',
     handler: async ({ ctx, body }) => created(userView(await users.createUser(ctx, body))),
   },
   {
     method: 'GET',
     path: '/api/v1/users',
+    scope: 'agent:read',
     summary: 'List the team’s users (a plain array, oldest first)',
     handler: async ({ ctx }) => ok((await users.listUsers(ctx)).map(userView)),
   },
   {
     method: 'GET',
     path: '/api/v1/users/:user',
+    scope: 'agent:read',
     summary: 'Get a user with their agents',
     handler: async ({ ctx, params }) => {
       const u = await users.getUserWithAgents(ctx, params.user!);
@@ -42,6 +45,7 @@ export const userRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/api/v1/users/:user',
+    scope: 'agent:write',
     summary: 'Delete a user and all their data',
     handler: async ({ ctx, params }) => {
       const u = await users.deleteUser(ctx, params.user!);
@@ -51,6 +55,7 @@ export const userRoutes: Route[] = [
   {
     method: 'PUT',
     path: '/api/v1/users/:user/tier',
+    scope: 'agent:write',
     summary: 'Change the user’s plan ({tier})',
     handler: async ({ ctx, params, body }) => ok(userView(await users.setTier(ctx, params.user!, body))),
   },
