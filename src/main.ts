@@ -38,7 +38,8 @@ async function main() {
     `personagraph is listening (${Math.round(performance.now() - started)} ms)`,
     `  GraphQL + GraphiQL  ${base}/graphql   (graphql-ws on the same URL)`,
     `  REST                ${base}/api/v1  ·  ${base}/api/projects`,
-    `  Health              ${base}/api/v1/health`,
+    `  REST docs           ${base}/docs   (OpenAPI: ${base}/api/v1/openapi.json)`,
+    `  Health              ${base}/livez · ${base}/readyz · ${base}/metrics`,
     `  Database            ${app.databaseDescription}`,
     `  AI providers        ${config.openai.apiKey ? 'OpenAI-compatible' + (config.openai.baseURL ? ` at ${config.openai.baseURL}` : '') : 'embedded (offline)'}`,
   ];

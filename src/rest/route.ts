@@ -1,5 +1,6 @@
 /** The shape of one REST route: (method, path) → parse input → service call → shape body. */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import type { Scope } from '../modules/auth/scopes.js';
 
@@ -51,6 +52,14 @@ export interface Route {
   acceptsArray?: boolean;
   /** Set false where a replay makes no sense (streams). Default: POST/PUT/PATCH honour Idempotency-Key. */
   idempotent?: boolean;
+  /** For the OpenAPI document: the JSON body and query parameters the handler parses (zod). */
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** For the OpenAPI document: success statuses and what they mean (default 200, or 201 for a create). */
+  responses?: Record<number, string>;
+  /** The response is an event stream (SSE) / raw bytes rather than JSON. */
+  stream?: boolean;
+  rawResponse?: boolean;
   handler(req: RestRequest): Promise<RestResult>;
 }
 

@@ -19,6 +19,23 @@ import { webhookRoutes } from '../modules/webhooks/rest.js';
 import { accountRoutes } from '../modules/accounts/rest.js';
 import { socialImportRoutes } from '../modules/social-import/rest.js';
 import { analyticsRoutes } from '../modules/analytics/rest.js';
-import type { Route } from './route.js';
+import { readFileSync } from 'node:fs';
+import { ok, type Route } from './route.js';
+import { buildOpenApi } from './openapi.js';
 
-export const allRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes];
+
+let openApi: unknown = null;
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const docsRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    scope: 'public',
+    summary: 'Every REST path as an OpenAPI 3.1 document',
+    handler: async () => ok((openApi ??= buildOpenApi(allRoutes, { version }))),
+  },
+];
+
+export const allRoutes: Route[] = [...tableRoutes, ...docsRoutes];

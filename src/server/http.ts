@@ -15,6 +15,7 @@ import { header, readBody } from './request.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 import { handleOps, OPS_PATHS } from './ops.js';
+import { handleDocs, isDocsPath } from './docs.js';
 import { asAppError } from '../infra/db/errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -120,7 +121,7 @@ export function createHttpServer(deps: Deps) {
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = url.pathname === '/graphql' || OPS_PATHS.has(url.pathname) ? url.pathname : url.pathname.startsWith('/api') ? 'unmatched' : 'other';
+      const route = url.pathname === '/graphql' || OPS_PATHS.has(url.pathname) ? url.pathname : isDocsPath(url.pathname) ? '/docs' : url.pathname.startsWith('/api') ? 'unmatched' : 'other';
       deps.metrics.observeRequest(req.method ?? 'GET', res, route, Number(process.hrtime.bigint() - started) / 1e9);
     });
     let url: URL;
@@ -132,6 +133,7 @@ export function createHttpServer(deps: Deps) {
     try {
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, url, requestId);
       if (OPS_PATHS.has(url.pathname)) return await handleOps(deps, req, res, url.pathname);
+      if (isDocsPath(url.pathname)) return await handleDocs(req, res, url.pathname);
       if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return await rest.handle(req, res, url, requestId);
       if (url.pathname === '/' && req.method === 'GET') {
         res.writeHead(302, { Location: '/graphql' });

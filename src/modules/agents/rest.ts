@@ -1,4 +1,5 @@
 /** Autonomis agents (seed 003): lifecycle, keys, ping, connect, templates, tool config, deploy status. */
+import * as inputs from './inputs.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Agent } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
@@ -37,6 +38,8 @@ export const agentRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'agent:write',
+    responses: { 201: 'Created' },
+    body: inputs.CreateAgentsInput,
     summary: 'Create one agent (an object) or several (an array), all or nothing; each agent key is shown once',
     acceptsArray: true,
     handler: async ({ ctx, params, body }) => {
@@ -49,6 +52,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'agent:read',
+   
     summary: 'List the user’s agents',
     handler: async ({ ctx, params }) => ok((await agents.listAgents(ctx, params.user!)).map(agentView)),
   },
@@ -56,6 +60,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent`,
     scope: 'agent:read',
+   
     summary: 'Get an agent',
     handler: async ({ ctx, params }) => ok(agentView(await agents.getAgent(ctx, params.user!, params.agent!))),
   },
@@ -63,6 +68,7 @@ export const agentRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:agent`,
     scope: 'agent:write',
+   
     summary: 'Delete an agent (its files and conversations too)',
     handler: async ({ ctx, params }) => {
       const a = await agents.deleteAgent(ctx, params.user!, params.agent!);
@@ -73,6 +79,7 @@ export const agentRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:agent/rotate-key`,
     scope: 'agent:write',
+   
     summary: 'Issue a new agent key; the old one stops working at once',
     handler: async ({ ctx, params }) => {
       const { agent, key } = await agents.rotateAgentKey(ctx, params.user!, params.agent!);
@@ -83,6 +90,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/ping`,
     scope: 'agent:read',
+   
     summary: 'Check whether the agent is online (a real provider check)',
     handler: async ({ ctx, params }) => ok(await agents.pingAgent(ctx, params.user!, params.agent!)),
   },
@@ -90,6 +98,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/connect`,
     scope: 'agent:read',
+   
     summary: 'Gateway details: chat URLs, SSE, graphql-ws and how to authenticate',
     handler: async ({ ctx, params, headers }) => ok(await agents.connectInfo(ctx, params.user!, params.agent!, origin(headers))),
   },
@@ -97,6 +106,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/templates`,
     scope: 'agent:read',
+   
     summary: 'Per-agent template overrides (?effective=true: the effective templates and where each comes from)',
     handler: async ({ ctx, params, query }) => {
       const effective = query.get('effective');
@@ -112,6 +122,7 @@ export const agentRoutes: Route[] = [
     method: 'PUT',
     path: `${base}/:agent/templates`,
     scope: 'agent:write',
+   
     summary: 'Merge per-agent template overrides (null removes one); redeploys the agent',
     handler: async ({ ctx, params, body }) => ok((await agents.setAgentTemplates(ctx, params.user!, params.agent!, body)).templates),
   },
@@ -119,6 +130,8 @@ export const agentRoutes: Route[] = [
     method: 'PATCH',
     path: `${base}/:agent/config`,
     scope: 'agent:write',
+   
+    body: inputs.AgentConfigPatch,
     summary: 'Merge the agent’s tool configuration; redeploys the agent',
     handler: async ({ ctx, params, body }) => ok({ tools: (await agents.updateAgentConfig(ctx, params.user!, params.agent!, body)).config }),
   },
@@ -126,6 +139,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/agent-templates',
     scope: 'agent:read',
+   
     summary: 'User-level default templates',
     handler: async ({ ctx, params }) => ok(await agents.getUserTemplates(ctx, params.user!)),
   },
@@ -133,6 +147,7 @@ export const agentRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/agent-templates',
     scope: 'agent:write',
+   
     summary: 'Merge user-level default templates (null removes one); redeploys the user’s agents',
     handler: async ({ ctx, params, body }) => ok(await agents.setUserTemplates(ctx, params.user!, body)),
   },
@@ -140,6 +155,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/deploy/status',
     scope: 'agent:read',
+   
     summary: 'The latest deploy: status, progress, steps, error and the agents’ statuses',
     handler: async ({ ctx, params }) => ok(await agents.deployStatus(ctx, params.user!)),
   },

@@ -1,12 +1,13 @@
 /** AutoPersonas analytics (seed 001, analytics:read): stats, engagement series, top content, platform breakdown. */
+import * as inputs from './inputs.js';
 import { ok, type Route } from '../../rest/route.js';
 import * as analytics from './service.js';
 
 const params = (q: URLSearchParams) => Object.fromEntries([...q.entries()]);
 
 export const analyticsRoutes: Route[] = [
-  { method: 'GET', path: '/api/v1/analytics/stats', scope: 'analytics:read', summary: 'Dashboard stats', handler: async ({ ctx, query }) => ok(await analytics.stats(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/engagement', scope: 'analytics:read', summary: 'Engagement chart data', handler: async ({ ctx, query }) => ok(await analytics.engagement(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/top-content', scope: 'analytics:read', summary: 'Top performing content', handler: async ({ ctx, query }) => ok(await analytics.topContent(ctx, params(query))) },
-  { method: 'GET', path: '/api/v1/analytics/platforms', scope: 'analytics:read', summary: 'Platform breakdown', handler: async ({ ctx, query }) => ok(await analytics.platforms(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/stats', scope: 'analytics:read', query: inputs.AnalyticsFilter, summary: 'Dashboard stats', handler: async ({ ctx, query }) => ok(await analytics.stats(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/engagement', scope: 'analytics:read', query: inputs.EngagementQuery, summary: 'Engagement chart data', handler: async ({ ctx, query }) => ok(await analytics.engagement(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/top-content', scope: 'analytics:read', query: inputs.TopContentQuery, summary: 'Top performing content', handler: async ({ ctx, query }) => ok(await analytics.topContent(ctx, params(query))) },
+  { method: 'GET', path: '/api/v1/analytics/platforms', scope: 'analytics:read', query: inputs.AnalyticsFilter, summary: 'Platform breakdown', handler: async ({ ctx, query }) => ok(await analytics.platforms(ctx, params(query))) },
 ];

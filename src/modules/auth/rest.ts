@@ -1,4 +1,5 @@
 /** The admin surface: who am I, API keys, teams. Mirrored in GraphQL. */
+import * as inputs from './inputs.js';
 import type { ApiKey } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import * as auth from './service.js';
@@ -23,6 +24,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/health',
     scope: 'public',
+   
     summary: 'Liveness (no key needed)',
     handler: async () => ok({ status: 'ok' }),
   },
@@ -30,6 +32,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/me',
     scope: 'any',
+   
     summary: 'The calling key and its team',
     handler: async ({ ctx }) => {
       const { team, key } = await auth.me(ctx);
@@ -40,6 +43,8 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/api-keys',
     scope: 'admin',
+    responses: { 201: 'Created' },
+    body: inputs.CreateApiKeyInput,
     summary: 'Create an API key (the secret is shown once)',
     handler: async ({ ctx, body }) => {
       const { apiKey, secret } = await auth.createApiKey(ctx, body);
@@ -50,6 +55,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/api-keys',
     scope: 'admin',
+   
     summary: 'List the team’s API keys (never the secrets)',
     handler: async ({ ctx }) => ok({ data: (await auth.listApiKeys(ctx)).map(keyView) }),
   },
@@ -57,6 +63,7 @@ export const authRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/api-keys/:id',
     scope: 'admin',
+   
     summary: 'Revoke an API key',
     handler: async ({ ctx, params }) => ok(keyView(await auth.revokeApiKey(ctx, params.id!))),
   },
@@ -64,6 +71,7 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/api-keys/:id/rotate',
     scope: 'admin',
+    responses: { 201: 'Created' },
     summary: 'Rotate a key: the new one works at once, the old one until its grace period ends',
     handler: async ({ ctx, params }) => {
       const { apiKey, secret, previous } = await auth.rotateApiKey(ctx, params.id!);
@@ -74,6 +82,8 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/teams',
     scope: 'platform',
+    responses: { 201: 'Created' },
+    body: inputs.CreateTeamInput,
     summary: 'Create a team and its first admin key (platform scope)',
     handler: async ({ ctx, body }) => {
       const { team, apiKey, secret } = await auth.createTeam(ctx, body);

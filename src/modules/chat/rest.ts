@@ -11,6 +11,7 @@
  *   `?lastEventId=`): the events after it follow, none lost or repeated, and
  *   no new run starts. A client going away never stops its run.
  */
+import * as inputs from './inputs.js';
 import type { ServerResponse } from 'node:http';
 import type { ServiceContext } from '../../context.js';
 import { AppError, ValidationError } from '../../errors.js';
@@ -43,6 +44,8 @@ export const chatRoutes: Route[] = [
     method: 'POST',
     path: `${base}/chat`,
     scope: 'agent:chat',
+   
+    body: inputs.ChatInput,
     summary: 'Send a message and get a response',
     handler: async ({ ctx, params, body }) => {
       const run = await chat.startChatRun(ctx, params.user!, params.agent!, body);
@@ -60,6 +63,9 @@ export const chatRoutes: Route[] = [
     method: 'POST',
     path: `${base}/chat/stream`,
     scope: 'agent:chat',
+   
+    body: inputs.ChatInput,
+    stream: true,
     summary: 'Send a message with a streaming response (SSE); resume with ?run= and Last-Event-ID',
     idempotent: false,
     handler: async ({ ctx, params, body, query, headers }) => {

@@ -24,6 +24,7 @@ export const fileRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/agents/:agent/files',
     scope: 'agent:read',
+   
     summary: 'List the files in the agent’s workspace (?prefix=dir/)',
     handler: async ({ ctx, params, query }) =>
       ok((await files.listFilesOf(ctx, { user: params.user!, agent: params.agent! }, query.get('prefix') ?? undefined)).map(view)),
@@ -34,6 +35,8 @@ export const fileRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'agent:read',
+    responses: { 200: 'OK', 304: 'Not modified (If-None-Match matched the ETag)' },
+    rawResponse: true,
     summary: 'Read a file from the agent’s workspace',
     handler: async ({ ctx, params, headers, rawPath }): Promise<RestResult> => {
       const file = await files.getFile(ctx, ref(params, rawPath));
@@ -47,6 +50,7 @@ export const fileRoutes: Route[] = [
     method: 'PUT',
     path: base,
     scope: 'agent:write',
+    responses: { 200: 'OK', 201: 'Created' },
     summary: 'Write a file to the agent’s workspace (raw body, any content type)',
     rawBody: true,
     handler: async ({ ctx, params, headers, readRaw, rawPath }) => {
@@ -63,6 +67,7 @@ export const fileRoutes: Route[] = [
     method: 'DELETE',
     path: base,
     scope: 'agent:write',
+    responses: { 204: 'No content' },
     summary: 'Delete a file from the workspace',
     handler: async ({ ctx, params, rawPath }) => {
       await files.deleteFile(ctx, ref(params, rawPath));

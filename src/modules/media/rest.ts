@@ -7,6 +7,8 @@ export const mediaRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/media/:id',
     scope: ['character:read', 'content:read'],
+    responses: { 200: 'OK', 304: 'Not modified (If-None-Match matched the ETag)' },
+    rawResponse: true,
     summary: 'Download a stored image, audio sample or video',
     handler: async ({ ctx, params, headers }) => {
       const blob = await media.getMedia(ctx, params.id!);

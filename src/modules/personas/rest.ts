@@ -2,6 +2,7 @@
  * REST paths for personas: Autousers (seed 000) and EvalStudio's project
  * personas (seed 002). Thin: parse, call the service, shape the body.
  */
+import * as inputs from './inputs.js';
 import type { Persona } from '../../generated/prisma/client.js';
 import { created, noContent, ok, type Route } from '../../rest/route.js';
 import * as personas from './service.js';
@@ -51,6 +52,8 @@ export const autouserRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/autousers',
     scope: 'persona:write',
+    responses: { 201: 'Created' },
+    body: inputs.CreateAutouserInput,
     summary: 'Create an autouser persona',
     handler: async ({ ctx, body }) => created(autouserSummary(await personas.createAutouser(ctx, body))),
   },
@@ -58,6 +61,8 @@ export const autouserRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/autousers',
     scope: 'persona:read',
+   
+    query: inputs.PersonaListInput,
     summary: 'List autousers (yours and the system library), newest first',
     handler: async ({ ctx, query }) => {
       const page = await personas.listAutousers(ctx, {
@@ -71,6 +76,7 @@ export const autouserRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/autousers/:id',
     scope: 'persona:read',
+   
     summary: 'Get an autouser',
     handler: async ({ ctx, params }) => ok(autouser(await personas.getPersona(ctx, params.id!))),
   },
@@ -78,6 +84,8 @@ export const autouserRoutes: Route[] = [
     method: 'PATCH',
     path: '/api/v1/autousers/:id',
     scope: 'persona:write',
+   
+    body: inputs.UpdatePersonaInput,
     summary: 'Update an autouser (only the given fields)',
     handler: async ({ ctx, params, body }) => ok(autouser(await personas.updatePersona(ctx, params.id!, body))),
   },
@@ -85,6 +93,7 @@ export const autouserRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/autousers/:id',
     scope: 'persona:write',
+   
     summary: 'Delete an autouser',
     handler: async ({ ctx, params }) => {
       const p = await personas.deletePersona(ctx, params.id!);
@@ -100,6 +109,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'persona:read',
+   
     summary: 'List personas',
     handler: async ({ ctx, params }) => ok((await personas.listProjectPersonas(ctx, params.projectId!)).map(evalPersona)),
   },
@@ -107,6 +117,8 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'persona:write',
+    responses: { 201: 'Created' },
+    body: inputs.CreatePersonaInput,
     summary: 'Create a persona',
     handler: async ({ ctx, params, body }) =>
       created(evalPersona(await personas.createPersona(ctx, body, { projectId: params.projectId! }))),
@@ -115,6 +127,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id`,
     scope: 'persona:read',
+   
     summary: 'Get a persona by ID',
     handler: async ({ ctx, params }) => ok(evalPersona(await personas.getPersona(ctx, params.id!, { projectId: params.projectId! }))),
   },
@@ -122,6 +135,8 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'PUT',
     path: `${base}/:id`,
     scope: 'persona:write',
+   
+    body: inputs.UpdatePersonaInput,
     summary: 'Update a persona (only the given fields)',
     handler: async ({ ctx, params, body }) =>
       ok(evalPersona(await personas.updatePersona(ctx, params.id!, body, { projectId: params.projectId! }))),
@@ -130,6 +145,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:id`,
     scope: 'persona:write',
+    responses: { 204: 'No content' },
     summary: 'Delete a persona',
     handler: async ({ ctx, params }) => {
       await personas.deletePersona(ctx, params.id!, { projectId: params.projectId! });
@@ -140,6 +156,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:id/generate-image`,
     scope: 'persona:write',
+   
     summary: 'Generate an AI portrait',
     handler: async ({ ctx, params }) =>
       ok(evalPersona(await personas.generatePersonaImage(ctx, params.id!, { projectId: params.projectId! }))),

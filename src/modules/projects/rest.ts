@@ -1,4 +1,5 @@
 /** EvalStudio's projects, workspace and project images (seed 002's product). */
+import * as inputs from './inputs.js';
 import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
 import * as projects from './service.js';
 
@@ -9,6 +10,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects',
     scope: 'persona:read',
+   
     summary: 'List projects',
     handler: async ({ ctx }) => ok((await projects.listProjects(ctx)).map(project)),
   },
@@ -16,6 +18,8 @@ export const projectRoutes: Route[] = [
     method: 'POST',
     path: '/api/projects',
     scope: 'persona:write',
+    responses: { 201: 'Created' },
+    body: inputs.CreateProjectInput,
     summary: 'Create a project',
     handler: async ({ ctx, body }) => created(project(await projects.createProject(ctx, body))),
   },
@@ -23,6 +27,7 @@ export const projectRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/projects/:projectId',
     scope: 'persona:write',
+    responses: { 204: 'No content' },
     summary: 'Delete a project and all its data',
     handler: async ({ ctx, params }) => {
       await projects.deleteProject(ctx, params.projectId!);
@@ -33,6 +38,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects/:projectId/config',
     scope: 'persona:read',
+   
     summary: 'The project’s effective config (API keys masked)',
     handler: async ({ ctx, params }) => {
       const { name, ...config } = await projects.getProjectConfig(ctx, params.projectId!);
@@ -43,6 +49,8 @@ export const projectRoutes: Route[] = [
     method: 'PUT',
     path: '/api/projects/:projectId/config',
     scope: 'persona:write',
+   
+    body: inputs.ProjectConfigInput,
     summary: 'Override config fields; null clears an override, an omitted apiKey keeps the stored one',
     handler: async ({ ctx, params, body }) => {
       const { name, ...config } = await projects.updateProjectConfig(ctx, params.projectId!, body);
@@ -53,6 +61,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/workspace',
     scope: 'persona:read',
+   
     summary: 'Team-level defaults that projects inherit',
     handler: async ({ ctx }) => ok(projects.maskConfig(await projects.getWorkspace(ctx))),
   },
@@ -60,6 +69,8 @@ export const projectRoutes: Route[] = [
     method: 'PUT',
     path: '/api/workspace',
     scope: 'persona:write',
+   
+    body: inputs.WorkspaceConfigInput,
     summary: 'Change team-level defaults',
     handler: async ({ ctx, body }) => ok(projects.maskConfig(await projects.updateWorkspace(ctx, body))),
   },
@@ -67,6 +78,7 @@ export const projectRoutes: Route[] = [
     method: 'POST',
     path: '/api/projects/:projectId/images',
     scope: 'persona:write',
+    responses: { 201: 'Created' },
     summary: 'Upload an image (base64)',
     handler: async ({ ctx, params, body }) => created({ id: (await projects.uploadProjectImage(ctx, params.projectId!, body)).id }),
   },
@@ -74,6 +86,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects/:projectId/images/:id',
     scope: 'persona:read',
+    responses: { 200: 'OK', 304: 'Not modified (If-None-Match matched the ETag)' },
     summary: 'Serve an image',
     handler: async ({ ctx, params, headers }): Promise<RestResult> => {
       const image = await projects.getProjectImage(ctx, params.projectId!, params.id!);
@@ -97,6 +110,7 @@ export const projectRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/projects/:projectId/images/:id',
     scope: 'persona:write',
+    responses: { 204: 'No content' },
     summary: 'Delete an image',
     handler: async ({ ctx, params }) => {
       await projects.deleteProjectImage(ctx, params.projectId!, params.id!);

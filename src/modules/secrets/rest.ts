@@ -1,4 +1,5 @@
 /** Seed 003's secrets paths: names with masked values only. */
+import * as inputs from './inputs.js';
 import { noContent, ok, type Route } from '../../rest/route.js';
 import * as secrets from './service.js';
 
@@ -9,6 +10,8 @@ export const secretRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/secrets',
     scope: 'secrets:write',
+   
+    body: inputs.PutSecretsInput,
     summary: 'Add or update secrets ({NAME: value}; null deletes)',
     handler: async ({ ctx, params, body }) => ok((await secrets.putSecrets(ctx, params.user!, body)).map(view)),
   },
@@ -16,6 +19,7 @@ export const secretRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/secrets',
     scope: 'agent:read',
+   
     summary: 'List secret names (values are masked)',
     handler: async ({ ctx, params }) => ok((await secrets.listSecrets(ctx, params.user!)).map(view)),
   },
@@ -23,6 +27,7 @@ export const secretRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/users/:user/secrets/:key',
     scope: 'secrets:write',
+    responses: { 204: 'No content' },
     summary: 'Delete a secret',
     handler: async ({ ctx, params }) => {
       await secrets.deleteSecret(ctx, params.user!, params.key!);

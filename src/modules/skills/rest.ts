@@ -19,6 +19,7 @@ export const skillRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/skills/:id/file',
     scope: 'agent:write',
+    responses: { 200: 'OK', 201: 'Created' },
     summary: 'Upload a custom skill (SKILL.md with name and description front matter)',
     rawBody: true,
     handler: async ({ ctx, params, headers, readRaw }) => {
@@ -30,6 +31,7 @@ export const skillRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/users/:user/skills/:id/file',
     scope: 'agent:write',
+    responses: { 204: 'No content' },
     summary: 'Delete a skill',
     handler: async ({ ctx, params }) => {
       await skills.deleteSkill(ctx, params.user!, params.id!);
@@ -40,6 +42,7 @@ export const skillRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/users/:user/skills/:slug/registry-install',
     scope: 'agent:write',
+    responses: { 200: 'OK', 201: 'Created' },
     summary: 'Install a skill from the registry (sha256 verified and pinned)',
     handler: async ({ ctx, params }) => {
       const { skill, created: isNew } = await skills.installFromRegistry(ctx, params.user!, params.slug!);

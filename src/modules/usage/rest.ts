@@ -7,6 +7,7 @@ export const usageRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/usage',
     scope: 'agent:read',
+   
     summary: 'Token usage this month (UTC), by agent and model, against the plan’s monthly limit',
     handler: async ({ ctx, params }) => ok(await usage.usage(ctx, params.user!)),
   },

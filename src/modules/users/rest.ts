@@ -1,4 +1,5 @@
 /** Autonomis users (seed 003): create, list, get with agents, delete with all data, change tier. */
+import * as inputs from './inputs.js';
 import type { AgentUser } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import { agentView } from '../agents/rest.js';
@@ -22,6 +23,8 @@ export const userRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/users',
     scope: 'agent:write',
+    responses: { 201: 'Created' },
+    body: inputs.CreateUserInput,
     summary: 'Create a user ({username, email?, tier?})',
     handler: async ({ ctx, body }) => created(userView(await users.createUser(ctx, body))),
   },
@@ -29,6 +32,7 @@ export const userRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users',
     scope: 'agent:read',
+   
     summary: 'List the team’s users (a plain array, oldest first)',
     handler: async ({ ctx }) => ok((await users.listUsers(ctx)).map(userView)),
   },
@@ -36,6 +40,7 @@ export const userRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user',
     scope: 'agent:read',
+   
     summary: 'Get a user with their agents',
     handler: async ({ ctx, params }) => {
       const u = await users.getUserWithAgents(ctx, params.user!);
@@ -46,6 +51,7 @@ export const userRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/users/:user',
     scope: 'agent:write',
+   
     summary: 'Delete a user and all their data',
     handler: async ({ ctx, params }) => {
       const u = await users.deleteUser(ctx, params.user!);
@@ -56,6 +62,8 @@ export const userRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/tier',
     scope: 'agent:write',
+   
+    body: inputs.SetTierInput,
     summary: 'Change the user’s plan ({tier})',
     handler: async ({ ctx, params, body }) => ok(userView(await users.setTier(ctx, params.user!, body))),
   },
