@@ -26,4 +26,32 @@ mutation CreatePersona {
 subscription PersonaChanges {
   personaChanged { kind personaId persona { name updatedAt } }
 }
+
+# Agents: create a user and an agent, start a chat run, then stream its tokens
+# (run ChatTokens with the run id StartChat returned; afterSeq replays what you missed).
+mutation NewAgent {
+  createAgentUser(input: { username: "ada" }) { __typename ... on Error { message } }
+  createAgents(user: "ada", agents: [{ name: "scout" }]) { __typename ... on Error { message } }
+}
+
+mutation StartChat {
+  startChatRun(user: "ada", agent: "scout", messages: [{ role: "user", content: "Plan a rainy day" }]) {
+    __typename
+    ... on MutationStartChatRunSuccess { data { id } }
+    ... on Error { message code }
+  }
+}
+
+subscription ChatTokens($runId: ID! = "paste the run id") {
+  chatRunEvents(runId: $runId, afterSeq: 0) { seq type delta message usage { totalTokens } }
+}
+
+subscription Deploys {
+  deployProgress(user: "ada") { status progress steps { name agent status detail } }
+}
+
+query Engagement {
+  analyticsStats { posts totals { impressions engagement } engagementRate }
+  engagementSeries(granularity: day) { series { start likes comments } }
+}
 `;
