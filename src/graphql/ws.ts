@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Actor, Deps } from '../context.js';
 import { AuthenticationError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
@@ -77,7 +77,8 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
         }
         if (!actor) {
           extra.socket.close(4401, 'Unauthorized');
-          return [];
+          // graphql-ws wants at least one error here; the close code is what clients act on.
+          return [new GraphQLError('Invalid or missing API key', { extensions: { code: 'invalid_api_key' } })];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
