@@ -33,7 +33,7 @@ export default defineConfig(async () => {
       // 2-core machine finish the suite in about 3/4 of the time of vitest's default (cores − 1 = 1).
       maxWorkers: 2,
       projects: [
-        { resolve, test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite' } } },
+        { resolve, test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite', TEST_POSTGRES_RUNS: withPostgres ? '1' : '0' } } },
         ...(withPostgres ? [{ resolve, test: { ...common, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
       ],
     },

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, onceAcrossDatabases, testDatabaseKind, type TestDatabase } from './helpers/database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dbs: TestDatabase[] = [];
@@ -49,7 +49,7 @@ async function serverOn(url: string): Promise<TestServer> {
 }
 
 describe('personagraph (command line)', () => {
-  it('--help lists the commands; usage errors exit 2 with the reason and the usage', async () => {
+  it.runIf(onceAcrossDatabases())('--help lists the commands; usage errors exit 2 with the reason and the usage', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
     for (const c of ['serve', 'migrate', 'teams', 'keys', 'secrets', 'export', 'import']) expect(help.stdout).toContain(c);
@@ -68,7 +68,8 @@ describe('personagraph (command line)', () => {
     expect(badPort.stderr).toContain('must be a port number');
   }, 60_000);
 
-  it('creates a team and keys the server then accepts; lists and revokes them; rotates the master key; --json for scripts', async () => {
+  // Each command is a process: these flows run once (on PostgreSQL when the run has it), the lock test on PGlite.
+  it.runIf(onceAcrossDatabases())('creates a team and keys the server then accepts; lists and revokes them; rotates the master key; --json for scripts', async () => {
     const { env, url } = await freshDatabase();
     const migrate = await cli(['--json', 'migrate'], env);
     expect(migrate.code, migrate.stderr).toBe(0);
@@ -128,7 +129,7 @@ describe('personagraph (command line)', () => {
     expect(JSON.parse(rotated.stdout)).toEqual({ moved: 0, unreadable: [] });
   }, 120_000);
 
-  it('exports a team with its data and bytes and imports it elsewhere, keeping ids; refuses a second import and non-exports', async () => {
+  it.runIf(onceAcrossDatabases())('exports a team with its data and bytes and imports it elsewhere, keeping ids; refuses a second import and non-exports', async () => {
     const source = await freshDatabase();
     const teamOut = JSON.parse((await cli(['--json', 'teams', 'create', 'exported'], source.env)).stdout);
     const key = teamOut.apiKey.key as string;

@@ -37,3 +37,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * For slow tests whose subject does not depend on the database (e.g. the CLI
+ * spawning processes): run them once, on PostgreSQL when this run has it,
+ * else on PGlite — never skipped everywhere.
+ */
+export function onceAcrossDatabases(): boolean {
+  return testDatabaseKind() === 'postgres' || process.env.TEST_POSTGRES_RUNS !== '1';
+}
