@@ -11,6 +11,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './helpers/database.js';
+import { reachable } from './helpers/net.js';
 
 /** A TCP proxy that can be cut (open connections dropped, new ones refused) and restored. */
 async function cuttableProxy(port: number) {
@@ -43,14 +44,6 @@ async function cuttableProxy(port: number) {
   };
 }
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, timeout: 500 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 const onPostgres = testDatabaseKind() === 'postgres';
 if (!onPostgres) console.warn('\n  SKIPPED: test/faults.test.ts needs a PostgreSQL server (runs in the postgres project).\n');

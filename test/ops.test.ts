@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { reachable } from './helpers/net.js';
 
 let s: TestServer;
 
@@ -16,14 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, timeout: 500 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 async function metrics(server: TestServer = s): Promise<string> {
   const res = await fetch(`${server.url}/metrics`);
