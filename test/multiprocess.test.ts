@@ -1,11 +1,9 @@
 /**
  * Three real server processes on loopback sharing one PostgreSQL database and
- * Redis (the scale-out setup): a chat run started on one process streams to a
- * subscriber on another, one rate limit holds across all three, and one
- * Idempotency-Key creates one record whichever processes the retries hit.
- * (Live pubsub events between spawned processes are not proven yet: see the
- * session notes; a subscriber on another process did not receive persona
- * events although Redis carried them.)
+ * Redis (the scale-out setup): events cross processes in order (persona
+ * changes live through Redis, a chat run's tokens), one rate limit holds
+ * across all three, and one Idempotency-Key creates one record whichever
+ * processes the retries hit.
  * Needs PostgreSQL and Redis: skipped, visibly, where either is missing and on
  * the PGlite project.
  */
@@ -74,12 +72,13 @@ class Feed {
     this.items.push(v);
     for (const w of this.waiters.splice(0)) w();
   }
-  async next(): Promise<any> {
-    const deadline = Date.now() + WAIT_MS;
+  /** The next result; throws if none arrives within `timeoutMs` (and then leaves later results for the next call). */
+  async next(timeoutMs = WAIT_MS): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
     while (!this.items.length) {
       if (Date.now() > deadline) throw new Error('no event arrived');
       await new Promise<void>((r) => {
-        const t = setTimeout(r, 200);
+        const t = setTimeout(r, Math.min(200, Math.max(1, deadline - Date.now())));
         this.waiters.push(() => (clearTimeout(t), r()));
       });
     }
@@ -130,6 +129,29 @@ describe.skipIf(!haveRedis)('three processes on one PostgreSQL and Redis', () =>
     clients.push(c);
     return c;
   };
+
+  it('a subscriber on A receives, in order, the persona changes made on B', async () => {
+    const [a, b] = procs as [Proc, Proc];
+    const project = (await request(b, 'POST', '/api/projects', { body: { name: 'cross-process' } })).body.id;
+    const feed = new Feed(ws(a), 'subscription { personaChanged { kind persona { name } } }');
+    // Until A's Redis subscription is in place, events can pass it by: probe until one arrives.
+    for (let i = 0; ; i++) {
+      await request(b, 'POST', `/api/projects/${project}/personas`, { body: { name: `probe-${i}` } });
+      try {
+        await feed.next(500);
+        break;
+      } catch (err) {
+        if (i > 40) throw new Error(`the subscription on A never received an event from B: ${String(err)}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    feed.drain();
+    for (let i = 1; i <= 10; i++) await request(b, 'POST', `/api/projects/${project}/personas`, { body: { name: `ordered-${i}` } });
+    const names: string[] = [];
+    for (let i = 0; i < 10; i++) names.push((await feed.next()).data.personaChanged.persona.name);
+    expect(names).toEqual(Array.from({ length: 10 }, (_, i) => `ordered-${i + 1}`));
+    feed.stop();
+  }, 60_000);
 
   it('a chat run started on B streams every token, in order, to a subscriber on C', async () => {
     const [, b, c] = procs as [Proc, Proc, Proc];
