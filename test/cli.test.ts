@@ -127,7 +127,7 @@ describe('personagraph (command line)', () => {
     const rotated = await cli(['--json', 'secrets', 'rotate-master-key'], env);
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(JSON.parse(rotated.stdout)).toEqual({ moved: 0, unreadable: [] });
-  }, 120_000);
+  }, 300_000);
 
   it.runIf(onceAcrossDatabases())('exports a team with its data and bytes and imports it elsewhere, keeping ids; refuses a second import and non-exports', async () => {
     const source = await freshDatabase();
@@ -190,7 +190,7 @@ describe('personagraph (command line)', () => {
     expect(notExport.stderr).toContain('not a personagraph export');
     const none = await cli(['import', path.join(path.dirname(file), 'missing.jsonl')], target.env);
     expect(none.code).toBe(2);
-  }, 180_000);
+  }, 300_000);
 
   it.skipIf(testDatabaseKind() !== 'pglite')('refuses the embedded database while a server has it open', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
