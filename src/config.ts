@@ -5,10 +5,33 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedHost } from './infra/safe-fetch.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+/** `5s,5m,30m,2h` → milliseconds (units ms, s, m, h, d; a bare number is ms); `none` → []. */
+export function parseDurationList(v: string): number[] | null {
+  if (v.trim() === 'none') return [];
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(part);
+    if (!m) return null;
+    out.push(Math.round(Number(m[1]) * unit[m[2] ?? 'ms']!));
+  }
+  return out;
+}
+
+function isAllowedHostEntry(entry: string): boolean {
+  try {
+    parseAllowedHost(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -40,6 +63,7 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
   OPENAI_CHAT_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_VIDEO_MODEL: z.string().min(1).default('sora-2'),
   AGENT_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   SKILL_REGISTRY_URL: z.string().url('must be a URL').optional(),
   CHAT_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(15_000),
@@ -50,6 +74,18 @@ const EnvSchema = z.object({
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .refine((v) => v.split(',').every(isAllowedHostEntry), {
+      message: 'must be a comma-separated list of host names, addresses or CIDRs (e.g. 127.0.0.1,::1,10.0.0.0/8,hooks.internal)',
+    })
+    .optional(),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .refine((v) => parseDurationList(v) !== null, { message: 'must be a comma-separated list of durations such as 5s,5m,30m,2h (or none)' })
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMBEDDED_AI: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -74,7 +110,7 @@ export interface Config {
   keyRotationGraceMs: number;
   wsAuthTimeoutMs: number;
   shutdownTimeoutMs: number;
-  openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
+  openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string; videoModel: string };
   embeddedAi: boolean;
   /** Where registry-install finds skills; null: registry installs are refused with a clear error. */
   skillRegistryUrl: string | null;
@@ -90,6 +126,10 @@ export interface Config {
   metricsToken: string | null;
   /** The largest media upload (image, audio, video) in bytes; also bounded by BODY_LIMIT_BYTES. */
   mediaMaxUploadBytes: number;
+  /** Requests to user-supplied URLs (src/infra/safe-fetch.ts): private addresses refused unless allowed here; metadata always. */
+  outbound: { allowPrivateNetworks: boolean; allowedHosts: string[] };
+  /** Outbound webhooks: the delay before each retry (attempts = 1 + its length) and the time bound of one attempt. */
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -131,7 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,
     wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL },
+    openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL, videoModel: e.OPENAI_VIDEO_MODEL },
     embeddedAi: e.EMBEDDED_AI,
     skillRegistryUrl: e.SKILL_REGISTRY_URL ?? null,
     chatHeartbeatMs: e.CHAT_HEARTBEAT_MS,
@@ -139,6 +179,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, concurrency: e.JOB_CONCURRENCY },
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
+    outbound: {
+      allowPrivateNetworks: e.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+      allowedHosts: e.OUTBOUND_ALLOWED_HOSTS ? e.OUTBOUND_ALLOWED_HOSTS.split(',').map((h) => h.trim()) : [],
+    },
+    webhooks: {
+      retryScheduleMs: parseDurationList(e.WEBHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h,10h')!,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
     metricsToken: e.METRICS_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,
   };

@@ -40,6 +40,8 @@ export interface FakeOpenAI {
   chat: { reply: string; delayMs: number; reportUsage: boolean; toolCalls: { name: string; arguments: string }[] };
   /** Every following request answers with this status (null: succeed again). */
   failWith(status: number | null): void;
+  /** Content pipeline additions (non-streaming chat, image holds and failures, the video API): see `ContentFake`. */
+  content: ContentFake;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   let failure: number | null = null;
   const chat = { reply: 'The quick brown fox jumps over the lazy dog.', delayMs: 0, reportUsage: true, toolCalls: [] as { name: string; arguments: string }[] };
+  const content = createContentFake(chat);
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -104,6 +107,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
             ? openAiError(res, 401, 'Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error')
             : openAiError(res, failure, 'The server had an error while processing your request.', 'server_error');
         }
+        if (await handleContentRequest(content, req, rec, res)) return;
         if (req.method === 'GET' && path === '/v1/models') {
           if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
             return openAiError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error');
@@ -174,10 +178,196 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     failWith(status) {
       failure = status;
     },
+    content,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        content.releaseImages();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+// --- Content pipeline additions ----------------------------------------------------------
+// Kept apart from the handlers above: a non-streaming chat completion (captions
+// and other one-shot text), control over image requests (hold them, fail the
+// next few), and OpenAI's video API (create, retrieve, download content).
+
+export interface FakeVideo {
+  id: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'failed';
+  prompt: string;
+  model: string;
+  seconds: string;
+  size: string;
+  /** Retrieves answered so far. */
+  polls: number;
+  /** The input_reference the SDK uploaded. */
+  reference: RecordedFile | null;
+  /** Set when it is to fail (ContentFake.videoFailCode when it was made). */
+  failCode: string | null;
+}
+
+export interface ContentFake {
+  /** What a non-streaming chat completion answers (default: the streaming `chat.reply`); a function sees the request body. */
+  chatReply: string | ((body: Record<string, unknown>) => string) | null;
+  /** Lets `after` more image requests through, then holds every further one (unanswered) until `releaseImages()`. */
+  holdImages(after?: number): void;
+  releaseImages(): void;
+  /** Image requests waiting while held. */
+  heldImages: number;
+  /** The next `count` image requests fail with `status` (OpenAI's error body). */
+  failImages(count: number, status: number): void;
+  /** Every image request whose prompt matches fails with `status` (null: none). */
+  failImagesMatching: { pattern: RegExp; status: number } | null;
+  /** Videos made through POST /v1/videos, by id. */
+  videos: Map<string, FakeVideo>;
+  /** Retrieves answering in_progress before a video is completed (default 1). */
+  videoPollsUntilDone: number;
+  /** Every new video ends `failed` with this error code (null: they complete). */
+  videoFailCode: string | null;
+  /** The bytes GET /v1/videos/:id/content answers with (a minimal MP4). */
+  mp4: Buffer;
+}
+
+/** A minimal MP4 (ftyp + free + empty mdat): what sniffers recognise as video/mp4. */
+export function makeMp4(): Buffer {
+  const box = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + body.length, 0);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41', 'latin1')]));
+  return Buffer.concat([ftyp, box('free', Buffer.alloc(8)), box('mdat', Buffer.alloc(16))]);
+}
+
+function createContentFake(chat: { reply: string }): ContentFake & { waiters: (() => void)[]; failures: { count: number; status: number }; held: boolean; passBeforeHold: number; chat: { reply: string } } {
+  const state = {
+    chatReply: null as ContentFake['chatReply'],
+    waiters: [] as (() => void)[],
+    held: false,
+    passBeforeHold: 0,
+    failImagesMatching: null as ContentFake['failImagesMatching'],
+    failures: { count: 0, status: 500 },
+    heldImages: 0,
+    videos: new Map<string, FakeVideo>(),
+    videoPollsUntilDone: 1,
+    videoFailCode: null as string | null,
+    mp4: makeMp4(),
+    chat,
+    holdImages(after = 0) {
+      state.held = true;
+      state.passBeforeHold = after;
+    },
+    releaseImages() {
+      state.held = false;
+      state.passBeforeHold = 0;
+      for (const w of state.waiters.splice(0)) w();
+    },
+    failImages(count: number, status: number) {
+      state.failures = { count, status };
+    },
+  };
+  return state;
+}
+
+function sendJson(res: import('node:http').ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function videoObject(v: FakeVideo) {
+  return {
+    id: v.id,
+    object: 'video',
+    model: v.model,
+    status: v.status,
+    progress: v.status === 'completed' ? 100 : v.status === 'in_progress' ? 50 : 0,
+    prompt: v.prompt,
+    seconds: v.seconds,
+    size: v.size,
+    created_at: 0,
+    completed_at: v.status === 'completed' ? 1 : null,
+    expires_at: null,
+    remixed_from_video_id: null,
+    error: v.status === 'failed' ? { code: v.failCode ?? 'internal_error', message: 'Your request was blocked by our moderation system: sk-secret-echo' } : null,
+  };
+}
+
+/** Answers the content pipeline's requests; false when the request is for the handlers above. */
+async function handleContentRequest(
+  state: ReturnType<typeof createContentFake>,
+  req: import('node:http').IncomingMessage,
+  rec: RecordedRequest,
+  res: import('node:http').ServerResponse,
+): Promise<boolean> {
+  const path = rec.path;
+  const authed = String(req.headers.authorization ?? '').startsWith('Bearer ');
+  if (req.method === 'POST' && (path === '/v1/images/generations' || path === '/v1/images/edits')) {
+    if (state.held && state.passBeforeHold > 0) state.passBeforeHold--;
+    else if (state.held) {
+      state.heldImages++;
+      await new Promise<void>((resolve) => state.waiters.push(resolve));
+      state.heldImages--;
+      if (res.destroyed) return true;
+    }
+    const prompt = typeof rec.body.prompt === 'string' ? rec.body.prompt : '';
+    if (state.failImagesMatching?.pattern.test(prompt)) {
+      openAiError(res, state.failImagesMatching.status, 'The server had an error while processing your request.', state.failImagesMatching.status < 500 ? 'invalid_request_error' : 'server_error');
+      return true;
+    }
+    if (state.failures.count > 0) {
+      state.failures.count--;
+      openAiError(res, state.failures.status, 'The server had an error while processing your request.', state.failures.status < 500 ? 'invalid_request_error' : 'server_error');
+      return true;
+    }
+    return false;
+  }
+  if (req.method === 'POST' && path === '/v1/chat/completions' && rec.body.stream !== true) {
+    if (!authed) return openAiError(res, 401, "You didn't provide an API key.", 'invalid_request_error'), true;
+    const reply = typeof state.chatReply === 'function' ? state.chatReply(rec.body) : (state.chatReply ?? state.chat.reply);
+    sendJson(res, 200, {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      created: 0,
+      model: String(rec.body.model ?? ''),
+      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 21, completion_tokens: reply.split(/\s+/).length, total_tokens: 21 + reply.split(/\s+/).length },
+    });
+    return true;
+  }
+  if (!path.startsWith('/v1/videos')) return false;
+  if (!authed) return openAiError(res, 401, "You didn't provide an API key.", 'invalid_request_error'), true;
+  if (req.method === 'POST' && path === '/v1/videos') {
+    if (typeof rec.body.prompt !== 'string' || !rec.body.prompt) return openAiError(res, 400, 'prompt is required', 'invalid_request_error'), true;
+    const v: FakeVideo = {
+      id: `video_fake_${state.videos.size + 1}`,
+      status: 'queued',
+      prompt: rec.body.prompt,
+      model: String(rec.body.model ?? 'sora-2'),
+      seconds: String(rec.body.seconds ?? '4'),
+      size: String(rec.body.size ?? '720x1280'),
+      polls: 0,
+      reference: rec.files.find((f) => f.field === 'input_reference') ?? null,
+      failCode: state.videoFailCode,
+    };
+    state.videos.set(v.id, v);
+    sendJson(res, 200, videoObject(v));
+    return true;
+  }
+  const m = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(path);
+  const v = m ? state.videos.get(m[1]!) : undefined;
+  if (!m || !v || req.method !== 'GET') return openAiError(res, 404, `Unknown route ${req.method} ${path}`, 'invalid_request_error'), true;
+  if (!m[2]) {
+    v.polls++;
+    if (v.status !== 'completed' && v.status !== 'failed') v.status = v.polls > state.videoPollsUntilDone ? (v.failCode ? 'failed' : 'completed') : 'in_progress';
+    sendJson(res, 200, videoObject(v));
+    return true;
+  }
+  if (v.status !== 'completed') return openAiError(res, 400, 'Video is not ready yet', 'invalid_request_error'), true;
+  res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': state.mp4.length });
+  res.end(state.mp4);
+  return true;
 }

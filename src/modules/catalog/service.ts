@@ -19,6 +19,8 @@ export interface FeatureFlags {
   voiceCloning: boolean;
   collaborations: boolean;
   dryRun: boolean;
+  /** Signed outbound webhooks (/api/v1/webhooks). */
+  webhooks: boolean;
   /** Multi-process features: shared pubsub and rate limits. */
   redis: boolean;
 }
@@ -39,6 +41,7 @@ export function featureFlags(ctx: ServiceContext): FeatureFlags {
     voiceCloning: true,
     collaborations: true,
     dryRun: true,
+    webhooks: true,
     redis: config.redisUrl !== null,
   };
 }

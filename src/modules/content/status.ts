@@ -1,0 +1,93 @@
+/**
+ * The content item status machine, in one place.
+ *
+ *   generating → pending_review → approved | rejected
+ *   generating → failed                       (gave up after the job's last attempt)
+ *   rejected | failed | pending_review → pending_review   (regenerate)
+ *   approved | rejected → pending_review      (a new caption: PUT or fine-tune)
+ *   approved → scheduled → publishing → published | failed   (publishing, next issue)
+ *
+ * | action       | from                                   | to             |
+ * | ------------ | -------------------------------------- | -------------- |
+ * | generated    | generating                             | pending_review |
+ * | gaveUp       | generating                             | failed         |
+ * | approve      | pending_review                         | approved       |
+ * | reject       | pending_review                         | rejected       |
+ * | regenerate   | pending_review, rejected, failed       | pending_review |
+ * | edit         | pending_review, approved, rejected     | pending_review |
+ * | editPrompt   | every status but generating            | (unchanged)    |
+ * | makeVideo    | pending_review, approved, rejected     | (unchanged)    |
+ * | delete       | every status but generating            | (gone)         |
+ *
+ * `edit` is a new caption (PUT /content/:id, fine-tune-caption): it needs
+ * review again, so an approved item goes back to pending_review. Publishing
+ * (next issue) continues from approved: scheduled → publishing → published
+ * (or failed); those states are named here already so that the table is the
+ * one place to extend, but no action reaches them yet.
+ *
+ * Every change is a conditional write (`where: { id, status: <the status
+ * read> }`), so of two concurrent requests only one can make a transition;
+ * the loser gets the 409 this module builds, naming the status it found.
+ */
+import { ConflictError } from '../../errors.js';
+
+export const CONTENT_STATUSES = [
+  'generating',
+  'pending_review',
+  'approved',
+  'rejected',
+  'failed',
+  // Publishing (not reachable yet): 'scheduled', 'publishing', 'published'.
+] as const;
+export type ContentStatus = (typeof CONTENT_STATUSES)[number];
+
+export type ContentAction = 'generated' | 'gaveUp' | 'approve' | 'reject' | 'regenerate' | 'edit' | 'editPrompt' | 'makeVideo' | 'delete';
+
+interface Transition {
+  from: readonly ContentStatus[];
+  /** null: the status does not change (the action only needs the item to be in `from`). */
+  to: ContentStatus | null;
+  /** How the refusal names the action: "only pending_review items can be approved". */
+  verb: string;
+}
+
+export const TRANSITIONS: Readonly<Record<ContentAction, Transition>> = {
+  generated: { from: ['generating'], to: 'pending_review', verb: 'finish generating' },
+  gaveUp: { from: ['generating'], to: 'failed', verb: 'fail' },
+  approve: { from: ['pending_review'], to: 'approved', verb: 'be approved' },
+  reject: { from: ['pending_review'], to: 'rejected', verb: 'be rejected' },
+  regenerate: { from: ['pending_review', 'rejected', 'failed'], to: 'pending_review', verb: 'be regenerated' },
+  edit: { from: ['pending_review', 'approved', 'rejected'], to: 'pending_review', verb: 'be edited' },
+  editPrompt: { from: ['pending_review', 'approved', 'rejected', 'failed'], to: null, verb: 'be edited' },
+  makeVideo: { from: ['pending_review', 'approved', 'rejected'], to: null, verb: 'get a video' },
+  delete: { from: ['pending_review', 'approved', 'rejected', 'failed'], to: null, verb: 'be deleted' },
+};
+
+export function isContentStatus(s: string): s is ContentStatus {
+  return (CONTENT_STATUSES as readonly string[]).includes(s);
+}
+
+export function canDo(action: ContentAction, status: string): boolean {
+  return (TRANSITIONS[action].from as readonly string[]).includes(status);
+}
+
+/** The 409 for an action the item's status does not allow, naming that status. */
+export function illegalTransition(action: ContentAction, status: string): ConflictError {
+  const t = TRANSITIONS[action];
+  const allowed = t.from.length === 1 ? `${t.from[0]} items` : `${t.from.slice(0, -1).join(', ')} or ${t.from.at(-1)} items`;
+  const hint = status === 'generating' ? ' (wait until it has been generated)' : '';
+  return new ConflictError(`content item is ${status}; only ${allowed} can ${t.verb}${hint}`, 'invalid_status_transition');
+}
+
+/** Throws the 409 unless the action is allowed from `status`; returns the status after it. */
+export function transition(action: ContentAction, status: string): ContentStatus {
+  if (!canDo(action, status)) throw illegalTransition(action, status);
+  return (TRANSITIONS[action].to ?? status) as ContentStatus;
+}
+
+/** Batch statuses: queued → generating → completed (at least one item made) | failed (none). */
+export const BATCH_STATUSES = ['queued', 'generating', 'completed', 'failed'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** Video statuses: queued → rendering → completed | failed. */
+export const VIDEO_STATUSES = ['queued', 'rendering', 'completed', 'failed'] as const;
