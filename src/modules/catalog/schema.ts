@@ -1,7 +1,7 @@
 /** The config catalogs in the graph: aesthetic grades and the rate table. */
 import { builder } from '../../graphql/builder.js';
 import type { AestheticGrade as Grade } from './aesthetic-grades.js';
-import type { Rate as RateRow } from './pricing.js';
+import type { CostEstimate, Rate as RateRow } from './pricing.js';
 import * as catalog from './service.js';
 
 const AestheticGrade = builder.objectRef<Grade>('AestheticGrade').implement({
@@ -31,3 +31,26 @@ builder.queryFields((t) => ({
   aestheticGrades: t.field({ type: [AestheticGrade], resolve: (_r, _a, ctx) => [...catalog.aestheticGrades(ctx)] }),
   rateTable: t.field({ type: [Rate], description: 'The rate table costs are recorded by.', resolve: (_r, _a, ctx) => [...catalog.pricing(ctx).rates] }),
 }));
+
+type EstimateLine = CostEstimate['lines'][number];
+const CostEstimateLine = builder.objectRef<EstimateLine>('CostEstimateLine').implement({
+  fields: (t) => ({
+    action: t.exposeString('action'),
+    quantity: t.exposeInt('quantity'),
+    provider: t.exposeString('provider'),
+    unitMicros: t.exposeInt('unitMicros'),
+    totalMicros: t.exposeInt('totalMicros'),
+  }),
+});
+
+/** What a billable generation would cost (every `dryRun` answers one); shared by influencers, profiles and content. */
+export const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implement({
+  description: 'What a generation would cost by the rate table in force (GET /api/v1/config/pricing).',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    totalMicros: t.exposeInt('totalMicros'),
+    total: t.exposeFloat('total'),
+    rateTableVersion: t.exposeString('rateTableVersion'),
+    lines: t.field({ type: [CostEstimateLine], resolve: (e) => e.lines }),
+  }),
+});

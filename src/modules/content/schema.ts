@@ -13,7 +13,7 @@ import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { ForbiddenError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
-import type { CostEstimate } from '../catalog/pricing.js';
+import { CostEstimateRef } from '../catalog/schema.js';
 import type { BatchEvent as BatchEventPayload } from './events.js';
 import { CONTENT_STATUSES } from './status.js';
 import * as content from './service.js';
@@ -37,27 +37,7 @@ const Money = builder.objectRef<{ currency: 'USD'; totalMicros: number; total: n
   }),
 });
 
-type EstimateLine = CostEstimate['lines'][number];
-const EstimateLineRef = builder.objectRef<EstimateLine>('ContentCostEstimateLine').implement({
-  fields: (t) => ({
-    action: t.exposeString('action'),
-    quantity: t.exposeInt('quantity'),
-    provider: t.exposeString('provider'),
-    unitMicros: t.exposeInt('unitMicros'),
-    totalMicros: t.exposeInt('totalMicros'),
-  }),
-});
 
-const Estimate = builder.objectRef<CostEstimate>('ContentCostEstimate').implement({
-  description: 'What a generation would cost by the rate table in force (GET /api/v1/config/pricing).',
-  fields: (t) => ({
-    currency: t.exposeString('currency'),
-    totalMicros: t.exposeInt('totalMicros'),
-    total: t.exposeFloat('total'),
-    rateTableVersion: t.exposeString('rateTableVersion'),
-    lines: t.field({ type: [EstimateLineRef], resolve: (e) => e.lines }),
-  }),
-});
 
 export const ContentVideo = builder.prismaObject('ContentVideo', {
   description: 'A video of a content item: OpenAI’s video API (MP4) or the embedded animation (GIF). Variants of one A/B comparison share `comparisonId`.',
@@ -237,7 +217,7 @@ const GenerateContentInput = builder.inputType('GenerateContentInput', {
 const GenerateContentPayload = builder.objectRef<content.GenerateResult>('GenerateContentPayload').implement({
   fields: (t) => ({
     batch: t.field({ type: Batch, nullable: true, description: 'null for a dry run.', resolve: (r) => (r.dryRun ? null : r.batch) }),
-    estimate: t.field({ type: Estimate, resolve: (r) => r.estimate }),
+    estimate: t.field({ type: CostEstimateRef, resolve: (r) => r.estimate }),
   }),
 });
 

@@ -57,7 +57,7 @@ export async function writeCaption(deps: Pick<Deps, 'ai'>, input: CaptionInput, 
     .join('\n\n');
   const prompt = input.previous
     ? `Rewrite this caption${input.instructions ? ` (${input.instructions})` : ''}:\n${input.previous}`
-    : `Write the caption for this post${input.direction ? ` about: ${input.direction}` : ''}.`;
+    : `Write the caption for this post${input.direction ? ` about: ${input.direction}` : ''}.${input.instructions ? `\nInstructions: ${input.instructions}` : ''}`;
   const res = await backend.complete({ system, prompt, images: input.image ? [input.image] : undefined, signal });
   return { caption: res.text.trim().slice(0, MAX_CAPTION_LENGTH), provider: 'openai', model: res.model, usage: res.usage };
 }
@@ -122,14 +122,20 @@ export function composeCaption(input: CaptionInput): string {
   if (style.lowercaseShare > 0.5) text = text.toLowerCase();
   const tags = [...style.hashtags.slice(0, 3), ...[...topicWords, ...nicheWords].slice(0, 2).map(tag)];
   const unique = [...new Set(tags.map((t) => t.toLowerCase()))].slice(0, 5);
-  return (unique.length ? `${text}\n\n${unique.join(' ')}` : text).slice(0, MAX_CAPTION_LENGTH);
+  const composed = unique.length ? `${text}\n\n${unique.join(' ')}` : text;
+  // Instructions for a fresh caption (generate-caption): applied as far as they are understood.
+  if (input.instructions) {
+    const adjusted = applyInstructions(text, unique.join(' '), input.instructions, style, pick);
+    return (adjusted.tags ? `${adjusted.text}\n\n${adjusted.tags}` : adjusted.text).slice(0, MAX_CAPTION_LENGTH);
+  }
+  return composed.slice(0, MAX_CAPTION_LENGTH);
 }
 
-function refine(previous: string, instructions: string, style: VoiceStyle, pick: <T>(items: readonly T[]) => T): string {
+/** The instructions the embedded writer understands (shorter, longer, a question, hashtags, emoji, casing, tone). */
+function applyInstructions(body: string, tagLine: string, instructions: string, style: VoiceStyle, pick: <T>(items: readonly T[]) => T): { text: string; tags: string } {
   const how = instructions.toLowerCase();
-  const [body, ...rest] = previous.split(/\n\n(?=#)/);
-  let text = body!.trim();
-  let tags = rest.join(' ').trim();
+  let text = body.trim();
+  let tags = tagLine.trim();
   if (/short|concise|brief|trim/.test(how)) text = text.split(/(?<=[.!?])\s+/)[0]!;
   if (/long|more detail|expand/.test(how)) text += ' ' + pick(BODIES) + '.';
   if (/question|engag|ask/.test(how) && !text.includes('?')) text += ' ' + pick(QUESTIONS);
@@ -140,6 +146,15 @@ function refine(previous: string, instructions: string, style: VoiceStyle, pick:
   if (/lower ?case|casual/.test(how)) text = text.toLowerCase();
   if (/excit|energetic|enthusias|playful/.test(how)) text = text.replace(/\.(\s|$)/g, '!$1');
   if (/calm|professional|formal/.test(how)) text = text.replace(/!+/g, '.').replace(/\p{Extended_Pictographic}/gu, '').trim();
+  return { text, tags };
+}
+
+function refine(previous: string, instructions: string, style: VoiceStyle, pick: <T>(items: readonly T[]) => T): string {
+  const how = instructions.toLowerCase();
+  const [body, ...rest] = previous.split(/\n\n(?=#)/);
+  const adjusted = applyInstructions(body!, rest.join(' '), instructions, style, pick);
+  const tags = adjusted.tags;
+  let text = adjusted.text;
   if (text.trim() === body!.trim() && !/hashtag/.test(how)) {
     // Nothing we understood: at least give a fresh take in the same voice.
     text = `${pick(BODIES)}. ${text}`;
