@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Deps } from './context.js';
 import type { Database } from './infra/db/client.js';
 import { createLogger, type Logger } from './infra/logger.js';
+import { scheduleRecurringJobs } from './jobs.js';
 import { openCore } from './core.js';
 import { createHttpServer, type HttpServer } from './server/http.js';
 
@@ -33,6 +34,7 @@ export async function createApp(
   const { deps } = core;
   const http = createHttpServer(deps);
   await deps.jobs.start();
+  await scheduleRecurringJobs(deps);
 
   return {
     deps,

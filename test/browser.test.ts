@@ -4,6 +4,7 @@
  * with a visible message). Screenshots go to test-artifacts/.
  * - GraphiQL runs a query with the key from its Headers tab and shows the result;
  * - GraphiQL runs a chat subscription over graphql-ws and the tokens appear live;
+ * - GraphiQL shows a publication's status changes live (retries included) until it is published;
  * - /docs renders every family and a "try it" request with a pasted key succeeds.
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { testDatabaseKind } from './helpers/database.js';
+import { makeProfile, teamOf, waitForBatch } from './helpers/content.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -30,7 +32,7 @@ describe.skipIf(!run)('in a browser', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
-    s = await startTestServer({ OPENAI_API_KEY: 'sk-browser-test', OPENAI_BASE_URL: fake.url, RATE_LIMIT_PER_MINUTE: '10000' });
+    s = await startTestServer({ OPENAI_API_KEY: 'sk-browser-test', OPENAI_BASE_URL: fake.url, RATE_LIMIT_PER_MINUTE: '10000', PUBLISH_BACKOFF_MS: '1500', JOB_POLL_MS: '100' });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
     await mkdir(artifacts, { recursive: true });
@@ -115,14 +117,48 @@ describe.skipIf(!run)('in a browser', () => {
     fake.chat.delayMs = 0;
   }, 90_000);
 
+  it('GraphiQL shows each status change of a publication live, retries included', async () => {
+    const p = await makeProfile(s.app.deps.prisma, await teamOf(s));
+    const gen = await s.request('POST', '/api/v1/content/generate', { body: { profileId: p.profileId, count: 1 } });
+    const itemId = (await waitForBatch(s, gen.body.id)).items[0].id as string;
+    await s.request('POST', `/api/v1/content/${itemId}/approve`);
+    // The sandbox fails the first two attempts, so the status goes queued → publishing → queued … → published.
+    await s.request('POST', '/api/v1/accounts', { body: { profileId: p.profileId, platform: 'sandbox', handle: 'browser', config: { failPublishAttempts: 2 } } });
+    const page = await openGraphiQL();
+    await newTab(page, `subscription PublishStatus { publishStatus(contentItemId: "${itemId}") { status itemStatus attempts error } }`);
+    await page.locator('.graphiql-execute-button').click();
+    await page.waitForTimeout(1000);
+    expect((await s.request('POST', `/api/v1/content/${itemId}/publish`)).status).toBe(202);
+    const seen: string[] = [];
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await responseText(page);
+      const state = /"status": "(\w+)",\s*"itemStatus": "\w+",\s*"attempts": (\d+)/.exec(text);
+      if (state && seen.at(-1) !== `${state[1]}#${state[2]}`) seen.push(`${state[1]}#${state[2]}`);
+      if (text.includes('"status": "published"')) break;
+      await page.waitForTimeout(50);
+    }
+    expect(text).toContain('"status": "published"');
+    expect(text).toContain('"attempts": 3');
+    // Earlier states showed up in the panel before the last one (the retries take 1.5 s and 3 s).
+    expect(seen.length, `states seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
+    await page.screenshot({ path: path.join(artifacts, 'graphiql-publish-status.png') });
+    await page.close();
+  }, 90_000);
+
   it('the docs page renders the API and a “try it” request with a pasted key succeeds', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${s.url}/docs`, { waitUntil: 'networkidle' });
     await page.locator('.swagger-ui .info .title').waitFor();
     expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('personagraph REST API');
-    for (const tag of ['Autousers', 'AutoPersonas', 'EvalStudio', 'Autonomis']) {
-      expect(await page.locator('.opblock-tag').filter({ hasText: tag }).count(), tag).toBeGreaterThan(0);
+    // Swagger UI renders sections as they scroll into view; its filter box finds each family's tags.
+    const filter = page.locator('.operation-filter-input');
+    for (const tag of ['Autousers', 'AutoPersonas: content', 'EvalStudio', 'Autonomis']) {
+      await filter.fill(tag);
+      await expect.poll(() => page.locator('.opblock-tag').filter({ hasText: tag }).count(), { message: tag, timeout: 10_000 }).toBeGreaterThan(0);
     }
+    await filter.fill('');
     await page.locator('.btn.authorize').first().click();
     const bearer = page.locator('.auth-container').filter({ hasText: 'bearerAuth' });
     await bearer.locator('input').fill(s.adminKey);

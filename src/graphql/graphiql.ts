@@ -50,6 +50,42 @@ subscription Deploys {
   deployProgress(user: "ada") { status progress steps { name agent status detail } }
 }
 
+# Content and publishing: generate a batch for a profile and watch it land; publish an
+# approved item to the profile's accounts and watch each publication's status live.
+query Profiles {
+  profiles(first: 5) { edges { node { id name influencer { name } accounts { id platform handle } } } }
+}
+
+mutation Generate($profileId: ID! = "paste a profile id") {
+  generateContent(input: { profileId: $profileId, count: 3 }) {
+    __typename
+    ... on MutationGenerateContentSuccess { data { batch { id status count } } }
+    ... on Error { message code }
+  }
+}
+
+subscription BatchProgress($batchId: ID! = "paste the batch id") {
+  batchProgress(batchId: $batchId) { seq type status progress item { id status caption imageUrl } }
+}
+
+mutation Publish($contentItemId: ID! = "paste an approved item id") {
+  publishContent(contentItemId: $contentItemId) {
+    __typename
+    ... on MutationPublishContentSuccess { data { id status account { platform handle } } }
+    ... on Error { message code }
+  }
+}
+
+subscription PublishStatus($contentItemId: ID! = "paste the item id") {
+  publishStatus(contentItemId: $contentItemId) { platform status itemStatus attempts error url }
+}
+
+# Persona test runs (EvalStudio): start an eval, then watch every run of that execution
+# live (messages, judge verdicts, status) and read the pass rates per persona.
+subscription EvalExecution($projectId: ID! = "paste the project id", $executionId: Int! = 1) {
+  evalExecutionEvents(projectId: $projectId, executionId: $executionId) { runId type status role content verdict { successMet reasoning } }
+}
+
 query Engagement {
   analyticsStats { posts totals { impressions engagement } engagementRate }
   engagementSeries(granularity: day) { series { start likes comments } }

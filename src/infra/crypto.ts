@@ -1,5 +1,5 @@
 /** Key material: API key generation and hashing, secret encryption at rest, masking. */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export function sha256Hex(input: string | Buffer): string {
   return createHash('sha256').update(input).digest('hex');
@@ -24,8 +24,14 @@ export function safeEqual(a: string, b: string): boolean {
 /** AES-256-GCM with a key derived from the server secret. Output: v1.<iv>.<tag>.<data> base64url. */
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly macKey: Buffer;
   constructor(secret: string) {
     this.key = createHash('sha256').update(`personagraph:secretbox:${secret}`).digest();
+    this.macKey = createHash('sha256').update(`personagraph:links:${secret}`).digest();
+  }
+  /** An HMAC-SHA256 (base64url) for links the server hands out, e.g. signed media URLs; its own key, never the sealing one. */
+  mac(data: string): string {
+    return createHmac('sha256', this.macKey).update(data).digest('base64url');
   }
   seal(plain: string): string {
     const iv = randomBytes(12);

@@ -111,7 +111,9 @@ export class RestRouter {
       if (family === 'autousers' && !headers['Autousers-Version']) headers['Autousers-Version'] = version.version;
 
       if (route.scope === 'public') {
-        await send(res, await route.handler({ ctx: undefined as unknown as ServiceContext, params, query: url.searchParams, body: undefined, headers: req.headers, rawPath: (req.url ?? '').split('?')[0]!, readRaw: noRaw }), headers);
+        // No key: an actor with no team and no scopes, so the handler has the deps but can reach no team's data.
+        const anonymous: ServiceContext = { deps: this.deps, requestId, actor: { teamId: '', teamName: '', keyId: '', keyName: 'anonymous', keyPrefix: '', scopes: new Set(), rateLimitPerMinute: 0 } };
+        await send(res, await route.handler({ ctx: anonymous, params, query: url.searchParams, body: undefined, headers: req.headers, rawPath: (req.url ?? '').split('?')[0]!, readRaw: noRaw }), headers);
         return;
       }
 

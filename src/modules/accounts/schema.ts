@@ -1,2 +1,77 @@
-/** Social accounts in the graph. */
-export {};
+/** Social accounts in the graph (never their credentials), and connecting/disconnecting them. */
+import { builder } from '../../graphql/builder.js';
+import { mutationErrors } from '../../graphql/errors.js';
+import { NodeInterface, registerNode } from '../../graphql/node.js';
+import { NotFoundError } from '../../errors.js';
+import * as accounts from './service.js';
+
+const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
+
+export const SocialAccount = builder.prismaObject('SocialAccount', {
+  description: 'A social account connected to a profile; its credentials are sealed at rest and never shown.',
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    platform: t.exposeString('platform', { description: 'sandbox | webhook | x | tiktok | instagram' }),
+    handle: t.exposeString('handle'),
+    displayName: t.exposeString('displayName', { nullable: true }),
+    externalId: t.exposeString('externalId', { nullable: true }),
+    status: t.exposeString('status', { description: 'connected | disconnected' }),
+    config: t.field({ type: 'JSON', resolve: (a) => a.config }),
+    publications: t.relatedConnection('publications', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] } }),
+    connectedAt: t.expose('connectedAt', { type: 'DateTime' }),
+    disconnectedAt: t.expose('disconnectedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+registerNode('SocialAccount', (ctx, id) => orNull(accounts.getAccount(ctx, id)));
+
+if (builder.configStore.hasImplementation('Profile')) {
+  builder.prismaObjectField('Profile', 'accounts', (t) =>
+    t.relation('accounts', { description: 'The profile’s social accounts, oldest first.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+  );
+}
+
+const ConnectedAccount = builder.objectRef<accounts.ConnectedWithSecret>('ConnectedAccount').implement({
+  fields: (t) => ({
+    account: t.field({ type: SocialAccount, resolve: (c) => c.account }),
+    secret: t.exposeString('secret', { nullable: true, description: 'The webhook platform’s generated signing secret: shown only here.' }),
+  }),
+});
+
+const ConnectAccountInput = builder.inputType('ConnectAccountInput', {
+  fields: (t) => ({
+    profileId: t.id({ required: true }),
+    platform: t.string({ required: true }),
+    handle: t.string({ required: false }),
+    credentials: t.field({ type: 'JSON', required: false, description: 'Platform credentials (see GET /api/v1/accounts/platforms); write-only.' }),
+    config: t.field({ type: 'JSON', required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  socialAccount: t.prismaField({
+    type: 'SocialAccount',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_q, _r, { id }, ctx) => orNull(accounts.getAccount(ctx, String(id))),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  connectAccount: t.field({
+    type: ConnectedAccount,
+    errors: mutationErrors,
+    description: 'Connects a social account to a profile after the platform accepted the credentials.',
+    args: { input: t.arg({ type: ConnectAccountInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => accounts.connectAccount(ctx, { ...input, profileId: String(input.profileId), handle: input.handle ?? undefined, credentials: input.credentials ?? undefined, config: input.config ?? undefined }),
+  }),
+  disconnectAccount: t.prismaField({
+    type: 'SocialAccount',
+    errors: mutationErrors,
+    description: 'Disconnects a social account: credentials wiped, history kept.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_q, _r, { id }, ctx) => accounts.disconnectAccount(ctx, String(id)),
+  }),
+}));

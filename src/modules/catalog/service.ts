@@ -21,6 +21,8 @@ export interface FeatureFlags {
   dryRun: boolean;
   /** Signed outbound webhooks (/api/v1/webhooks). */
   webhooks: boolean;
+  /** Platforms accounts can connect to, and which of them imports work for. */
+  publishing: { platforms: string[]; import: string[]; instagramImport: boolean; publicMediaLinks: boolean };
   /** Multi-process features: shared pubsub and rate limits. */
   redis: boolean;
 }
@@ -42,6 +44,8 @@ export function featureFlags(ctx: ServiceContext): FeatureFlags {
     collaborations: true,
     dryRun: true,
     webhooks: true,
+    // Instagram import is gated until Meta grants the scope (seed 001); platforms that pull media need PUBLIC_BASE_URL.
+    publishing: { platforms: ['sandbox', 'webhook', 'x', 'tiktok', 'instagram'], import: ['x', 'tiktok'], instagramImport: false, publicMediaLinks: config.publicBaseUrl !== null },
     redis: config.redisUrl !== null,
   };
 }

@@ -31,6 +31,7 @@ import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
 import { videoBackend, VideoRenderFailed } from '../../infra/ai/video.js';
 import { recordCosts } from '../catalog/pricing.js';
 import { addMediaItem } from '../profiles/library.js';
+import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';
 import type { BatchEvent } from './events.js';
 import { BATCH_JOB, endEvent, finishEvents, jsonObject, startedEvent, VIDEO_JOB, type ItemFinish, type VideoParams } from './service.js';
@@ -92,12 +93,14 @@ async function storeItem(deps: Deps, batch: Batch, item: ContentItem, made: Gene
         metadata: { provider: made.image.metadata.provider, model: made.image.metadata.model, batchId: batch.id },
       });
       await recordCosts(tx, item.teamId, made.costs, { batchId: batch.id, contentItemId: item.id, profileId: item.profileId });
+      await emitEvent(tx, deps, { teamId: item.teamId, type: 'content.generated', data: { contentItemId: item.id, profileId: item.profileId, batchId: batch.id } });
       return f;
     });
   } catch (e) {
     if (e instanceof AlreadyDone) return false;
     throw e;
   }
+  deliverAfterCommit(deps);
   publish(deps, finishEvents(batch, item.id, null, finish));
   return true;
 }
@@ -138,8 +141,20 @@ async function finishBatch(deps: Deps, batchId: string): Promise<void> {
   const status = batch.completed > 0 ? 'completed' : 'failed';
   const error = status === 'failed' ? `no item could be generated (${batch.failed} failed)` : null;
   const finishedAt = new Date();
-  const { count } = await deps.prisma.batch.updateMany({ where: { id: batchId, status: 'generating' }, data: { status, error, finishedAt } });
-  if (count) publish(deps, [endEvent({ ...batch, status, error, finishedAt })]);
+  const count = await deps.prisma.$transaction(async (tx) => {
+    const { count } = await tx.batch.updateMany({ where: { id: batchId, status: 'generating' }, data: { status, error, finishedAt } });
+    if (count) {
+      await emitEvent(tx, deps, {
+        teamId: batch.teamId,
+        type: 'batch.completed',
+        data: { batchId, profileId: batch.profileId, status, count: batch.count, completed: batch.completed, failed: batch.failed },
+      });
+    }
+    return count;
+  });
+  if (!count) return;
+  deliverAfterCommit(deps);
+  publish(deps, [endEvent({ ...batch, status, error, finishedAt })]);
 }
 
 /** queued → generating (once; the first event), stamping when it started. */

@@ -14,6 +14,7 @@
  * - Profiles and influencers are read straight from the database with the
  *   team filter; another team's ids are 404.
  */
+import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { randomBytes } from 'node:crypto';
 import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -383,7 +384,9 @@ export async function approveContentItem(ctx: ServiceContext, id: string): Promi
     if (!count) throw new WriteRefused();
     // An approved caption is the profile's voice: it grounds later captions.
     if (item.caption) await addVoiceSamples(tx, item.teamId, item.profileId, [item.caption], 'approved');
+    await emitEvent(tx, ctx.deps, { teamId: item.teamId, type: 'content.approved', data: { contentItemId: id, profileId: item.profileId } });
   });
+  deliverAfterCommit(ctx.deps);
   return itemView(ctx, id);
 }
 
@@ -392,11 +395,16 @@ export async function rejectContentItem(ctx: ServiceContext, id: string, raw: un
   const input = parseInput(RejectInput, raw);
   const item = await findItem(ctx, id);
   transition('reject', item.status);
-  const { count } = await ctx.deps.prisma.contentItem.updateMany({
-    where: { id, teamId: ctx.actor.teamId, status: 'pending_review' },
-    data: { status: 'rejected', rejectReason: input.reason },
+  const count = await ctx.deps.prisma.$transaction(async (tx) => {
+    const { count } = await tx.contentItem.updateMany({
+      where: { id, teamId: ctx.actor.teamId, status: 'pending_review' },
+      data: { status: 'rejected', rejectReason: input.reason },
+    });
+    if (count) await emitEvent(tx, ctx.deps, { teamId: item.teamId, type: 'content.rejected', data: { contentItemId: id, profileId: item.profileId, reason: input.reason } });
+    return count;
   });
   if (!count) throw await refused(ctx, id, 'reject');
+  deliverAfterCommit(ctx.deps);
   return itemView(ctx, id);
 }
 

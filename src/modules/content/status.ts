@@ -5,7 +5,7 @@
  *   generating → failed                       (gave up after the job's last attempt)
  *   rejected | failed | pending_review → pending_review   (regenerate)
  *   approved | rejected → pending_review      (a new caption: PUT or fine-tune)
- *   approved → scheduled → publishing → published | failed   (publishing, next issue)
+ *   approved ⇄ scheduled | publishing | published | publish_failed   (publishing: follows the item's publications)
  *
  * | action       | from                                   | to             |
  * | ------------ | -------------------------------------- | -------------- |
@@ -16,14 +16,19 @@
  * | regenerate   | pending_review, rejected, failed       | pending_review |
  * | edit         | pending_review, approved, rejected     | pending_review |
  * | editPrompt   | every status but generating            | (unchanged)    |
- * | makeVideo    | pending_review, approved, rejected     | (unchanged)    |
- * | delete       | every status but generating            | (gone)         |
+ * | makeVideo    | pending_review, approved, rejected, published | (unchanged) |
+ * | delete       | pending_review, approved, rejected, failed | (gone)     |
+ * | publish      | approved and the publishing statuses   | (from its publications) |
+ *
+ * Publishing: once an approved item has publications, its status follows
+ * them (src/modules/publishing/service.ts `itemStatusOf`): any queued or
+ * being sent → publishing; else any scheduled → scheduled; else any
+ * published → published; else (all failed) publish_failed; none left (all
+ * cancelled or removed) → approved again. An item with live publications
+ * cannot be edited, regenerated or deleted: unpublish it first.
  *
  * `edit` is a new caption (PUT /content/:id, fine-tune-caption): it needs
- * review again, so an approved item goes back to pending_review. Publishing
- * (next issue) continues from approved: scheduled → publishing → published
- * (or failed); those states are named here already so that the table is the
- * one place to extend, but no action reaches them yet.
+ * review again, so an approved item goes back to pending_review.
  *
  * Every change is a conditional write (`where: { id, status: <the status
  * read> }`), so of two concurrent requests only one can make a transition;
@@ -37,11 +42,17 @@ export const CONTENT_STATUSES = [
   'approved',
   'rejected',
   'failed',
-  // Publishing (not reachable yet): 'scheduled', 'publishing', 'published'.
+  'scheduled',
+  'publishing',
+  'published',
+  'publish_failed',
 ] as const;
+
+/** The statuses an approved item moves through while it has publications. */
+export const PUBLISHING_STATUSES = ['approved', 'scheduled', 'publishing', 'published', 'publish_failed'] as const;
 export type ContentStatus = (typeof CONTENT_STATUSES)[number];
 
-export type ContentAction = 'generated' | 'gaveUp' | 'approve' | 'reject' | 'regenerate' | 'edit' | 'editPrompt' | 'makeVideo' | 'delete';
+export type ContentAction = 'generated' | 'gaveUp' | 'approve' | 'reject' | 'regenerate' | 'edit' | 'editPrompt' | 'makeVideo' | 'delete' | 'publish';
 
 interface Transition {
   from: readonly ContentStatus[];
@@ -59,8 +70,9 @@ export const TRANSITIONS: Readonly<Record<ContentAction, Transition>> = {
   regenerate: { from: ['pending_review', 'rejected', 'failed'], to: 'pending_review', verb: 'be regenerated' },
   edit: { from: ['pending_review', 'approved', 'rejected'], to: 'pending_review', verb: 'be edited' },
   editPrompt: { from: ['pending_review', 'approved', 'rejected', 'failed'], to: null, verb: 'be edited' },
-  makeVideo: { from: ['pending_review', 'approved', 'rejected'], to: null, verb: 'get a video' },
+  makeVideo: { from: ['pending_review', 'approved', 'rejected', 'published'], to: null, verb: 'get a video' },
   delete: { from: ['pending_review', 'approved', 'rejected', 'failed'], to: null, verb: 'be deleted' },
+  publish: { from: PUBLISHING_STATUSES, to: null, verb: 'be published' },
 };
 
 export function isContentStatus(s: string): s is ContentStatus {

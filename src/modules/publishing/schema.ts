@@ -1,0 +1,127 @@
+/** Publishing in the graph: publications on content items, mutations, and live status per item and per profile. */
+import { builder } from '../../graphql/builder.js';
+import { mutationErrors } from '../../graphql/errors.js';
+import type { ServiceContext } from '../../context.js';
+import type { PublishStatusEvent } from './events.js';
+import * as publishing from './service.js';
+
+builder.prismaObject('PublicationAttempt', {
+  description: 'One attempt to publish, with what the platform answered.',
+  fields: (t) => ({
+    attempt: t.exposeInt('attempt'),
+    outcome: t.exposeString('outcome', { description: 'success | failure' }),
+    statusCode: t.exposeInt('statusCode', { nullable: true, description: 'The platform’s HTTP status; null when it was not reached.' }),
+    error: t.exposeString('error', { nullable: true }),
+    durationMs: t.exposeInt('durationMs'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const Publication = builder.prismaObject('Publication', {
+  description: 'One content item on one social account: scheduled → queued → publishing → published | failed (or cancelled, removed).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.exposeString('status'),
+    scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true }),
+    attempts: t.exposeInt('attempts'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'The platform’s own error of the last failed attempt.' }),
+    externalId: t.exposeString('externalId', { nullable: true }),
+    url: t.exposeString('externalUrl', { nullable: true }),
+    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    removedAt: t.expose('removedAt', { type: 'DateTime', nullable: true }),
+    account: t.relation('account'),
+    contentItem: t.relation('contentItem'),
+    attemptLog: t.relation('attemptLog', { query: { orderBy: { attempt: 'asc' } } }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObjectField('ContentItem', 'publications', (t) => t.relation('publications', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }));
+
+const PublishStatusChange = builder.objectRef<PublishStatusEvent>('PublishStatusChange').implement({
+  description: 'A publication changed status.',
+  fields: (t) => ({
+    contentItemId: t.exposeID('contentItemId'),
+    profileId: t.exposeID('profileId'),
+    publicationId: t.exposeID('publicationId'),
+    accountId: t.exposeID('accountId'),
+    platform: t.exposeString('platform'),
+    status: t.exposeString('status'),
+    itemStatus: t.exposeString('itemStatus', { description: 'The content item’s status after the change.' }),
+    attempts: t.exposeInt('attempts'),
+    error: t.exposeString('error', { nullable: true }),
+    url: t.exposeString('externalUrl', { nullable: true }),
+    at: t.exposeString('at'),
+  }),
+});
+
+const PublishInput = builder.inputType('PublishContentInput', {
+  fields: (t) => ({
+    accountIds: t.idList({ required: false, description: 'Default: every connected account of the item’s profile.' }),
+    scheduledAt: t.field({ type: 'DateTime', required: false }),
+  }),
+});
+
+const publications = (ctx: ServiceContext, id: string) =>
+  ctx.deps.prisma.publication.findMany({ where: { contentItemId: id, teamId: ctx.actor.teamId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+
+builder.mutationFields((t) => ({
+  publishContent: t.prismaField({
+    type: ['Publication'],
+    errors: mutationErrors,
+    description: 'Publishes an approved item now or at scheduledAt (same rules as POST /api/v1/content/:id/publish).',
+    args: { contentItemId: t.arg.id({ required: true }), input: t.arg({ type: PublishInput, required: false }) },
+    resolve: async (_q, _r, { contentItemId, input }, ctx) => {
+      await publishing.publish(ctx, String(contentItemId), {
+        ...(input?.accountIds ? { accountIds: input.accountIds.map(String) } : {}),
+        ...(input?.scheduledAt ? { scheduledAt: input.scheduledAt.toISOString() } : {}),
+      });
+      return publications(ctx, String(contentItemId));
+    },
+  }),
+  retryPublish: t.prismaField({
+    type: ['Publication'],
+    errors: mutationErrors,
+    description: 'Queues the item’s failed publications again, under the same idempotency keys.',
+    args: { contentItemId: t.arg.id({ required: true }) },
+    resolve: async (_q, _r, { contentItemId }, ctx) => {
+      await publishing.retry(ctx, String(contentItemId), {});
+      return publications(ctx, String(contentItemId));
+    },
+  }),
+  unpublishContent: t.prismaField({
+    type: ['Publication'],
+    errors: mutationErrors,
+    description: 'Cancels scheduled publications and removes published posts where the platform allows.',
+    args: { contentItemId: t.arg.id({ required: true }) },
+    resolve: async (_q, _r, { contentItemId }, ctx) => {
+      await publishing.unpublish(ctx, String(contentItemId), {});
+      return publications(ctx, String(contentItemId));
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  publishStatus: t.field({
+    type: PublishStatusChange,
+    description: 'Status changes of a content item’s publications, live (needs publishing:write).',
+    args: { contentItemId: t.arg.id({ required: true }) },
+    subscribe: async (_r, { contentItemId }, ctx) => {
+      await publishing.publishStatus(ctx, String(contentItemId)); // scope and tenancy (404 for others)
+      return ctx.deps.pubsub.subscribe('publish.status', String(contentItemId));
+    },
+    resolve: (e) => e,
+  }),
+  profilePublishStatus: t.field({
+    type: PublishStatusChange,
+    description: 'Status changes of every publication of a profile, live (needs publishing:write).',
+    args: { profileId: t.arg.id({ required: true }) },
+    subscribe: async (_r, { profileId }, ctx) => {
+      await publishing.assertProfile(ctx, String(profileId));
+      return ctx.deps.pubsub.subscribe('profile.publish', String(profileId));
+    },
+    resolve: (e) => e,
+  }),
+}));
