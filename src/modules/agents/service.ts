@@ -72,10 +72,13 @@ export async function createAgents(ctx: ServiceContext, userRef: string, raw: un
         throw new TierLimitError('agents', fresh.tier, `${limit} agent${limit === 1 ? '' : 's'} (the user has ${count})`);
       }
       const created: CreatedAgent[] = [];
-      for (const input of inputs) {
+      // PostgreSQL's now() is the transaction's start: stamp each agent apart so lists keep the order given.
+      const base = Date.now();
+      for (const [i, input] of inputs.entries()) {
         const key = generateAgentKey();
         const agent = await tx.agent.create({
           data: {
+            createdAt: new Date(base + i),
             teamId: ctx.actor.teamId,
             userId: user.id,
             name: input.name,
