@@ -151,6 +151,8 @@ describe('endpoints', () => {
       'publish.failed',
       'batch.completed',
       'import.completed',
+      'run.completed',
+      'run.failed',
       'webhook.test',
     ]);
   });
@@ -478,7 +480,7 @@ describe('GraphQL', () => {
     expect(node.body.data.node).toEqual({ __typename: 'WebhookDelivery', status: 'succeeded' });
     const list = await s.graphql(`{ webhookEndpoints(first: 100) { edges { node { id } } } webhookEventTypes { type } }`);
     expect(list.body.data.webhookEndpoints.edges.map((e: any) => e.node.id)).toContain(endpoint.id);
-    expect(list.body.data.webhookEventTypes).toHaveLength(9);
+    expect(list.body.data.webhookEventTypes).toHaveLength(11);
 
     const redelivered = await s.graphql(`mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { __typename ... on MutationRedeliverWebhookDeliverySuccess { data { id status } } } }`, { id: nodes[0].id });
     expect(redelivered.body.data.redeliverWebhookDelivery.data).toEqual({ id: nodes[0].id, status: 'pending' });
@@ -499,7 +501,7 @@ describe('GraphQL', () => {
       const team = (await q.request('GET', '/api/v1/me')).body.team.id;
       const { endpoint } = await endpointWithReceiver({}, q);
       const query = `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 50) { edges { node { id endpoint { id } event { type } attemptLog { attempt } } } } } }`;
-      const idle = () => until('the jobs to finish', () => q.app.deps.prisma.job.count({ where: { status: { in: ['queued', 'running'] } } }), (n) => n === 0);
+      const idle = () => until('the jobs to finish', () => q.app.deps.prisma.job.count({ where: { kind: { startsWith: 'webhook.' }, status: { in: ['queued', 'running'] } } }), (n) => n === 0);
       const count = async () => {
         let n = 0;
         // the job workers poll meanwhile: count the statements on the webhook tables

@@ -21,6 +21,8 @@ export interface TextRequest {
   /** Ask for a JSON object (response_format json_object); the text is then JSON. */
   json?: boolean;
   maxTokens?: number;
+  /** Sampling temperature (0–2); the provider's default when omitted. */
+  temperature?: number;
   signal?: AbortSignal;
 }
 
@@ -65,6 +67,7 @@ export function openAiText(opts: { apiKey: string; baseURL: string | null; model
             ],
             ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
             ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+            ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
           },
           { signal: req.signal },
         );

@@ -48,8 +48,18 @@ function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvide
     : { provider: new EmbeddedChat(), model: rt.model };
 }
 
-/** Starts a run and returns it at once; the reply streams as events. */
-export async function startChatRun(ctx: ServiceContext, userRef: string, agentRef: string, raw: unknown): Promise<ChatRun & { agent: Agent }> {
+/**
+ * Starts a run and returns it at once; the reply streams as events.
+ * `isolated` (EvalStudio's agent connectors): the given messages are the whole
+ * conversation: the kept history is not read and nothing is added to it.
+ */
+export async function startChatRun(
+  ctx: ServiceContext,
+  userRef: string,
+  agentRef: string,
+  raw: unknown,
+  opts: { isolated?: boolean } = {},
+): Promise<ChatRun & { agent: Agent }> {
   requireScope(ctx, 'agent:chat');
   const input = parseInput(ChatInput, raw);
   const agent = await resolveAgent(ctx, userRef, agentRef);
@@ -60,24 +70,28 @@ export async function startChatRun(ctx: ServiceContext, userRef: string, agentRe
   }
   const { provider, model } = providerFor(ctx, agent);
   const system = await composeSystemPrompt(ctx, agent, { skills: await userSkills(ctx, agent.userId) });
-  const history = await ctx.deps.prisma.chatMessage.findMany({
-    where: { agentId: agent.id },
-    orderBy: { createdAt: 'desc' },
-    take: HISTORY_MESSAGES,
-  });
+  const history = opts.isolated
+    ? []
+    : await ctx.deps.prisma.chatMessage.findMany({
+        where: { agentId: agent.id },
+        orderBy: { createdAt: 'desc' },
+        take: HISTORY_MESSAGES,
+      });
   const run = await ctx.deps.prisma.$transaction(async (tx) => {
     const r = await tx.chatRun.create({
       data: { teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id, provider: provider.name, model },
     });
-    await tx.chatMessage.createMany({
-      data: input.messages.map((m) => ({ teamId: ctx.actor.teamId, agentId: agent.id, runId: r.id, role: m.role, content: m.content })),
-    });
+    if (!opts.isolated) {
+      await tx.chatMessage.createMany({
+        data: input.messages.map((m) => ({ teamId: ctx.actor.teamId, agentId: agent.id, runId: r.id, role: m.role, content: m.content })),
+      });
+    }
     return r;
   });
   const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
   const controller = new AbortController();
   running.set(run.id, controller);
-  void execute(ctx, run, agent, { provider, model, system, messages, signal: controller.signal }).finally(() => running.delete(run.id));
+  void execute(ctx, run, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated }).finally(() => running.delete(run.id));
   return { ...run, agent };
 }
 
@@ -85,7 +99,7 @@ async function execute(
   ctx: ServiceContext,
   run: ChatRun,
   agent: Agent & { user: AgentUser },
-  job: { provider: ChatProvider; model: string; system: string; messages: ChatTurn[]; signal: AbortSignal },
+  job: { provider: ChatProvider; model: string; system: string; messages: ChatTurn[]; signal: AbortSignal; isolated?: boolean },
 ): Promise<void> {
   const { prisma, pubsub } = ctx.deps;
   let seq = 0;
@@ -143,7 +157,7 @@ async function execute(
     const total = { ...usage, totalTokens: usage.promptTokens + usage.completionTokens };
     await prisma.$transaction([
       prisma.chatRun.update({ where: { id: run.id }, data: { status: 'done', message: text, ...usage, finishedAt: new Date() } }),
-      prisma.chatMessage.create({ data: { teamId: run.teamId, agentId: agent.id, runId: run.id, role: 'assistant', content: text } }),
+      ...(job.isolated ? [] : [prisma.chatMessage.create({ data: { teamId: run.teamId, agentId: agent.id, runId: run.id, role: 'assistant', content: text } })]),
     ]);
     await emit('done', { message: text, model: job.model, usage: total });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} done`, data: { model: job.model, ...total } });

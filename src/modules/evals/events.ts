@@ -1,0 +1,49 @@
+/**
+ * Eval run events, published by the run engine (execution.ts) and the runs
+ * service after each write commits:
+ *   - on `eval.run`, keyed by run id;
+ *   - on `eval.execution`, keyed by `<projectId>:<executionId>` (runs started together).
+ *   status   {status, error?, result?}       the run's status changed
+ *   message  {index, message}                a message was appended to the transcript (index in run.messages)
+ *   verdict  {verdict}                       the judge decided on the transcript so far
+ */
+export type EvalRunEventType = 'status' | 'message' | 'verdict';
+
+export interface JudgeVerdict {
+  successMet: boolean;
+  failureMet: boolean;
+  confidence: number;
+  reasoning: string;
+  /** openai (a model) or embedded (the heuristic judge). */
+  provider?: string;
+  model?: string;
+}
+
+export interface EvalRunEvent {
+  type: EvalRunEventType;
+  runId: string;
+  projectId: string;
+  executionId: number | null;
+  status?: string;
+  error?: string | null;
+  result?: unknown;
+  index?: number;
+  message?: unknown;
+  verdict?: JudgeVerdict;
+  at: string;
+}
+
+export const executionKey = (projectId: string, executionId: number) => `${projectId}:${executionId}`;
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'error']);
+
+/** Publishes a run event on the run's topic and, for runs of an execution, on the execution's. */
+export function publishRunEvent(
+  pubsub: import('../../infra/pubsub.js').PubSub,
+  run: { id: string; projectId: string; executionId: number | null },
+  ev: Omit<EvalRunEvent, 'runId' | 'projectId' | 'executionId' | 'at'>,
+): void {
+  const payload: EvalRunEvent = { ...ev, runId: run.id, projectId: run.projectId, executionId: run.executionId, at: new Date().toISOString() };
+  pubsub.publish('eval.run', run.id, payload);
+  if (run.executionId !== null) pubsub.publish('eval.execution', executionKey(run.projectId, run.executionId), payload);
+}

@@ -1,0 +1,329 @@
+/**
+ * EvalStudio's connectors, scenarios, evals, runs and evaluator types under
+ * /api/projects/:projectId. Lists are plain arrays; errors `{"error"}`;
+ * unset optional fields are left out. Thin: parse, call the service, shape.
+ */
+import type { EvalConnector, EvalRun, Eval, Scenario } from '../../generated/prisma/client.js';
+import { created, noContent, ok, type Route } from '../../rest/route.js';
+import * as inputs from './inputs.js';
+import * as connectors from './connectors.js';
+import * as scenarios from './scenarios.js';
+import * as evals from './evals.js';
+import * as runs from './runs.js';
+
+const put = (out: Record<string, unknown>, key: string, v: unknown) => {
+  if (v !== null && v !== undefined) out[key] = v;
+};
+
+export function connectorJson(c: EvalConnector) {
+  const out: Record<string, unknown> = { id: c.id, projectId: c.projectId, name: c.name, type: c.type, baseUrl: c.baseUrl };
+  put(out, 'headers', c.headers);
+  put(out, 'config', c.config);
+  out.createdAt = c.createdAt.toISOString();
+  out.updatedAt = c.updatedAt.toISOString();
+  return out;
+}
+
+export function scenarioJson(s: Scenario) {
+  const out: Record<string, unknown> = { id: s.id, projectId: s.projectId, name: s.name };
+  put(out, 'instructions', s.instructions);
+  out.messages = s.messages;
+  out.maxMessages = s.maxMessages;
+  put(out, 'successCriteria', s.successCriteria);
+  put(out, 'failureCriteria', s.failureCriteria);
+  out.failureCriteriaMode = s.failureCriteriaMode;
+  out.evaluators = s.evaluators;
+  out.personaIds = s.personaIds;
+  out.createdAt = s.createdAt.toISOString();
+  out.updatedAt = s.updatedAt.toISOString();
+  return out;
+}
+
+export function evalJson(e: Eval) {
+  const out: Record<string, unknown> = { id: e.id, projectId: e.projectId, name: e.name };
+  put(out, 'connectorId', e.connectorId);
+  out.scenarioIds = e.scenarioIds;
+  out.createdAt = e.createdAt.toISOString();
+  out.updatedAt = e.updatedAt.toISOString();
+  return out;
+}
+
+export function runJson(r: EvalRun) {
+  const out: Record<string, unknown> = { id: r.id, projectId: r.projectId };
+  put(out, 'evalId', r.evalId);
+  out.scenarioId = r.scenarioId;
+  put(out, 'personaId', r.personaId);
+  put(out, 'connectorId', r.connectorId);
+  put(out, 'executionId', r.executionId);
+  out.status = r.status;
+  put(out, 'startedAt', r.startedAt?.toISOString());
+  put(out, 'completedAt', r.completedAt?.toISOString());
+  put(out, 'latencyMs', r.latencyMs);
+  put(out, 'threadId', r.threadId);
+  out.messages = r.messages;
+  put(out, 'output', r.output);
+  put(out, 'result', r.result);
+  put(out, 'error', r.error);
+  out.createdAt = r.createdAt.toISOString();
+  out.updatedAt = r.updatedAt.toISOString();
+  return out;
+}
+
+const p = '/api/projects/:projectId';
+const q = (query: URLSearchParams) => Object.fromEntries(query.entries());
+
+export const evalStudioRunRoutes: Route[] = [
+  // --- connectors
+  {
+    method: 'GET',
+    path: `${p}/connectors`,
+    scope: 'eval:read',
+    summary: 'List connectors',
+    handler: async ({ ctx, params }) => ok((await connectors.listConnectors(ctx, params.projectId!)).map(connectorJson)),
+  },
+  {
+    method: 'GET',
+    path: `${p}/connectors/types`,
+    scope: 'eval:read',
+    summary: 'Connector types and what each does',
+    handler: async ({ ctx, params }) => ok(await connectors.connectorTypes(ctx, params.projectId!)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/connectors`,
+    scope: 'eval:write',
+    body: inputs.CreateConnectorInput,
+    responses: { 201: 'Created' },
+    summary: 'Create a connector (langgraph, http or agent)',
+    handler: async ({ ctx, params, body }) => created(connectorJson(await connectors.createConnector(ctx, params.projectId!, body))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/connectors/:id`,
+    scope: 'eval:read',
+    summary: 'Get a connector',
+    handler: async ({ ctx, params }) => ok(connectorJson(await connectors.getConnector(ctx, params.projectId!, params.id!))),
+  },
+  {
+    method: 'PUT',
+    path: `${p}/connectors/:id`,
+    scope: 'eval:write',
+    body: inputs.UpdateConnectorInput,
+    summary: 'Update a connector (only the given fields; headers and config are replaced whole)',
+    handler: async ({ ctx, params, body }) => ok(connectorJson(await connectors.updateConnector(ctx, params.projectId!, params.id!, body))),
+  },
+  {
+    method: 'DELETE',
+    path: `${p}/connectors/:id`,
+    scope: 'eval:write',
+    responses: { 204: 'No content' },
+    summary: 'Delete a connector',
+    handler: async ({ ctx, params }) => {
+      await connectors.deleteConnector(ctx, params.projectId!, params.id!);
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: `${p}/connectors/:id/test`,
+    scope: 'eval:write',
+    idempotent: false,
+    summary: 'Check that the connector answers: {success, latencyMs, response?, error?}',
+    handler: async ({ ctx, params }) => ok(await connectors.testConnectorById(ctx, params.projectId!, params.id!)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/connectors/:id/invoke`,
+    scope: 'eval:write',
+    idempotent: false,
+    body: inputs.InvokeConnectorInput,
+    summary: 'Send messages once: {success, latencyMs, messages, rawResponse?, error?, tokensUsage?, threadId?} (failures are 200 with success false)',
+    handler: async ({ ctx, params, body }) => ok(await connectors.invokeConnectorById(ctx, params.projectId!, params.id!, body)),
+  },
+  // --- scenarios
+  {
+    method: 'GET',
+    path: `${p}/scenarios`,
+    scope: 'eval:read',
+    summary: 'List scenarios',
+    handler: async ({ ctx, params }) => ok((await scenarios.listScenarios(ctx, params.projectId!)).map(scenarioJson)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/scenarios`,
+    scope: 'eval:write',
+    body: inputs.CreateScenarioInput,
+    responses: { 201: 'Created' },
+    summary: 'Create a scenario',
+    handler: async ({ ctx, params, body }) => created(scenarioJson(await scenarios.createScenario(ctx, params.projectId!, body))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/scenarios/:id`,
+    scope: 'eval:read',
+    summary: 'Get a scenario',
+    handler: async ({ ctx, params }) => ok(scenarioJson(await scenarios.getScenario(ctx, params.projectId!, params.id!))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/scenarios/:id/prompt`,
+    scope: 'eval:read',
+    query: inputs.PromptQuery,
+    summary: 'What the simulated user is given: {systemPrompt, messages} (?personaId= for a persona)',
+    handler: async ({ ctx, params, query }) => ok(await scenarios.scenarioPrompt(ctx, params.projectId!, params.id!, query.get('personaId'))),
+  },
+  {
+    method: 'PUT',
+    path: `${p}/scenarios/:id`,
+    scope: 'eval:write',
+    body: inputs.UpdateScenarioInput,
+    summary: 'Update a scenario (only the given fields)',
+    handler: async ({ ctx, params, body }) => ok(scenarioJson(await scenarios.updateScenario(ctx, params.projectId!, params.id!, body))),
+  },
+  {
+    method: 'DELETE',
+    path: `${p}/scenarios/:id`,
+    scope: 'eval:write',
+    responses: { 204: 'No content' },
+    summary: 'Delete a scenario (and its runs)',
+    handler: async ({ ctx, params }) => {
+      await scenarios.deleteScenario(ctx, params.projectId!, params.id!);
+      return noContent();
+    },
+  },
+  // --- evals
+  {
+    method: 'GET',
+    path: `${p}/evals`,
+    scope: 'eval:read',
+    summary: 'List evals',
+    handler: async ({ ctx, params }) => ok((await evals.listEvals(ctx, params.projectId!)).map(evalJson)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/evals`,
+    scope: 'eval:write',
+    body: inputs.CreateEvalInput,
+    responses: { 201: 'Created' },
+    summary: 'Create an eval',
+    handler: async ({ ctx, params, body }) => created(evalJson(await evals.createEval(ctx, params.projectId!, body))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/evals/:id`,
+    scope: 'eval:read',
+    query: inputs.ExpandQuery,
+    summary: 'Get an eval (?expand=true adds scenarios and connector)',
+    handler: async ({ ctx, params, query }) => {
+      if (query.get('expand') === 'true') {
+        const e = await evals.getEvalExpanded(ctx, params.projectId!, params.id!);
+        return ok({ ...evalJson(e), scenarios: e.scenarios.map(scenarioJson), connector: e.connector ? connectorJson(e.connector) : null });
+      }
+      return ok(evalJson(await evals.getEval(ctx, params.projectId!, params.id!)));
+    },
+  },
+  {
+    method: 'PUT',
+    path: `${p}/evals/:id`,
+    scope: 'eval:write',
+    body: inputs.UpdateEvalInput,
+    summary: 'Update an eval (only the given fields)',
+    handler: async ({ ctx, params, body }) => ok(evalJson(await evals.updateEval(ctx, params.projectId!, params.id!, body))),
+  },
+  {
+    method: 'DELETE',
+    path: `${p}/evals/:id`,
+    scope: 'eval:write',
+    responses: { 204: 'No content' },
+    summary: 'Delete an eval (its runs stay, without evalId)',
+    handler: async ({ ctx, params }) => {
+      await evals.deleteEval(ctx, params.projectId!, params.id!);
+      return noContent();
+    },
+  },
+  // --- runs
+  {
+    method: 'GET',
+    path: `${p}/runs`,
+    scope: 'eval:read',
+    query: inputs.RunListQuery,
+    summary: 'List runs, newest first (?evalId= ?scenarioId= ?personaId= ?connectorId= ?status= ?executionId=)',
+    handler: async ({ ctx, params, query }) => ok((await runs.listRuns(ctx, params.projectId!, q(query))).map(runJson)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/runs`,
+    scope: 'eval:write',
+    body: inputs.StartRunsInput,
+    responses: { 201: 'The queued runs (one per scenario × persona), sharing a new executionId' },
+    summary: 'Start an eval',
+    handler: async ({ ctx, params, body }) => created((await runs.startEval(ctx, params.projectId!, body)).map(runJson)),
+  },
+  {
+    method: 'POST',
+    path: `${p}/runs/playground`,
+    scope: 'eval:write',
+    body: inputs.PlaygroundRunInput,
+    responses: { 201: 'The queued run' },
+    summary: 'Run one scenario against a connector, as a persona or none',
+    handler: async ({ ctx, params, body }) => created(runJson(await runs.startPlaygroundRun(ctx, params.projectId!, body))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/runs/:id`,
+    scope: 'eval:read',
+    summary: 'Get a run',
+    handler: async ({ ctx, params }) => ok(runJson(await runs.getRun(ctx, params.projectId!, params.id!))),
+  },
+  {
+    method: 'PUT',
+    path: `${p}/runs/:id`,
+    scope: 'eval:write',
+    body: inputs.UpdateRunInput,
+    summary: 'Update a run (only the given fields)',
+    handler: async ({ ctx, params, body }) => ok(runJson(await runs.updateRun(ctx, params.projectId!, params.id!, body))),
+  },
+  {
+    method: 'POST',
+    path: `${p}/runs/:id/retry`,
+    scope: 'eval:write',
+    summary: 'Retry a run that ended in a system error (queued again, new thread)',
+    handler: async ({ ctx, params }) => ok(runJson(await runs.retryRun(ctx, params.projectId!, params.id!))),
+  },
+  {
+    method: 'POST',
+    path: `${p}/runs/:id/cancel`,
+    scope: 'eval:write',
+    summary: 'Cancel a queued, pending or running run (it ends as error "Run cancelled")',
+    handler: async ({ ctx, params }) => ok(runJson(await runs.cancelRun(ctx, params.projectId!, params.id!))),
+  },
+  {
+    method: 'DELETE',
+    path: `${p}/runs/:id`,
+    scope: 'eval:write',
+    responses: { 204: 'No content' },
+    summary: 'Delete a run',
+    handler: async ({ ctx, params }) => {
+      await runs.deleteRun(ctx, params.projectId!, params.id!);
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    path: `${p}/executions/:executionId`,
+    scope: 'eval:read',
+    summary: 'Results of the runs started together: pass rate by persona and by scenario, latency, tokens',
+    handler: async ({ ctx, params }) => {
+      const id = Number(params.executionId);
+      return ok(await runs.executionSummary(ctx, params.projectId!, Number.isInteger(id) && id > 0 ? id : -1));
+    },
+  },
+  // --- evaluator types
+  {
+    method: 'GET',
+    path: `${p}/evaluator-types`,
+    scope: 'eval:read',
+    summary: 'Evaluator types: [{type, label, description, kind, configSchema, builtin, auto}]',
+    handler: async ({ ctx, params }) => ok(await scenarios.listEvaluatorTypes(ctx, params.projectId!)),
+  },
+];
