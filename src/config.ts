@@ -74,6 +74,14 @@ const EnvSchema = z.object({
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_BASE_URL: z.string().url('must be a URL such as https://api.example.com').optional(),
+  PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  PUBLISH_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  ENGAGEMENT_POLL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  X_API_BASE_URL: z.string().url().default('https://api.x.com'),
+  TIKTOK_API_BASE_URL: z.string().url().default('https://open.tiktokapis.com'),
+  INSTAGRAM_API_BASE_URL: z.string().url().default('https://graph.instagram.com/v23.0'),
+  PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   OUTBOUND_ALLOWED_HOSTS: z
     .string()
@@ -124,6 +132,12 @@ export interface Config {
   jobs: { leaseMs: number; pollMs: number; concurrency: number };
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** How the outside world reaches this server (no trailing slash); platforms fetch signed media links under it. Null: none. */
+  publicBaseUrl: string | null;
+  /** Publications: attempts before `failed`, and the first backoff (doubling, with jitter). */
+  publishing: { maxAttempts: number; backoffMs: number };
+  /** Social platforms: API base URLs (tests point them at local fakes), one request's time bound, the engagement poll interval. */
+  platforms: { xBaseUrl: string; tiktokBaseUrl: string; instagramBaseUrl: string; timeoutMs: number; engagementPollMs: number };
   /** The largest media upload (image, audio, video) in bytes; also bounded by BODY_LIMIT_BYTES. */
   mediaMaxUploadBytes: number;
   /** Requests to user-supplied URLs (src/infra/safe-fetch.ts): private addresses refused unless allowed here; metadata always. */
@@ -188,6 +202,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    publicBaseUrl: e.PUBLIC_BASE_URL ? e.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
+    publishing: { maxAttempts: e.PUBLISH_MAX_ATTEMPTS, backoffMs: e.PUBLISH_BACKOFF_MS },
+    platforms: {
+      xBaseUrl: e.X_API_BASE_URL.replace(/\/+$/, ''),
+      tiktokBaseUrl: e.TIKTOK_API_BASE_URL.replace(/\/+$/, ''),
+      instagramBaseUrl: e.INSTAGRAM_API_BASE_URL.replace(/\/+$/, ''),
+      timeoutMs: e.PLATFORM_TIMEOUT_MS,
+      engagementPollMs: e.ENGAGEMENT_POLL_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -18,9 +18,11 @@ import '../modules/influencers/schema.js';
 import '../modules/profiles/schema.js';
 import '../modules/content/schema.js';
 import '../modules/accounts/schema.js';
+import '../modules/publishing/schema.js';
 import '../modules/social-import/schema.js';
 import '../modules/webhooks/schema.js';
 import '../modules/analytics/schema.js';
+import '../modules/evals/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -15,6 +15,8 @@ import type { BatchEvent } from '../modules/content/events.js';
 import type { InfluencerJobEvent } from '../modules/influencers/events.js';
 import type { TeamEvent } from '../modules/webhooks/events.js';
 import type { ImportProgressEvent } from '../modules/social-import/events.js';
+import type { PublishStatusEvent } from '../modules/publishing/events.js';
+import type { EvalRunEvent } from '../modules/evals/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
@@ -31,6 +33,14 @@ export type Topics = {
   'team.event': [teamId: string, payload: TeamEvent];
   /** Keyed by social import id; published by src/modules/social-import. */
   'import.progress': [importId: string, payload: ImportProgressEvent];
+  /** Keyed by content item id; published by src/modules/publishing. */
+  'publish.status': [contentItemId: string, payload: PublishStatusEvent];
+  /** Keyed by profile id: the same events, for everything a profile publishes. */
+  'profile.publish': [profileId: string, payload: PublishStatusEvent];
+  /** Keyed by EvalStudio run id; published by src/modules/evals. */
+  'eval.run': [runId: string, payload: EvalRunEvent];
+  /** Keyed by `<projectId>:<executionId>` (runs started together); published by src/modules/evals. */
+  'eval.execution': [executionKey: string, payload: EvalRunEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
