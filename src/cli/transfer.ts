@@ -152,7 +152,6 @@ export async function exportTeam(
 }
 
 export async function importTeam(prisma: PrismaClient, file: string, opts: { progress?: Progress } = {}): Promise<{ team: { id: string; name: string }; counts: Record<string, number> }> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   type Header = { format?: string; version?: number; team?: Record<string, unknown>; models?: string[]; counts?: Record<string, number> };
   let header: Header | null = null;
   const counts: Record<string, number> = {};
@@ -167,6 +166,9 @@ export async function importTeam(prisma: PrismaClient, file: string, opts: { pro
   // One transaction: a file that fails half-way leaves nothing behind.
   return prisma.$transaction(
     async (tx) => {
+      // Opened here, right before it is read: a readline interface emits lines from the moment it exists,
+      // and those emitted while the transaction was still starting would be lost (seen: "the file is empty").
+      const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
       for await (const line of lines) {
         lineNo++;
         if (!line.trim()) continue;
