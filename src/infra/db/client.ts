@@ -75,20 +75,29 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   throw new Error(`could not lock ${dir}`);
 }
 
-export async function openAdapter(target: DatabaseTarget): Promise<{
+/**
+ * A migrated in-memory database, dumped once per process: later in-memory
+ * opens load it instead of migrating from scratch (the test suite opens
+ * dozens; a load takes a fraction of a migration). Never used for a directory.
+ */
+let memoryTemplate: Promise<Blob> | null = null;
+
+export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<{
   factory: SqlMigrationAwareDriverAdapterFactory;
   description: string;
+  /** The embedded database's files as a tarball (PGlite only). */
+  dump(): Promise<Blob>;
   close(): Promise<void>;
 }> {
   if (target.kind === 'postgres') {
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
-    return { factory, description: `PostgreSQL ${redact(target.url)}`, close: async () => {} };
+    return { factory, description: `PostgreSQL ${redact(target.url)}`, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: async () => {} };
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
   let pg: PGlite;
   try {
-    pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite(from ? { loadDataDir: from } : {});
     await pg.waitReady;
   } catch (err) {
     await unlock();
@@ -96,6 +105,7 @@ export async function openAdapter(target: DatabaseTarget): Promise<{
   }
   return {
     factory: new PrismaPGlite(pg),
+    dump: async () => (await pg.dumpDataDir('none')) as Blob,
     description: target.dataDir ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
     close: async () => {
       await pg.close();
@@ -108,8 +118,14 @@ export async function openDatabase(
   target: DatabaseTarget,
   opts: { migrate?: boolean; observeQueries?: boolean } = {},
 ): Promise<Database & { appliedMigrations: string[] }> {
-  const adapter = await openAdapter(target);
+  const fromTemplate = target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && memoryTemplate ? await memoryTemplate.catch(() => undefined) : undefined;
+  const adapter = await openAdapter(target, fromTemplate);
   const appliedMigrations = opts.migrate === false ? [] : await applyMigrations(adapter.factory);
+  if (target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && !memoryTemplate) {
+    // Before anything else writes: the template is the migrated schema and nothing more.
+    memoryTemplate = adapter.dump();
+    await memoryTemplate.catch(() => (memoryTemplate = null));
+  }
   // Query events cost time on every statement: only when someone asked to watch them.
   const client = new PrismaClient({ adapter: adapter.factory, ...(opts.observeQueries ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}) });
   const listeners = new Set<(e: QueryEvent) => void>();
