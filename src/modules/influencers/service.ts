@@ -405,7 +405,8 @@ export async function packView(deps: Deps, job: Job, inf: Pick<Influencer, 'id' 
   const made = inf ? referencesOf(inf).filter((r) => r.jobId === job.id) : [];
   const done = made.length;
   const status: PackStatus =
-    job.status === 'failed' || job.status === 'cancelled' ? 'failed' : job.status === 'succeeded' || done >= PACK_VIEWS.length ? 'completed' : job.status === 'running' ? 'running' : done > 0 ? 'running' : 'queued';
+    // Completed once the job row says so (with its finishedAt): all four views stored but the job not yet closed is still running.
+    job.status === 'failed' || job.status === 'cancelled' ? 'failed' : job.status === 'succeeded' ? 'completed' : job.status === 'running' || done > 0 ? 'running' : 'queued';
   const influencerId = String(jsonObject(job.payload).influencerId);
   return {
     id: job.id,
