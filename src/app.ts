@@ -30,11 +30,12 @@ export async function createApp(
   log: Logger = createLogger(config.logLevel),
   opts: { observeQueries?: boolean } = {},
 ): Promise<App> {
-  const core = await openCore(config, log, opts);
+  // An api process leaves jobs to the workers: it enqueues them, never claims them.
+  const core = await openCore(config.role === 'api' ? { ...config, jobs: { ...config.jobs, concurrency: 0 } } : config, log, opts);
   const { deps } = core;
   const http = createHttpServer(deps);
   await deps.jobs.start();
-  await scheduleRecurringJobs(deps);
+  if (config.role !== 'api') await scheduleRecurringJobs(deps);
 
   return {
     deps,

@@ -74,6 +74,7 @@ const EnvSchema = z.object({
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PROCESS_ROLE: z.enum(['all', 'api', 'worker'], { message: 'must be all, api or worker' }).default('all'),
   PUBLIC_BASE_URL: z.string().url('must be a URL such as https://api.example.com').optional(),
   PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   PUBLISH_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
@@ -132,6 +133,12 @@ export interface Config {
   jobs: { leaseMs: number; pollMs: number; concurrency: number };
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /**
+   * What this process does: `all` (serve and run jobs), `api` (serve only; jobs
+   * are left to workers) or `worker` (run jobs; HTTP answers /livez, /readyz and
+   * /metrics only). Split roles need PostgreSQL (the embedded database is one process's).
+   */
+  role: 'all' | 'api' | 'worker';
   /** How the outside world reaches this server (no trailing slash); platforms fetch signed media links under it. Null: none. */
   publicBaseUrl: string | null;
   /** Publications: attempts before `failed`, and the first backoff (doubling, with jitter). */
@@ -170,11 +177,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const database = databaseTarget(e.DATABASE_URL, e.DATA_DIR);
+  if (e.PROCESS_ROLE !== 'all' && database.kind === 'pglite') {
+    throw new ConfigError([`PROCESS_ROLE: ${e.PROCESS_ROLE} needs a shared PostgreSQL database (DATABASE_URL=postgres://…); the embedded database belongs to one process, which must do everything (all)`]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
-    database: databaseTarget(e.DATABASE_URL, e.DATA_DIR),
+    database,
     redisUrl: e.REDIS_URL ?? null,
     bootstrapApiKey: e.BOOTSTRAP_API_KEY ?? null,
     secretKey: e.SECRET_KEY ?? null,
@@ -202,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    role: e.PROCESS_ROLE,
     publicBaseUrl: e.PUBLIC_BASE_URL ? e.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
     publishing: { maxAttempts: e.PUBLISH_MAX_ATTEMPTS, backoffMs: e.PUBLISH_BACKOFF_MS },
     platforms: {

@@ -41,6 +41,7 @@ async function main() {
     `  REST docs           ${base}/docs   (OpenAPI: ${base}/api/v1/openapi.json)`,
     `  Health              ${base}/livez · ${base}/readyz · ${base}/metrics`,
     `  Database            ${app.databaseDescription}`,
+    `  Role                ${config.role === 'all' ? 'all (serves the API and runs jobs)' : config.role === 'api' ? 'api (serves the API; jobs run on worker processes)' : 'worker (runs jobs; HTTP serves health and metrics only)'}`,
     `  AI providers        ${config.openai.apiKey ? 'OpenAI-compatible' + (config.openai.baseURL ? ` at ${config.openai.baseURL}` : '') : 'embedded (offline)'}`,
   ];
   if (app.createdAdminKey && !config.bootstrapApiKey) {

@@ -131,8 +131,12 @@ export function createHttpServer(deps: Deps) {
       url = new URL('http://localhost/');
     }
     try {
-      if (url.pathname === '/graphql') return await handleGraphQL(req, res, url, requestId);
       if (OPS_PATHS.has(url.pathname)) return await handleOps(deps, req, res, url.pathname);
+      if (deps.config.role === 'worker') {
+        res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+        return void res.end(JSON.stringify({ error: `this process is a worker (PROCESS_ROLE=worker): it runs jobs and answers only ${[...OPS_PATHS].join(', ')}; send API requests to an api process`, request_id: requestId }));
+      }
+      if (url.pathname === '/graphql') return await handleGraphQL(req, res, url, requestId);
       if (isDocsPath(url.pathname)) return await handleDocs(req, res, url.pathname);
       if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return await rest.handle(req, res, url, requestId);
       if (url.pathname === '/' && req.method === 'GET') {
@@ -159,7 +163,7 @@ export function createHttpServer(deps: Deps) {
   const server = http.createServer((req, res) => void handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/graphql') return void socket.destroy();
+    if (path !== '/graphql' || deps.config.role === 'worker') return void socket.destroy();
     ws.handleUpgrade(req, socket, head);
   });
 
