@@ -1,58 +1,22 @@
 /**
  * The `personagraph` command line as a user runs it (a real process through
  * bin/personagraph.mjs) against the embedded database or PostgreSQL: help,
- * usage errors, teams, keys (usable by the server afterwards), export and
- * import of a team with its bytes, refusals, and the embedded-database lock.
+ * usage errors, teams, keys (usable by the server afterwards), refusals, and
+ * the embedded-database lock (export, import and the demo seed: cli-data.test.ts).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { createTestDatabase, onceAcrossDatabases, testDatabaseKind, type TestDatabase } from './helpers/database.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dbs: TestDatabase[] = [];
-afterAll(async () => {
-  for (const d of dbs) await d.drop();
-});
-
-/** A fresh database: a PGlite directory, or a new PostgreSQL database. */
-async function freshDatabase(): Promise<{ env: Record<string, string>; url: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
-  if (testDatabaseKind() === 'pglite') return { env: { DATA_DIR: dir }, url: `pglite:${path.join(dir, 'pglite')}` };
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return { env: { DATA_DIR: dir, DATABASE_URL: db.url }, url: db.url };
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/personagraph.mjs', ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', SECRET_KEY: 'cli-test-secret-key-0123456789abcdef01', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A server on a database the CLI prepared (same SECRET_KEY), started after the CLI exited. */
-async function serverOn(url: string): Promise<TestServer> {
-  return startTestServer({ DATABASE_URL: url, SECRET_KEY: 'cli-test-secret-key-0123456789abcdef01' });
-}
+import { describe, expect, it } from 'vitest';
+import { cli, freshDatabase, serverOn } from './helpers/cli.js';
+import { onceAcrossDatabases, testDatabaseKind } from './helpers/database.js';
+import { startTestServer } from './helpers/server.js';
 
 describe('personagraph (command line)', () => {
   it.runIf(onceAcrossDatabases())('--help lists the commands; usage errors exit 2 with the reason and the usage', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
-    for (const c of ['serve', 'migrate', 'teams', 'keys', 'secrets', 'export', 'import']) expect(help.stdout).toContain(c);
+    for (const c of ['serve', 'migrate', 'teams', 'keys', 'secrets', 'export', 'import', 'seed']) expect(help.stdout).toContain(c);
     const sub = await cli(['keys', 'create', '--help'], {});
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('--scopes <list>');
@@ -129,69 +93,6 @@ describe('personagraph (command line)', () => {
     expect(JSON.parse(rotated.stdout)).toEqual({ moved: 0, unreadable: [] });
   }, 300_000);
 
-  it.runIf(onceAcrossDatabases())('exports a team with its data and bytes and imports it elsewhere, keeping ids; refuses a second import and non-exports', async () => {
-    const source = await freshDatabase();
-    const teamOut = JSON.parse((await cli(['--json', 'teams', 'create', 'exported'], source.env)).stdout);
-    const key = teamOut.apiKey.key as string;
-    let s = await serverOn(source.url);
-    let personaId: string;
-    let userId: string;
-    try {
-      const project = await s.request('POST', '/api/projects', { key, body: { name: 'travel' } });
-      const persona = await s.request('POST', `/api/projects/${project.body.id}/personas`, { key, body: { name: 'nomad', systemPrompt: 'You travel light.' } });
-      personaId = persona.body.id;
-      const user = await s.request('POST', '/api/v1/users', { key, body: { username: 'zoe' } });
-      userId = user.body.id;
-      await s.request('POST', `/api/v1/users/zoe/agents`, { key, body: { name: 'guide' } });
-      const put = await s.request('PUT', '/api/v1/users/zoe/agents/guide/files/bin/blob.dat', {
-        key,
-        rawBody: Buffer.from([0, 1, 2, 253, 254, 255]),
-        headers: { 'Content-Type': 'application/octet-stream' },
-      });
-      expect(put.status, put.text).toBe(201);
-      await s.request('PUT', '/api/v1/users/zoe/secrets', { key, body: { TOKEN: 'travel-secret-value-0001' } });
-    } finally {
-      await s.close();
-    }
-
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'personagraph-export-')), 'team.jsonl');
-    const exp = await cli(['--json', 'export', '--team', 'exported', '--out', file], source.env);
-    expect(exp.code, exp.stderr).toBe(0);
-    const summary = JSON.parse(exp.stdout);
-    expect(summary.counts).toMatchObject({ Project: 1, Persona: 1, AgentUser: 1, Agent: 1, AgentFile: 1, Secret: 1 });
-    expect(summary.counts.ApiKey).toBeUndefined();
-    const text = await readFile(file, 'utf8');
-    expect(text).not.toContain('travel-secret-value-0001');
-
-    const target = await freshDatabase();
-    const imp = await cli(['--json', 'import', file], target.env);
-    expect(imp.code, imp.stderr).toBe(0);
-    expect(JSON.parse(imp.stdout).team.name).toBe('exported');
-    expect((await cli(['import', file], target.env)).stderr).toContain('already exists here');
-
-    // The imported team works on the new server once it has a key (export leaves keys out).
-    const newKey = JSON.parse((await cli(['--json', 'keys', 'create', '--name', 'after-import', '--scopes', 'all', '--team', 'exported'], target.env)).stdout).key;
-    s = await serverOn(target.url);
-    try {
-      const persona = await s.request('GET', `/api/v1/autousers/${personaId!}`, { key: newKey });
-      expect(persona.body).toMatchObject({ id: personaId!, name: 'nomad', systemPrompt: 'You travel light.' });
-      const bytes = await fetch(`${s.url}/api/v1/users/${userId!}/agents/guide/files/bin/blob.dat`, { headers: { 'X-API-Key': newKey } });
-      expect(Buffer.from(await bytes.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 253, 254, 255]));
-      const secrets = await s.request('GET', '/api/v1/users/zoe/secrets', { key: newKey });
-      expect(secrets.body.map((x: any) => [x.name, x.readable])).toEqual([['TOKEN', true]]);
-    } finally {
-      await s.close();
-    }
-
-    const junk = path.join(path.dirname(file), 'junk.jsonl');
-    await writeFile(junk, '{"hello":"world"}\n');
-    const notExport = await cli(['import', junk], target.env);
-    expect(notExport.code).toBe(1);
-    expect(notExport.stderr).toContain('not a personagraph export');
-    const none = await cli(['import', path.join(path.dirname(file), 'missing.jsonl')], target.env);
-    expect(none.code).toBe(2);
-  }, 300_000);
-
   it.skipIf(testDatabaseKind() !== 'pglite')('refuses the embedded database while a server has it open', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
     const s = await startTestServer({ DATABASE_URL: `pglite:${path.join(dir, 'pglite')}` });
@@ -204,4 +105,5 @@ describe('personagraph (command line)', () => {
       await s.close();
     }
   }, 60_000);
+
 });

@@ -9,6 +9,7 @@
  *   keys create | list | revoke
  *   secrets rotate-master-key  re-encrypt user secrets under SECRET_KEY
  *   export / import            a team's data as JSON lines
+ *   seed --demo                demo data across every part (src/cli/seed.ts)
  *
  * Every command has --help; --json prints machine-readable output; bad input
  * exits 2 with the reason, a failed operation 1. Commands that open the
@@ -47,17 +48,23 @@ function config(): Config {
   return loadConfig();
 }
 
-/** Opens the core (database, migrations, services) without serving or running jobs, for one command. */
-async function withApp<T>(fn: (app: Core) => Promise<T>): Promise<T> {
+/**
+ * Opens the core (database, migrations, services) without serving, for one
+ * command; background jobs run only with `runJobs` (e.g. the demo seed waits
+ * for what it generates), and are handed back when the command ends.
+ */
+async function withApp<T>(fn: (app: Core) => Promise<T>, opts: { runJobs?: boolean } = {}): Promise<T> {
   const c = config();
   const [{ openCore }, { createLogger }] = await Promise.all([import('../core.js'), import('../infra/logger.js')]);
-  const app = await openCore({ ...c, jobs: { ...c.jobs, concurrency: 0 } }, createLogger('warn'));
+  const app = await openCore({ ...c, jobs: { ...c.jobs, concurrency: opts.runJobs ? Math.max(c.jobs.concurrency, 2) : 0, pollMs: opts.runJobs ? 100 : c.jobs.pollMs } }, createLogger('warn'));
+  if (opts.runJobs) await app.deps.jobs.start();
   if (app.createdAdminKey && !c.bootstrapApiKey) {
     process.stderr.write(`note: this database was new; its first admin key was created${app.adminKeyFile ? ` and written to ${app.adminKeyFile}` : ''}\n`);
   }
   try {
     return await fn(app);
   } finally {
+    if (opts.runJobs) await app.deps.jobs.stop(c.shutdownTimeoutMs);
     await app.close();
   }
 }
@@ -257,6 +264,41 @@ program
     });
   });
 
+program
+  .command('seed')
+  .description('load demo data: personas, an agent with a file and a skill, an influencer and profile with generated and published content, a scenario and an eval with its runs')
+  .option('--demo', 'the demo data set (the only one there is)')
+  .addOption(teamOption())
+  .action(async (o: { demo?: boolean; team?: string }) => {
+    if (!o.demo) throw new UsageError('say what to seed: --demo (the demo data set)');
+    await withApp(
+      async (app) => {
+        const ctx = await teamContext(app, o.team);
+        const { seedDemo } = await import('./seed.js');
+        const b = new cliProgress.SingleBar({ format: 'seed [{bar}] {value}/{total} {step}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+        b.start(7, 0, { step: '' });
+        let steps = 0;
+        let result;
+        try {
+          result = await seedDemo(app, ctx, { step: (label) => b.update(steps++, { step: label }) });
+          b.update(7, { step: 'done' });
+        } finally {
+          b.stop();
+        }
+        out({ team: ctx.actor.teamId, ...result }, () =>
+          [
+            `demo data for team ${ctx.actor.teamName}:`,
+            `  EvalStudio project ${result.projectId} ("Demo: support QA"), eval ${result.evalId}, execution ${result.executionId} (pass rate ${result.passRate === null ? 'n/a' : Math.round(result.passRate * 100) + '%'})`,
+            `  Autonomis user "demo" with agent "helpdesk" (${result.agentId}), a file and the skill "refunds"`,
+            `  AutoPersonas influencer ${result.influencerId}, profile ${result.profileId}, batch ${result.batchId} (${result.contentItemIds.length} items; ${result.publishedItemId} published to sandbox account ${result.accountId})`,
+            'Explore it: GET /api/v1/profiles, /api/v1/content, /api/projects/<project>/runs, /api/v1/users/demo/agents, or GraphiQL at /graphql.',
+          ].join('\n'),
+        );
+      },
+      { runJobs: true },
+    );
+  });
+
 export async function run(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -270,6 +312,10 @@ export async function run(argv: string[]): Promise<number> {
     if (isAppError(err)) {
       process.stderr.write(`error: ${err.message}\n`);
       return err.httpStatus >= 500 ? 1 : 2;
+    }
+    if (err instanceof Error && err.name === 'DemoExistsError') {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
     }
     if (err instanceof Error && ['TransferError', 'DatabaseInUseError', 'MigrationError'].includes(err.name)) {
       process.stderr.write(`error: ${err.message}\n`);
