@@ -19,7 +19,7 @@ import { PNG } from 'pngjs';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeProfile, teamOf, WAIT_MS, waitForBatch, waitForVideos } from './helpers/content.js';
-import { createTestDatabase, testDatabaseKind } from './helpers/database.js';
+import { createTestDatabase, onceAcrossDatabases, testDatabaseKind } from './helpers/database.js';
 import { freePort } from './helpers/net.js';
 import { findGrade } from '../src/modules/catalog/aesthetic-grades.js';
 
@@ -345,7 +345,8 @@ function startProcess(env: Record<string, string>): Proc {
 }
 
 describe('a batch survives its server being killed mid-generation', () => {
-  it(
+  // Process-level and slow: once per run (on PostgreSQL when the run has it).
+  it.runIf(onceAcrossDatabases())(
     'SIGKILL after 2 of 4 items: the next server takes the job back and finishes with 4 items, none lost, none twice',
     async () => {
       const kind = testDatabaseKind();

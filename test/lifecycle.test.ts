@@ -70,7 +70,10 @@ async function banner(p: Proc): Promise<string> {
 
 async function stop(p: Proc): Promise<number | null> {
   p.child.kill('SIGTERM');
-  return p.exited;
+  const code = await p.exited;
+  // A null code means a signal ended it rather than the graceful stop: say which, with what it printed.
+  if (code === null) console.error(`process ended by ${p.child.signalCode}\nstdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+  return code;
 }
 
 async function me(port: number, key: string) {
