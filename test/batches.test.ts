@@ -7,11 +7,9 @@
  * OpenAI's video API, and a batch surviving a server process killed with
  * SIGKILL in the middle of it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -21,9 +19,9 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeProfile, teamOf, WAIT_MS, waitForBatch, waitForVideos } from './helpers/content.js';
 import { createTestDatabase, onceAcrossDatabases, testDatabaseKind } from './helpers/database.js';
 import { freePort } from './helpers/net.js';
+import { startServerProcess, until } from './helpers/process.js';
 import { findGrade } from '../src/modules/catalog/aesthetic-grades.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 const CAPTION = 'Sunrise miles, coffee after ☕ #trailmornings';
 
@@ -51,14 +49,6 @@ beforeEach(() => {
   fake.content.videoPollsUntilDone = 1;
   fake.failWith(null);
 });
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const imageRequests = (from = 0) => fake.requests.slice(from).filter((r) => r.path.startsWith('/v1/images/'));
 const chatRequests = (from = 0) => fake.requests.slice(from).filter((r) => r.path === '/v1/chat/completions');
@@ -326,24 +316,6 @@ describe('videos through OpenAI’s video API', () => {
 
 // --- a restart in the middle of a batch ----------------------------------------------------
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<void>;
-}
-
-function startProcess(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out, exited: new Promise((r) => child.once('exit', () => r())) };
-}
-
 describe('a batch survives its server being killed mid-generation', () => {
   // Process-level and slow: once per run (on PostgreSQL when the run has it).
   it.runIf(onceAcrossDatabases())(
@@ -368,7 +340,7 @@ describe('a batch survives its server being killed mid-generation', () => {
       await setup.close();
 
       const port = await freePort();
-      const proc = startProcess({ ...env, DATA_DIR: dir, PORT: String(port) });
+      const proc = startServerProcess({ ...env, DATA_DIR: dir, PORT: String(port) });
       let second: TestServer | null = null;
       try {
         const base = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@
  * arguments. Keys are the body / query parameter names, so errors name them.
  */
 import { z } from 'zod';
+import { listQuery } from '../../rest/list.js';
 import { CONTENT_STATUSES } from './status.js';
 import { MAX_CAPTION_LENGTH } from '../profiles/captions.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
@@ -26,14 +27,7 @@ export const GenerateContentInput = z.object({
 });
 export type GenerateContentInput = z.infer<typeof GenerateContentInput>;
 
-export const ContentListInput = z.object({
-  limit: z.coerce
-    .number({ message: 'limit must be an integer between 1 and 100' })
-    .int('limit must be an integer between 1 and 100')
-    .min(1, 'limit must be an integer between 1 and 100')
-    .max(100, 'limit must be an integer between 1 and 100')
-    .default(20),
-  starting_after: z.string().max(100, 'starting_after does not name a content item in this list').optional(),
+export const ContentListInput = listQuery('a content item', {
   status: z.enum(CONTENT_STATUSES, { message: `status must be one of ${CONTENT_STATUSES.join(', ')}` }).optional(),
   profileId: id('profileId').optional(),
   influencerId: id('influencerId').optional(),

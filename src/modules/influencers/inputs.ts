@@ -3,6 +3,7 @@
  * arguments. Keys are the body / query parameter names, so errors name them.
  */
 import { z } from 'zod';
+import { listQuery } from '../../rest/list.js';
 import { AESTHETIC_GRADES } from '../catalog/aesthetic-grades.js';
 
 export const REFERENCE_VIEWS = ['front', 'left', 'right', 'back', 'other'] as const;
@@ -97,15 +98,7 @@ export const UpdateInfluencerInput = z
   .strict();
 export type UpdateInfluencerInput = z.infer<typeof UpdateInfluencerInput>;
 
-export const ListInput = z.object({
-  limit: z.coerce
-    .number({ message: 'limit must be an integer between 1 and 100' })
-    .int('limit must be an integer between 1 and 100')
-    .min(1, 'limit must be an integer between 1 and 100')
-    .max(100, 'limit must be an integer between 1 and 100')
-    .default(20),
-  starting_after: z.string().max(100, 'starting_after does not name a record in this list').optional(),
-});
+export const ListInput = listQuery('a record', {});
 export type ListInput = z.infer<typeof ListInput>;
 
 export const SetReferencesJson = z.object({ references });
