@@ -7,43 +7,11 @@
  * limits fall back to per-process counting) and /readyz reports it.
  * Needs a PostgreSQL server and Redis: skipped, visibly, on the PGlite run.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './helpers/database.js';
 import { reachable } from './helpers/net.js';
-
-/** A TCP proxy that can be cut (open connections dropped, new ones refused) and restored. */
-async function cuttableProxy(port: number) {
-  const sockets = new Set<net.Socket>();
-  let up = true;
-  const server = net.createServer((client) => {
-    if (!up) return void client.destroy();
-    const upstream = net.connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const cut = () => {
-    up = false;
-    for (const s of sockets) s.destroy();
-  };
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut,
-    restore: () => void (up = true),
-    close: () => new Promise<void>((resolve) => (cut(), server.close(() => resolve()))),
-  };
-}
-
+import { cuttableProxy } from './helpers/proxy.js';
 
 const onPostgres = testDatabaseKind() === 'postgres';
 if (!onPostgres) console.warn('\n  SKIPPED: test/faults.test.ts needs a PostgreSQL server (runs in the postgres project).\n');
