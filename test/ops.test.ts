@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { reachable } from './helpers/net.js';
+import { freePort, reachable } from './helpers/net.js';
+import { onceAcrossDatabases } from './helpers/database.js';
+import { startServerProcess, until } from './helpers/process.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 let s: TestServer;
 
@@ -149,4 +154,26 @@ describe('/metrics', () => {
       await guarded.close();
     }
   });
+});
+
+describe('logs', () => {
+  it.runIf(onceAcrossDatabases())('a server process writes one JSON line per request, carrying the request id the client sent or got', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-logs-'));
+    const port = await freePort();
+    const proc = startServerProcess({ DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info', BOOTSTRAP_API_KEY: 'pg_test_logs_admin_key_0123456789abcdefgh' });
+    try {
+      await until(() => proc.out().includes('personagraph is listening') || proc.child.exitCode !== null, 'the server to start');
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: 'Bearer pg_test_logs_admin_key_0123456789abcdefgh', 'x-request-id': 'trace-me-123' } });
+      expect(res.headers.get('x-request-id')).toBe('trace-me-123');
+      const anonymous = await fetch(`http://127.0.0.1:${port}/api/v1/nope`);
+      const given = anonymous.headers.get('x-request-id')!;
+      const lines = () => proc.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      await until(() => lines().some((l) => l.requestId === given), 'the second request’s log line');
+      expect(lines().find((l) => l.requestId === 'trace-me-123')).toMatchObject({ msg: 'request', method: 'GET', path: '/api/v1/me', status: 200 });
+      expect(lines().find((l) => l.requestId === given)).toMatchObject({ path: '/api/v1/nope', status: 404 });
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+  }, 90_000);
 });

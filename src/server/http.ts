@@ -122,7 +122,12 @@ export function createHttpServer(deps: Deps) {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const route = url.pathname === '/graphql' || OPS_PATHS.has(url.pathname) ? url.pathname : isDocsPath(url.pathname) ? '/docs' : url.pathname.startsWith('/api') ? 'unmatched' : 'other';
-      deps.metrics.observeRequest(req.method ?? 'GET', res, route, Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      deps.metrics.observeRequest(req.method ?? 'GET', res, route, seconds);
+      // One structured line per request (JSON via pino), joinable with the client's X-Request-Id; health probes only at debug.
+      const line = { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) };
+      if (OPS_PATHS.has(url.pathname)) deps.log.debug(line, 'request');
+      else deps.log.info(line, 'request');
     });
     let url: URL;
     try {
