@@ -4,7 +4,25 @@
  */
 import net from 'node:net';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The files that take longest (real processes, browsers) start first, so the
+ * run does not end waiting on one of them alone: without timings from an
+ * earlier run vitest orders by file size, and these are not the largest.
+ */
+const SLOW_FIRST = ['lifecycle', 'lifecycle-shutdown', 'cli-data', 'cli', 'browser', 'batches', 'multiprocess-faults', 'workers', 'ops', 'webhooks', 'publishing', 'multiprocess'];
+class SlowFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = SLOW_FIRST.indexOf(path.basename(f.moduleId, '.test.ts'));
+      return i < 0 ? SLOW_FIRST.length : i;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 const pgUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
 
@@ -32,6 +50,7 @@ export default defineConfig(async () => {
       // Test files spend much of their time waiting on sockets, child processes and the database:
       // three workers on a 2-core machine keep both cores busy (two left them idle about a third of the time).
       maxWorkers: 3,
+      sequence: { sequencer: SlowFilesFirst },
       projects: [
         { resolve, test: { ...common, name: 'pglite', env: { TEST_DB: 'pglite', TEST_POSTGRES_RUNS: withPostgres ? '1' : '0' } } },
         ...(withPostgres ? [{ resolve, test: { ...common, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
