@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   KEY_ROTATION_GRACE_HOURS: z.coerce.number().min(0).default(24),
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
@@ -116,6 +117,8 @@ export interface Config {
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   idempotencyTtlMs: number;
+  /** How long a resolved API key is trusted without a database look-up (0: never); src/modules/auth/key-cache.ts. */
+  authCacheMs: number;
   keyRotationGraceMs: number;
   wsAuthTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600_000,
+    authCacheMs: e.AUTH_CACHE_MS,
     keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,
     wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -5,6 +5,7 @@
  * Changes that alter how an agent runs queue a deploy (./deploy.ts) in the
  * same transaction and start it after commit.
  */
+import { forgetKeys } from '../auth/key-cache.js';
 import type { Agent, AgentUser, DeployJob, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -141,6 +142,7 @@ export async function rotateAgentKey(ctx: ServiceContext, userRef: string, agent
   const found = await resolveAgent(ctx, userRef, agentRef);
   const key = generateAgentKey();
   const agent = await ctx.deps.prisma.agent.update({ where: { id: found.id }, data: { keyHash: sha256Hex(key), keyPrefix: agentKeyPrefix(key) } });
+  forgetKeys(ctx.deps);
   await writeLog(ctx, { userId: found.userId, agentId: found.id, level: 'info', message: `agent key rotated (new prefix ${agent.keyPrefix})` });
   return { agent, key };
 }

@@ -11,6 +11,7 @@ import { displayPrefix, generateApiKey, sha256Hex } from '../../infra/crypto.js'
 import { parseInput } from '../../validation.js';
 import { CreateApiKeyInput, CreateTeamInput } from './inputs.js';
 import { SCOPES, TEAM_ADMIN_SCOPES, type Scope } from './scopes.js';
+import { cachedKey, forgetKeys, rememberKey } from './key-cache.js';
 
 /** How often last-used time is written at most, per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -30,20 +31,28 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
   if (!presented || presented.length < 16 || presented.length > 255 || /\s/.test(presented)) {
     throw new AuthenticationError();
   }
+  const hash = sha256Hex(presented);
+  const now = Date.now();
+  const cached = cachedKey(deps, hash, now);
+  if (cached) {
+    if (cached.keyId && now - cached.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+      cached.lastUsedAt = now;
+      await touch(deps, cached.keyId, new Date(now));
+    }
+    return cached.actor;
+  }
   const key = await deps.prisma.apiKey.findUnique({
-    where: { hash: sha256Hex(presented) },
+    where: { hash },
     include: { team: true },
   });
-  const now = new Date();
-  if (!key) return authenticateAgentKey(deps, presented);
-  if (!isActive(key, now)) throw new AuthenticationError();
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    // Awaited (at most once a minute per key), so the use shows by the time the caller has its answer.
-    await deps.prisma.apiKey
-      .update({ where: { id: key.id }, data: { lastUsedAt: now } })
-      .catch((err: unknown) => deps.log.warn({ err, keyId: key.id }, 'could not record key use'));
+  if (!key) return authenticateAgentKey(deps, hash, now);
+  if (!isActive(key, new Date(now))) throw new AuthenticationError();
+  let lastUsedAt = key.lastUsedAt?.getTime() ?? 0;
+  if (now - lastUsedAt > LAST_USED_RESOLUTION_MS) {
+    lastUsedAt = now;
+    await touch(deps, key.id, new Date(now));
   }
-  return {
+  const actor: Actor = {
     teamId: key.teamId,
     teamName: key.team.name,
     keyId: key.id,
@@ -52,6 +61,16 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
     scopes: new Set(key.scopes),
     rateLimitPerMinute: key.rateLimitPerMinute ?? deps.config.rateLimitPerMinute,
   };
+  rememberKey(deps, hash, { actor, keyId: key.id, expiresAt: key.expiresAt?.getTime() ?? null, lastUsedAt }, now);
+  return actor;
+}
+
+/** Awaited (at most once a minute per key), so the use shows by the time the caller has its answer. */
+function touch(deps: Deps, keyId: string, at: Date) {
+  return deps.prisma.apiKey
+    .update({ where: { id: keyId }, data: { lastUsedAt: at } })
+    .then(() => undefined)
+    .catch((err: unknown) => deps.log.warn({ err, keyId }, 'could not record key use'));
 }
 
 /**
@@ -59,13 +78,13 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
  * chat with that agent, so the caller holds `agent:chat` alone and carries
  * `agentId` (src/modules/agents/lookup.ts refuses every other agent).
  */
-async function authenticateAgentKey(deps: Deps, presented: string): Promise<Actor> {
+async function authenticateAgentKey(deps: Deps, hash: string, now: number): Promise<Actor> {
   const agent = await deps.prisma.agent.findUnique({
-    where: { keyHash: sha256Hex(presented) },
+    where: { keyHash: hash },
     include: { user: { include: { team: true } } },
   });
   if (!agent) throw new AuthenticationError();
-  return {
+  const actor: Actor = {
     teamId: agent.teamId,
     teamName: agent.user.team.name,
     keyId: `agent:${agent.id}`,
@@ -74,7 +93,9 @@ async function authenticateAgentKey(deps: Deps, presented: string): Promise<Acto
     scopes: new Set<string>(['agent:chat']),
     rateLimitPerMinute: deps.config.rateLimitPerMinute,
     agentId: agent.id,
-  };
+  };  rememberKey(deps, hash, { actor, keyId: null, expiresAt: null, lastUsedAt: now }, now);
+  return actor;
+
 }
 
 /** Reads the key from `Authorization: Bearer …` or `X-API-Key`. */
@@ -141,7 +162,9 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<Api
   requireScope(ctx, 'admin');
   const key = await findTeamKey(ctx, id);
   if (key.revokedAt) return key;
-  return ctx.deps.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  const revoked = await ctx.deps.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  forgetKeys(ctx.deps);
+  return revoked;
 }
 
 /** Issues a replacement that works at once; the old key keeps working for the grace period. */
@@ -168,7 +191,7 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
       data: { rotatedToId: apiKey.id, expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd },
     });
     return { apiKey, secret, previous };
-  });
+  }).finally(() => forgetKeys(ctx.deps));
 }
 
 export async function createTeam(ctx: ServiceContext, raw: unknown): Promise<{ team: Team } & CreatedKey> {
