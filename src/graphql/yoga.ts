@@ -19,6 +19,11 @@ export interface ServerContext {
 
 const rateHeaders = new WeakMap<object, Record<string, string>>();
 
+/** The rate-limit headers the operation limiter set for this request (src/graphql/direct.ts answers without Yoga's onResponse). */
+export function rateLimitHeadersOf(request: object): Record<string, string> {
+  return rateHeaders.get(request) ?? {};
+}
+
 /** Counts every executed operation (a batch of N counts N, each websocket subscription counts 1). */
 export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Partial<YogaInitialContext>> {
   const check = async (ctx: GraphQLContext & Partial<YogaInitialContext>) => {

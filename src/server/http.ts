@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { createGraphQL } from '../graphql/yoga.js';
+import { createDirectGraphQL } from '../graphql/direct.js';
 import { createWebSocketServer } from '../graphql/ws.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { RestRouter } from '../rest/router.js';
@@ -63,6 +64,14 @@ export function createHttpServer(deps: Deps) {
     }
   }
 
+  type Answer = { status: number; headers: Record<string, string>; body: string } | { stream: Response };
+  const direct = createDirectGraphQL(yoga);
+  const withoutLength = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase() !== 'content-length'));
+  function send(res: ServerResponse, a: { status: number; headers: Record<string, string>; body: string }, echo: Record<string, string>) {
+    res.writeHead(a.status, { ...echo, ...withoutLength(a.headers), 'Content-Length': String(Buffer.byteLength(a.body)) });
+    res.end(a.body);
+  }
+
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
     const method = req.method ?? 'GET';
     const accept = header(req, 'accept') ?? '';
@@ -75,13 +84,27 @@ export function createHttpServer(deps: Deps) {
       }
       const actor = await authenticate(deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
       const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      const request = new Request(url, { method, headers, body: raw.length ? new Uint8Array(raw) : undefined });
       const serverContext = { actor, requestId };
+      // Most operations run straight through the envelop pipeline; the rest (and every error before execution) through Yoga.
+      const viaYoga = async (): Promise<Answer> => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+        const request = new Request(url, { method, headers, body: raw.length ? new Uint8Array(raw) : undefined });
+        const response = await yoga.fetch(request, serverContext);
+        if (response.body && /^(text\/event-stream|multipart\/mixed)/.test(response.headers.get('content-type') ?? '')) return { stream: response };
+        const out: Record<string, string> = {};
+        response.headers.forEach((v, k) => (out[k] = v));
+        return { status: response.status, headers: out, body: await response.text() };
+      };
+      const answer = async (): Promise<Answer> =>
+        (method === 'POST' && header(req, 'origin') === null
+          ? await direct(raw, { contentType: header(req, 'content-type'), accept, serverContext })
+          : null) ?? (await viaYoga());
       const idemKey = header(req, 'idempotency-key');
       if (idemKey === null || method !== 'POST') {
-        return pipeResponse(res, await yoga.fetch(request, serverContext), echo);
+        const a = await answer();
+        if ('stream' in a) return pipeResponse(res, a.stream, echo);
+        return send(res, a, echo);
       }
       const begin = await idempotency.begin(
         { teamId: actor.teamId, apiKeyId: actor.keyId },
@@ -92,22 +115,22 @@ export function createHttpServer(deps: Deps) {
         res.writeHead(begin.response.status, { ...echo, ...begin.response.headers, 'Idempotent-Replayed': 'true' });
         return void res.end(begin.response.body);
       }
-      let response: Response;
-      let body: string;
+      let a: Answer;
       try {
-        response = await yoga.fetch(request, serverContext);
-        body = await response.text();
+        a = await answer();
       } catch (err) {
         await idempotency.abandon(begin.recordId);
         throw err;
       }
-      const stored: Record<string, string> = {};
-      response.headers.forEach((v, k) => (stored[k] = v));
+      if ('stream' in a) {
+        // A POST asking for a stream (SSE, incremental delivery): nothing to replay; the key is freed for the next attempt.
+        await idempotency.abandon(begin.recordId);
+        return pipeResponse(res, a.stream, echo);
+      }
       // A request the rate limit refused never ran: keep nothing, so a retry runs (as REST, which limits first).
-      if (response.status === 429) await idempotency.abandon(begin.recordId);
-      else await idempotency.complete(begin.recordId, { status: response.status, headers: stored, body });
-      res.writeHead(response.status, { ...echo, ...stored });
-      res.end(body);
+      if (a.status === 429) await idempotency.abandon(begin.recordId);
+      else await idempotency.complete(begin.recordId, { status: a.status, headers: withoutLength(a.headers), body: a.body });
+      send(res, a, echo);
     } catch (err) {
       const known = asAppError(err);
       if (known) return graphqlError(res, known, echo);
