@@ -5,6 +5,7 @@
  */
 import type { Config } from './config.js';
 import type { PrismaClient } from './infra/db/client.js';
+import type { Sql } from './infra/db/sql.js';
 import type { Logger } from './infra/logger.js';
 import type { SecretBox } from './infra/crypto.js';
 import type { SecretVault } from './infra/vault.js';
@@ -20,6 +21,8 @@ import { TEAM_ADMIN_SCOPES } from './modules/auth/scopes.js';
 export interface Deps {
   config: Config;
   prisma: PrismaClient;
+  /** Plain SQL for the few hot key look-ups Prisma makes slow (src/infra/db/sql.ts). */
+  sql: Sql;
   log: Logger;
   secrets: SecretBox;
   /** Users' secrets (Autonomis): key ids, rotation, owner-bound. */

@@ -59,6 +59,7 @@ export async function openCore(
   const deps: Deps = {
     config,
     prisma: db.prisma,
+    sql: db.sql,
     log,
     secrets: new SecretBox(master),
     vault: new SecretVault(master, config.previousSecretKeys),

@@ -11,6 +11,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseTarget } from '../../config.js';
 import { applyMigrations } from './migrations.js';
+import { observedSql, pgliteSql, postgresSql, type Sql } from './sql.js';
 
 export type { PrismaClient };
 
@@ -23,6 +24,8 @@ export interface QueryEvent {
 
 export interface Database {
   prisma: PrismaClient;
+  /** Plain SQL for hot key look-ups (src/infra/db/sql.ts). */
+  sql: Sql;
   /** Calls `listener` for every SQL statement (when opened with observeQueries); returns a function that stops it. */
   onQuery(listener: (e: QueryEvent) => void): () => void;
   /** Human description for the banner and logs (no credentials). */
@@ -84,6 +87,7 @@ let memoryTemplate: Promise<Blob> | null = null;
 
 export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<{
   factory: SqlMigrationAwareDriverAdapterFactory;
+  sql: Sql;
   description: string;
   /** The embedded database's files as a tarball (PGlite only). */
   dump(): Promise<Blob>;
@@ -91,7 +95,8 @@ export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<
 }> {
   if (target.kind === 'postgres') {
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
-    return { factory, description: `PostgreSQL ${redact(target.url)}`, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: async () => {} };
+    const sql = postgresSql(target.url, 5);
+    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
@@ -105,6 +110,7 @@ export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<
   }
   return {
     factory: new PrismaPGlite(pg),
+    sql: pgliteSql(pg),
     dump: async () => (await pg.dumpDataDir('none')) as Blob,
     description: target.dataDir ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
     close: async () => {
@@ -137,6 +143,7 @@ export async function openDatabase(
   const prisma = client as unknown as PrismaClient;
   return {
     prisma,
+    sql: opts.observeQueries ? observedSql(adapter.sql, (e) => listeners.forEach((l) => l(e))) : adapter.sql,
     onQuery(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

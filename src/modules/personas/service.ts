@@ -61,6 +61,12 @@ export async function getPersona(
   query: PrismaQuery = {},
 ): Promise<Persona> {
   requireScope(ctx, 'persona:read');
+  if (!scope.projectId && !fullRowWith('Persona', query).include) {
+    // The hot path (GraphQL persona(id), GET /api/v1/autousers/:id): one prepared statement, no Prisma.
+    const [row] = await ctx.deps.sql.rows<Persona>('persona_by_id', 'SELECT * FROM "Persona" WHERE id = $1 AND ("teamId" = $2 OR "isSystem")', [id, ctx.actor.teamId]);
+    if (!row) throw notFound();
+    return row;
+  }
   const projectId = scope.projectId ? (await projects.resolveProject(ctx, scope.projectId)).id : undefined;
   const persona = await ctx.deps.prisma.persona.findFirst({
     ...query,
@@ -131,26 +137,28 @@ export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown;
   return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
+function row(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput) {
+  return {
+    teamId: ctx.actor.teamId,
+    projectId,
+    name: input.name,
+    description: input.description ?? null,
+    systemPrompt: input.systemPrompt ?? null,
+    role: input.role ?? 'autouser',
+    avatar: input.avatar ?? null,
+    imageUrl: input.imageUrl ?? null,
+    status: input.status ?? 'published',
+    visibility: input.visibility ?? 'private',
+    capabilities: json(input.capabilities ?? undefined),
+    config: json(input.config ?? undefined),
+    headers: json(input.headers ?? undefined),
+  };
+}
+
 async function insert(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput): Promise<Persona> {
   try {
     // Names are unique within a project; the unique index settles concurrent duplicates.
-    const persona = await ctx.deps.prisma.persona.create({
-      data: {
-        teamId: ctx.actor.teamId,
-        projectId,
-        name: input.name,
-        description: input.description ?? null,
-        systemPrompt: input.systemPrompt ?? null,
-        role: input.role ?? 'autouser',
-        avatar: input.avatar ?? null,
-        imageUrl: input.imageUrl ?? null,
-        status: input.status ?? 'published',
-        visibility: input.visibility ?? 'private',
-        capabilities: json(input.capabilities ?? undefined),
-        config: json(input.config ?? undefined),
-        headers: json(input.headers ?? undefined),
-      },
-    });
+    const persona = await ctx.deps.prisma.persona.create({ data: row(ctx, projectId, input) });
     await publish(ctx, 'created', persona);
     return persona;
   } catch (e) {
@@ -164,6 +172,45 @@ export async function createPersona(ctx: ServiceContext, raw: unknown, scope: Pe
   const input = parseInput(CreatePersonaInput, raw);
   const projectId = scope.projectId ? (await projects.resolveProject(ctx, scope.projectId)).id : null;
   return insert(ctx, projectId, input);
+}
+
+/** The most personas one createPersonas call writes. */
+export const MAX_BULK_PERSONAS = 100;
+
+/**
+ * Creates several personas in one statement, so all of them or none are
+ * written (a duplicate name in a project refuses the whole call); returned
+ * in the order given.
+ */
+export async function createPersonas(ctx: ServiceContext, raw: unknown[], scope: PersonaScope = {}): Promise<Persona[]> {
+  requireScope(ctx, 'persona:write');
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BULK_PERSONAS) {
+    throw new ValidationError(`inputs must hold 1 to ${MAX_BULK_PERSONAS} personas`, 'inputs');
+  }
+  const inputs = raw.map((r, i) => {
+    try {
+      return parseInput(CreatePersonaInput, r);
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ValidationError(`inputs[${i}]: ${err.message}`, `inputs.${i}.${err.param ?? ''}`.replace(/\.$/, ''));
+      throw err;
+    }
+  });
+  // Each input's projectId wins over the call's; each project is resolved once.
+  const wanted = inputs.map((_, i) => (raw[i] as { projectId?: string | null }).projectId ?? scope.projectId ?? null);
+  const resolved = new Map<string, string>();
+  for (const p of new Set(wanted)) if (p) resolved.set(p, (await projects.resolveProject(ctx, p)).id);
+  const projectIds = wanted.map((p) => (p ? resolved.get(p)! : null));
+  const keys = inputs.map((input, i) => (projectIds[i] ? `${projectIds[i]}\u0000${input.name}` : null)).filter(Boolean);
+  if (new Set(keys).size !== keys.length) throw duplicate();
+  try {
+    const created = await ctx.deps.prisma.persona.createManyAndReturn({ data: inputs.map((input, i) => row(ctx, projectIds[i]!, input)) });
+    // RETURNING gives rows in insertion order on PostgreSQL; ids map back to inputs regardless.
+    for (const persona of created) await publish(ctx, 'created', persona);
+    return created;
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicate();
+    throw e;
+  }
 }
 
 /** Autousers' create: the body names the team, which must be the caller's. */

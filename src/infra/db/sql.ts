@@ -1,0 +1,61 @@
+/**
+ * Plain SQL beside Prisma, for the few hot reads where Prisma's per-query
+ * work costs more than the query (a row by its key on every request): a
+ * node-postgres pool with named prepared statements on PostgreSQL, the
+ * PGlite instance itself when embedded. Rows come back under Prisma's field
+ * names (the tables have no @map), timestamps as UTC Dates and JSON parsed, so
+ * they are the objects Prisma would have returned. Everything else (writes,
+ * relations, filters) stays with Prisma.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface Sql {
+  /** Runs one statement; `name` prepares it once per connection (PostgreSQL). */
+  rows<T>(name: string, text: string, params: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Prisma keeps DateTime in `timestamp(3)` (no zone) as UTC; node-postgres and PGlite would read local time. */
+const TIMESTAMP = 1114;
+const utc = (v: string) => new Date(v.replace(' ', 'T') + 'Z');
+
+export function postgresSql(url: string, max: number): Sql {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMP ? utc : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+  });
+  // An idle client's error (the server went away) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return {
+    async rows<T>(name: string, text: string, params: unknown[]) {
+      return (await pool.query({ name, text, values: params })).rows as T[];
+    },
+    close: () => pool.end(),
+  };
+}
+
+export function pgliteSql(db: PGlite): Sql {
+  return {
+    async rows<T>(_name: string, text: string, params: unknown[]) {
+      return (await db.query<T>(text, params, { parsers: { [TIMESTAMP]: utc } })).rows;
+    },
+    close: async () => {},
+  };
+}
+
+/** Reports every statement to `listener` (the same events Prisma's statements give, for traces and statement counts). */
+export function observedSql(sql: Sql, listener: (e: { query: string; params: string; duration: number }) => void): Sql {
+  return {
+    async rows<T>(name: string, text: string, params: unknown[]) {
+      const t = performance.now();
+      try {
+        return await sql.rows<T>(name, text, params);
+      } finally {
+        listener({ query: text, params: JSON.stringify(params), duration: performance.now() - t });
+      }
+    },
+    close: () => sql.close(),
+  };
+}
