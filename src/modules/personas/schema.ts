@@ -98,6 +98,17 @@ builder.mutationFields((t) => ({
       return personas.createPersona(ctx, fields, { projectId: projectId ? String(projectId) : null });
     },
   }),
+  createPersonas: t.prismaField({
+    type: ['Persona'],
+    errors: mutationErrors,
+    description: `Creates 1 to ${personas.MAX_BULK_PERSONAS} personas in one transaction: all of them or none (a bad input or a taken name refuses the call). In the order given.`,
+    args: {
+      inputs: t.arg({ type: [CreatePersonaInput], required: true }),
+      projectId: t.arg.id({ required: false, description: 'The project of every input that names none.' }),
+    },
+    resolve: (_q, _root, { inputs, projectId }, ctx) =>
+      personas.createPersonas(ctx, inputs, { projectId: projectId ? String(projectId) : null }),
+  }),
   updatePersona: t.prismaField({
     type: 'Persona',
     errors: mutationErrors,
