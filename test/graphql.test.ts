@@ -149,6 +149,50 @@ describe('personas', () => {
   });
 });
 
+describe('createPersonas', () => {
+  const create = (inputs: unknown[], projectId?: string) =>
+    gql(
+      `mutation($inputs: [CreatePersonaInput!]!, $projectId: ID) { createPersonas(inputs: $inputs, projectId: $projectId) { __typename ... on MutationCreatePersonasSuccess { data { id name role project { id } } } ${ERRORS} } }`,
+      { inputs, projectId },
+    ).then((d) => d.createPersonas);
+  const countNamed = async (prefix: string) =>
+    (await gql(`query($q: String) { personas(first: 100, filter: { search: $q, includeSystem: false }) { edges { node { name } } } }`, { q: prefix })).personas.edges.length;
+
+  it('writes every persona in the order given, in the call’s project unless an input names its own', async () => {
+    const a = (await createProject('bulk-a')).data;
+    const b = (await createProject('bulk-b')).data;
+    const r = await create([{ name: 'Bulk one' }, { name: 'Bulk two', role: 'tester', projectId: b.id }, { name: 'Bulk three' }], a.id);
+    expect(r.__typename).toBe('MutationCreatePersonasSuccess');
+    expect(r.data.map((p: any) => [p.name, p.project.id])).toEqual([['Bulk one', a.id], ['Bulk two', b.id], ['Bulk three', a.id]]);
+    expect(r.data[1].role).toBe('tester');
+    const read = await gql(`query($id: ID!) { persona(id: $id) { name } }`, { id: r.data[2].id });
+    expect(read.persona.name).toBe('Bulk three');
+  });
+
+  it('writes none when one input is bad or a name is taken, and says which', async () => {
+    const p = (await createProject('bulk-c')).data;
+    const bad = await create([{ name: 'Atomic ok' }, { name: '' }], p.id);
+    expect(bad).toMatchObject({ __typename: 'ValidationError', param: expect.stringMatching(/^inputs\.1/) });
+    expect(bad.message).toContain('inputs[1]');
+    expect(await countNamed('Atomic ok')).toBe(0);
+
+    expect((await create([{ name: 'Atomic taken' }], p.id)).__typename).toBe('MutationCreatePersonasSuccess');
+    const clash = await create([{ name: 'Atomic fresh' }, { name: 'Atomic taken' }], p.id);
+    expect(clash.__typename).toBe('ConflictError');
+    const twice = await create([{ name: 'Atomic twin' }, { name: 'Atomic twin' }], p.id);
+    expect(twice.__typename).toBe('ConflictError');
+    expect(await countNamed('Atomic fresh')).toBe(0);
+    expect(await countNamed('Atomic twin')).toBe(0);
+  });
+
+  it('takes 1 to 100 inputs', async () => {
+    expect(await create([])).toMatchObject({ __typename: 'ValidationError', param: 'inputs' });
+    const many = Array.from({ length: 101 }, (_, i) => ({ name: `Too many ${i}` }));
+    expect(await create(many)).toMatchObject({ __typename: 'ValidationError', param: 'inputs' });
+    expect(await countNamed('Too many')).toBe(0);
+  });
+});
+
 describe('personas connection', () => {
   let projectId: string;
   const names: string[] = [];
