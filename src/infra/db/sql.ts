@@ -59,3 +59,10 @@ export function observedSql(sql: Sql, listener: (e: { query: string; params: str
     close: () => sql.close(),
   };
 }
+
+/** Groups rows under their parent key, in the order the keys were asked for. */
+export function groupBy<R>(keys: readonly string[], rows: R[], keyOf: (r: R) => string): R[][] {
+  const groups = new Map<string, R[]>(keys.map((k) => [k, []]));
+  for (const r of rows) groups.get(keyOf(r))?.push(r);
+  return keys.map((k) => groups.get(k)!);
+}

@@ -12,6 +12,7 @@ import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { ForbiddenError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
+import { loaderFor } from '../../graphql/loaders.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
 import { CostEstimateRef } from '../catalog/schema.js';
 import type { BatchEvent as BatchEventPayload } from './events.js';
@@ -100,7 +101,12 @@ export const Batch = builder.prismaObject('Batch', {
     contentDirectionId: t.string({ nullable: true, resolve: (b) => (content.jsonObject(b.options).contentDirectionId as string | null | undefined) ?? null }),
     aestheticGrade: t.string({ nullable: true, resolve: (b) => (content.jsonObject(b.options).aestheticGrade as string | null | undefined) ?? null }),
     error: t.exposeString('error', { nullable: true }),
-    items: t.relation('items', { description: 'In position order.', query: { orderBy: { position: 'asc' } } }),
+    items: t.field({
+      type: [ContentItem],
+      description: 'In position order.',
+      // One statement for every batch of the query (a loader), not one per batch.
+      resolve: (b, _a, ctx) => loaderFor(ctx, 'Batch.items', (ids) => content.itemsOfBatches(ctx.deps, ids)).load(b.id),
+    }),
     cost: t.field({ type: Money, description: 'Recorded costs of this batch’s generations so far (one query per batch).', resolve: (b, _a, ctx) => content.batchCost(ctx, b.id) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
@@ -127,10 +133,15 @@ function linkProfilesAndInfluencers(): void {
   const has = (name: string) => builder.configStore.hasImplementation(name);
   if (has('Profile')) {
     builder.prismaObjectFields('Profile', (t) => ({
-      batches: t.relation('batches', {
+      batches: t.field({
+        type: [Batch],
         description: `The profile’s latest batches, newest first (limit 1–${MAX_BATCHES}, default 10).`,
         args: { limit: t.arg.int({ required: false }) },
-        query: (args) => ({ orderBy: newestFirst, take: Math.min(MAX_BATCHES, Math.max(1, args.limit ?? 10)) }),
+        // One statement for every profile of the query (a loader per limit), not one per profile.
+        resolve: (p, args, ctx) => {
+          const limit = Math.min(MAX_BATCHES, Math.max(1, args.limit ?? 10));
+          return loaderFor(ctx, `Profile.batches:${limit}`, (ids) => content.latestBatchesOf(ctx.deps, ids, limit)).load(p.id);
+        },
       }),
       contentItems: t.relatedConnection('contentItems', {
         cursor: 'id',

@@ -21,6 +21,7 @@ import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { Prisma, type Batch, type ContentItem, type ContentVideo } from '../../generated/prisma/client.js';
 import { getBlob, putBlob } from '../../infra/blobs.js';
+import { groupBy } from '../../infra/db/sql.js';
 import { videoBackend, type VideoMotion } from '../../infra/ai/video.js';
 import { parseInput } from '../../validation.js';
 import { AESTHETIC_GRADES, findGrade } from '../catalog/aesthetic-grades.js';
@@ -191,6 +192,32 @@ export async function findBatch(ctx: ServiceContext, id: string, query: PrismaQu
 export const batchProgress = (b: Pick<Batch, 'count' | 'completed' | 'failed'>) => (b.count ? Math.round((100 * (b.completed + b.failed)) / b.count) : 100);
 
 /** What a batch's generations have cost so far (the cost records of its job). */
+/**
+ * The latest `limit` batches of each profile (newest first), for many
+ * profiles in one statement: the GraphQL Profile.batches loader. The callers
+ * reached the profiles through the caller's team.
+ */
+export async function latestBatchesOf(deps: Deps, profileIds: readonly string[], limit: number): Promise<Batch[][]> {
+  const rows = await deps.sql.rows<Batch & { _rank: string }>(
+    'batches_of_profiles',
+    `SELECT * FROM (SELECT b.*, row_number() OVER (PARTITION BY b."profileId" ORDER BY b."createdAt" DESC, b.id DESC) AS _rank
+       FROM "Batch" b WHERE b."profileId" = ANY($1)) x WHERE x._rank <= $2 ORDER BY x."profileId", x._rank`,
+    [profileIds, limit],
+  );
+  for (const r of rows) delete (r as Partial<typeof r>)._rank;
+  return groupBy(profileIds, rows, (r) => r.profileId);
+}
+
+/** The items of many batches in position order, in one statement: the GraphQL Batch.items loader. */
+export async function itemsOfBatches(deps: Deps, batchIds: readonly string[]): Promise<ContentItem[][]> {
+  const rows = await deps.sql.rows<ContentItem>(
+    'items_of_batches',
+    'SELECT * FROM "ContentItem" WHERE "batchId" = ANY($1) ORDER BY "batchId", position',
+    [batchIds],
+  );
+  return groupBy(batchIds, rows, (r) => r.batchId!);
+}
+
 export async function batchCost(ctx: ServiceContext, batchId: string): Promise<{ currency: 'USD'; totalMicros: number; total: number }> {
   const agg = await ctx.deps.prisma.costRecord.aggregate({
     _sum: { totalMicros: true },
