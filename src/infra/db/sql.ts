@@ -18,7 +18,7 @@ export interface Sql {
 
 /** Prisma keeps DateTime in `timestamp(3)` (no zone) as UTC; node-postgres and PGlite would read local time. */
 const TIMESTAMP = 1114;
-const utc = (v: string) => new Date(v.replace(' ', 'T') + 'Z');
+const utc = (v: string) => new Date(v + 'Z'); // V8 reads "2026-01-01 12:00:00.123Z" as ISO
 
 export function postgresSql(url: string, max: number): Sql {
   const pool = new pg.Pool({
