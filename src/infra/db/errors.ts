@@ -3,7 +3,8 @@ import { AppError, isAppError, ServiceUnavailableError } from '../../errors.js';
 
 /** A unique index refused the write (Prisma P2002): how services turn races into 409s. */
 export function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
+  // P2002 through Prisma; SQLSTATE 23505 through plain SQL (src/infra/db/sql.ts).
+  return (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') || (e as { code?: unknown } | null)?.code === '23505';
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);

@@ -24,6 +24,8 @@ export function postgresSql(url: string, max: number): Sql {
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    // A server that does not answer is reported (503 upstream) rather than waited on.
+    connectionTimeoutMillis: 5000,
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMP ? utc : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
   // An idle client's error (the server went away) must not crash the process; the next query reports it.

@@ -4,6 +4,7 @@
  * readable by every team and writable by none. Another team's persona is
  * "not found", never "forbidden".
  */
+import { randomUUID } from 'node:crypto';
 import { Prisma, type Persona } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -137,28 +138,47 @@ export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown;
   return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
-function row(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput) {
-  return {
-    teamId: ctx.actor.teamId,
+const COLUMNS = ['id', 'teamId', 'projectId', 'name', 'description', 'systemPrompt', 'role', 'avatar', 'imageUrl', 'status', 'visibility', 'capabilities', 'config', 'headers'] as const;
+const jsonParam = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/** One persona's column values, in COLUMNS order (the defaults Prisma's schema gives). */
+function row(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput): unknown[] {
+  return [
+    randomUUID(),
+    ctx.actor.teamId,
     projectId,
-    name: input.name,
-    description: input.description ?? null,
-    systemPrompt: input.systemPrompt ?? null,
-    role: input.role ?? 'autouser',
-    avatar: input.avatar ?? null,
-    imageUrl: input.imageUrl ?? null,
-    status: input.status ?? 'published',
-    visibility: input.visibility ?? 'private',
-    capabilities: json(input.capabilities ?? undefined),
-    config: json(input.config ?? undefined),
-    headers: json(input.headers ?? undefined),
-  };
+    input.name,
+    input.description ?? null,
+    input.systemPrompt ?? null,
+    input.role ?? 'autouser',
+    input.avatar ?? null,
+    input.imageUrl ?? null,
+    input.status ?? 'published',
+    input.visibility ?? 'private',
+    jsonParam(input.capabilities),
+    jsonParam(input.config),
+    jsonParam(input.headers),
+  ];
+}
+
+/**
+ * Inserts personas in one statement (all or none) and returns them in order.
+ * Plain SQL, prepared once per batch size: creating personas is a hot path,
+ * and Prisma's create costs several times the INSERT.
+ */
+async function insertRows(ctx: ServiceContext, rows: unknown[][]): Promise<Persona[]> {
+  const n = COLUMNS.length;
+  const values = rows.map((_, r) => `(${COLUMNS.map((_, c) => `$${r * n + c + 1}`).join(', ')}, now())`).join(', ');
+  const text = `INSERT INTO "Persona" (${COLUMNS.map((c) => `"${c}"`).join(', ')}, "updatedAt") VALUES ${values} RETURNING *`;
+  const inserted = await ctx.deps.sql.rows<Persona>(`persona_insert_${rows.length}`, text, rows.flat());
+  const byId = new Map(inserted.map((p) => [p.id, p]));
+  return rows.map((r) => byId.get(r[0] as string)!);
 }
 
 async function insert(ctx: ServiceContext, projectId: string | null, input: CreatePersonaInput): Promise<Persona> {
   try {
     // Names are unique within a project; the unique index settles concurrent duplicates.
-    const persona = await ctx.deps.prisma.persona.create({ data: row(ctx, projectId, input) });
+    const persona = (await insertRows(ctx, [row(ctx, projectId, input)]))[0]!;
     await publish(ctx, 'created', persona);
     return persona;
   } catch (e) {
@@ -203,8 +223,7 @@ export async function createPersonas(ctx: ServiceContext, raw: unknown[], scope:
   const keys = inputs.map((input, i) => (projectIds[i] ? `${projectIds[i]}\u0000${input.name}` : null)).filter(Boolean);
   if (new Set(keys).size !== keys.length) throw duplicate();
   try {
-    const created = await ctx.deps.prisma.persona.createManyAndReturn({ data: inputs.map((input, i) => row(ctx, projectIds[i]!, input)) });
-    // RETURNING gives rows in insertion order on PostgreSQL; ids map back to inputs regardless.
+    const created = await insertRows(ctx, inputs.map((input, i) => row(ctx, projectIds[i]!, input)));
     for (const persona of created) await publish(ctx, 'created', persona);
     return created;
   } catch (e) {
