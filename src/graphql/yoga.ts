@@ -149,9 +149,11 @@ export function maskError(deps: Deps) {
     if (original instanceof GraphQLError) return original;
     const known = asAppError(original);
     if (known) {
+      // A dependency that is away (503) makes the whole answer a 503 with Retry-After, as in REST; Yoga strips `http` from the body.
+      const http = known.httpStatus === 503 ? { http: { status: 503, headers: known.headers } } : {};
       return new GraphQLError(known.message, {
         path: error instanceof GraphQLError ? error.path : undefined,
-        extensions: { code: known.code, type: known.type, ...(known.param ? { param: known.param } : {}) },
+        extensions: { code: known.code, type: known.type, ...(known.param ? { param: known.param } : {}), ...http },
       });
     }
     // Logged with the request id by useLogUnexpectedErrors, which sees the error before this masks it.

@@ -131,6 +131,7 @@ export async function deleteAgent(ctx: ServiceContext, userRef: string, agentRef
   const found = await resolveAgent(ctx, userRef, agentRef);
   const agent = query.include || query.select ? await ctx.deps.prisma.agent.findUniqueOrThrow({ where: { id: found.id }, include: query.include ?? {} }) : found;
   const { count } = await ctx.deps.prisma.agent.deleteMany({ where: { id: found.id, teamId: ctx.actor.teamId } });
+  forgetKeys(ctx.deps); // its key stops working at once
   if (count === 0) throw agentNotFound();
   await writeLog(ctx, { userId: found.userId, level: 'info', message: `agent ${found.name} deleted`, data: { agentId: found.id } });
   return agent;
