@@ -14,7 +14,7 @@
  * so it must answer).
  */
 import type { Agent, AgentUser, ChatRun, Prisma } from '../../generated/prisma/client.js';
-import type { ServiceContext } from '../../context.js';
+import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError, isAppError } from '../../errors.js';
 import { OpenAiChat, type ChatProvider, type ChatTurn, type ChatUsage, type ToolCall } from '../../infra/ai/chat.js';
@@ -95,20 +95,81 @@ export async function startChatRun(
   return { ...run, agent };
 }
 
+/**
+ * A run's events, numbered in order, each stored before it is published (so
+ * a client resuming after seq N never finds a gap). Tokens are stored in
+ * batches: while one INSERT is in flight the next tokens queue up and go in
+ * the following one, so a fast provider is never held back by a round trip
+ * per token and a busy database sees one statement per batch, not per token.
+ * Other events wait until everything before them is stored and published.
+ */
+class RunEventWriter {
+  private seq = 0;
+  private pending: Array<{ seq: number; type: ChatRunEventType; data: ChatRunEventPayload['data'] }> = [];
+  private draining: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly runId: string,
+  ) {}
+
+  /** Queues an event (stored and published soon, in order); a storage failure surfaces at the next emit or settle. */
+  push(type: ChatRunEventType, data: ChatRunEventPayload['data']): void {
+    if (this.failure) throw this.failure;
+    this.pending.push({ seq: ++this.seq, type, data });
+    this.kick();
+  }
+
+  /** Queues an event and waits until it (and all before it) is stored and published. */
+  async emit(type: ChatRunEventType, data: ChatRunEventPayload['data']): Promise<void> {
+    this.push(type, data);
+    await this.settle();
+  }
+
+  /** Waits until every queued event is stored and published; throws if storing failed. */
+  async settle(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.failure) throw this.failure;
+  }
+
+  private kick(): void {
+    if (this.draining || this.failure) return;
+    this.draining = this.drain()
+      .catch((err: unknown) => void (this.failure = err))
+      .finally(() => {
+        this.draining = null;
+        if (this.pending.length && !this.failure) this.kick(); // queued after the loop's last look
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      await this.deps.prisma.chatRunEvent.createMany({
+        data: batch.map((e) => ({ runId: this.runId, seq: e.seq, type: e.type, data: e.data as Prisma.InputJsonValue })),
+      });
+      for (const e of batch) this.deps.pubsub.publish('chat.run', this.runId, { runId: this.runId, ...e });
+    }
+  }
+}
+
 async function execute(
   ctx: ServiceContext,
   run: ChatRun,
   agent: Agent & { user: AgentUser },
   job: { provider: ChatProvider; model: string; system: string; messages: ChatTurn[]; signal: AbortSignal; isolated?: boolean },
 ): Promise<void> {
-  const { prisma, pubsub } = ctx.deps;
-  let seq = 0;
-  const emit = async (type: ChatRunEventType, data: ChatRunEventPayload['data']) => {
-    seq += 1;
-    await prisma.chatRunEvent.create({ data: { runId: run.id, seq, type, data: data as Prisma.InputJsonValue } });
-    pubsub.publish('chat.run', run.id, { runId: run.id, seq, type, data });
-  };
+  const { prisma } = ctx.deps;
+  const events = new RunEventWriter(ctx.deps, run.id);
+  const emit = (type: ChatRunEventType, data: ChatRunEventPayload['data']) => events.emit(type, data);
   const tools = new AgentTools(ctx, agent, job.signal);
+  const cancelled = async () => {
+    await events.settle().catch(() => {});
+    await prisma.chatRun.update({ where: { id: run.id }, data: { status: 'cancelled', message: text, ...usage, finishedAt: new Date() } });
+    await emit('cancelled', { message: text });
+    await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} cancelled` });
+  };
   const messages = [...job.messages];
   let text = '';
   const usage: ChatUsage = { promptTokens: 0, completionTokens: 0 };
@@ -122,7 +183,8 @@ async function execute(
         if ('delta' in chunk) {
           said += chunk.delta;
           text += chunk.delta;
-          await emit('delta', { text: chunk.delta });
+          // Not awaited: tokens are stored in batches while the provider keeps streaming (RunEventWriter).
+          events.push('delta', { text: chunk.delta });
         } else if ('toolCall' in chunk) calls.push(chunk.toolCall);
         else {
           usage.promptTokens += chunk.usage.promptTokens;
@@ -148,12 +210,8 @@ async function execute(
         messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
       }
     }
-    if (job.signal.aborted) {
-      await prisma.chatRun.update({ where: { id: run.id }, data: { status: 'cancelled', message: text, ...usage, finishedAt: new Date() } });
-      await emit('cancelled', { message: text });
-      await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} cancelled` });
-      return;
-    }
+    await events.settle();
+    if (job.signal.aborted) return await cancelled();
     const total = { ...usage, totalTokens: usage.promptTokens + usage.completionTokens };
     await prisma.$transaction([
       prisma.chatRun.update({ where: { id: run.id }, data: { status: 'done', message: text, ...usage, finishedAt: new Date() } }),
@@ -162,8 +220,11 @@ async function execute(
     await emit('done', { message: text, model: job.model, usage: total });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} done`, data: { model: job.model, ...total } });
   } catch (err) {
+    // Cancelling aborts the provider's stream mid-read: that is a cancellation, not a failure.
+    if (job.signal.aborted) return cancelled().catch((e: unknown) => ctx.deps.log.warn({ err: e, runId: run.id }, 'could not record a cancelled chat run'));
     const safe = isAppError(err) ? { error: err.message, status: err.httpStatus } : { error: 'internal server error', status: 500 };
     if (!isAppError(err)) ctx.deps.log.error({ err, runId: run.id, requestId: ctx.requestId }, 'chat run failed');
+    await events.settle().catch(() => {});
     await prisma.chatRun
       .update({ where: { id: run.id }, data: { status: 'error', error: safe.error, message: text, ...usage, finishedAt: new Date() } })
       .catch(() => {});
