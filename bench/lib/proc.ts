@@ -1,0 +1,133 @@
+/**
+ * Processes and databases for the benchmark: contenders run as child
+ * processes pinned to one core (taskset, where the machine has it and more
+ * than one core), the load generator stays on the other.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** The key every personagraph contender is started with (BOOTSTRAP_API_KEY). */
+export const BENCH_KEY = 'pg_bench_suite_admin_key_0123456789abcdef';
+
+const canPin = availableParallelism() > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** Where servers run and where load is generated (null: not pinned). */
+export const CPUS = canPin ? { server: '0', load: '1' } : { server: null, load: null };
+
+/** The command line, prefixed with taskset when pinning is possible. */
+export function pinned(cpu: string | null, cmd: string, args: string[]): [string, string[]] {
+  return cpu === null ? [cmd, args] : ['taskset', ['-c', cpu, cmd, ...args]];
+}
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+export interface Started {
+  url: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the ready line. */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `cmd args` on the server core with `env` (PORT added) and waits for
+ * a stdout line containing `ready` (a string). Stops with SIGTERM, then SIGKILL after 5 s.
+ */
+export async function startProcess(opts: { cmd: string; args: string[]; env: Record<string, string>; ready: string; cpu?: string | null; timeoutMs?: number }): Promise<Started> {
+  const port = await freePort();
+  const [cmd, args] = pinned(opts.cpu === undefined ? CPUS.server : opts.cpu, opts.cmd, opts.args);
+  const t0 = performance.now();
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...opts.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = t0 + (opts.timeoutMs ?? 60_000);
+  while (!out.includes(opts.ready)) {
+    if (child.exitCode !== null || child.signalCode) throw new Error(`${opts.cmd} ${opts.args.join(' ')} exited before it was ready:\n${out}`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${opts.cmd} ${opts.args.join(' ')} was not ready in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const readyMs = performance.now() - t0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    child,
+    readyMs,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** personagraph itself (`node --import tsx src/main.ts`), quiet, with the bench key and no practical rate limit. */
+export function startPersonagraph(env: Record<string, string>, cpu?: string | null): Promise<Started> {
+  return startProcess({
+    cmd: process.execPath,
+    args: ['--import', 'tsx', 'src/main.ts'],
+    env: {
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_API_KEY: BENCH_KEY,
+      SECRET_KEY: 'bench-suite-secret-key-0123456789abcdef0123',
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...env,
+    },
+    ready: 'personagraph is listening',
+    cpu,
+  });
+}
+
+/** A fresh PostgreSQL database; null when no server answers at BENCH_POSTGRES_URL. */
+export async function createDatabase(name: string): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await admin.connect();
+  } catch {
+    return null;
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};

@@ -1,0 +1,62 @@
+/**
+ * npm run bench:profile -- <workload> — where personagraph spends its CPU on
+ * one workload: seeds a PostgreSQL database as the suite does, starts the
+ * server with --cpu-prof (pinned like in the suite), loads it for 5 s after a
+ * warm-up, and prints the functions with the most self time and the packages
+ * they belong to. The .cpuprofile is kept (open it in Chrome DevTools).
+ * Workloads: w1, w2, w3create, w3batch, w4rest, w4graphql.
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BENCH_KEY, createDatabase, startPersonagraph, startProcess } from './lib/proc.js';
+import { seedPostgres } from './lib/seed.js';
+import { load } from './lib/load.js';
+import { personagraphWorkloads, type Workload } from './contenders/personagraph.js';
+
+const name = process.argv[2] ?? 'w1';
+const db = await createDatabase('pgbench_profile');
+if (!db) throw new Error('needs PostgreSQL (BENCH_POSTGRES_URL)');
+const dir = await mkdtemp(path.join(os.tmpdir(), 'personagraph-profile-'));
+try {
+  const env = { DATABASE_URL: db.url, DATA_DIR: path.join(dir, 'data') };
+  const first = await startPersonagraph(env);
+  const me = (await (await fetch(`${first.url}/api/v1/me`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json()) as { team: { id: string } };
+  await first.stop();
+  const seeded = await seedPostgres(db.url, me.team.id);
+  const workload = (personagraphWorkloads(seeded.personaIds) as Record<string, Workload>)[name];
+  if (!workload) throw new Error(`no workload ${name}`);
+  const server = await startProcess({
+    cmd: process.execPath,
+    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/main.ts'],
+    env: { LOG_LEVEL: 'warn', BOOTSTRAP_API_KEY: BENCH_KEY, SECRET_KEY: 'bench-suite-secret-key-0123456789abcdef0123', RATE_LIMIT_PER_MINUTE: '1000000000', ...env },
+    ready: 'personagraph is listening',
+  });
+  await load(server.url, workload.request, { seconds: 2 });
+  const r = await load(server.url, (i) => workload.request(100_000 + i), { seconds: 5 });
+  console.log(`${name}: ${Math.round(r.perSecond)} requests/s, p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, ${r.errors + r.non2xx} errors`);
+  await server.stop();
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))!;
+  const profile = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }>;
+  };
+  const total = profile.nodes.reduce((n, x) => n + (x.hitCount ?? 0), 0);
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const hits = n.hitCount ?? 0;
+    if (!hits) continue;
+    const url = n.callFrame.url.replace(/^file:\/\//, '');
+    const pkg = url.includes('node_modules/') ? url.split('node_modules/').pop()!.split('/').slice(0, url.split('node_modules/').pop()!.startsWith('@') ? 2 : 1).join('/') : url.startsWith('node:') || !url ? url || `(${n.callFrame.functionName || 'native'})` : path.relative(process.cwd(), url).split('/').slice(0, 3).join('/');
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${pkg}:${n.callFrame.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+  }
+  const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([f, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${f}`);
+  console.log('\nself time by package:\n' + top(byPackage, 25).join('\n'));
+  console.log('\nself time by function:\n' + top(byFunction, 40).join('\n'));
+  console.log(`\nprofile: ${path.join(dir, file)}`);
+} finally {
+  await db.drop();
+}
+process.exit(0);

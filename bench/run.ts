@@ -1,0 +1,431 @@
+/**
+ * npm run bench — personagraph side by side with PostGraphile 4 and 5 and a
+ * hand-written node:http + pg handler, on the same PostgreSQL, the same data
+ * and the same machine, in one run (see bench/README.md for what each
+ * workload is and how to read the table).
+ *
+ *  1. Creates a PostgreSQL database, lets personagraph migrate it, seeds it
+ *     (bench/lib/seed.ts); does the same for an embedded (PGlite) data dir.
+ *  2. Checks, before timing anything, that every contender returns the same
+ *     canonical JSON for each workload, and counts the SQL statements each
+ *     one sends per request (a wire-protocol counter between it and PostgreSQL).
+ *  3. Times W1–W4: servers pinned to one core, this process (the load
+ *     generator) to the other; a warm-up, then BENCH_ROUNDS interleaved rounds.
+ *  4. Runs W5 (chat-token fan-out) and W6 (cold start, memory).
+ *  5. Writes bench/results/bench.md and bench.json.
+ *
+ * Knobs: BENCH_SECONDS (per measurement, default 3), BENCH_ROUNDS (default 5),
+ * BENCH_ONLY (comma-separated: w1,w2,w3create,w3batch,w4,w5,w6),
+ * BENCH_POSTGRES_URL (the server's admin URL).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { statementCounter } from '../test/helpers/pg-statements.js';
+import { ADMIN_URL, BENCH_KEY, CPUS, createDatabase, median, root, startPersonagraph, startProcess, type Started } from './lib/proc.js';
+import { load, once, type LoadResult } from './lib/load.js';
+import { seed, seedPostgres, SEED } from './lib/seed.js';
+import { personagraphWorkloads, rawWorkloads, type Workload } from './contenders/personagraph.js';
+import { postgraphile4, postgraphile5, type Contender as PostGraphileContender } from './contenders/postgraphile.js';
+import { runW5, type W5Result } from './w5-fanout.js';
+import { runW6, type W6Result } from './w6-startup.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
+const WARMUP_SECONDS = 2;
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'w1,w2,w3create,w3batch,w4,w5,w6').split(',').map((s) => s.trim()));
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+type WorkloadName = 'w1' | 'w2' | 'w3create' | 'w3batch' | 'w4rest' | 'w4graphql';
+const WORKLOADS: Record<WorkloadName, string> = {
+  w1: 'W1 point lookup (persona by id, random over 100k)',
+  w2: 'W2 nested: 100 profiles × 10 batches × 3 items',
+  w3create: 'W3 create one persona',
+  w3batch: 'W3 write 10 personas in one transaction',
+  w4rest: 'W4 persona by id through REST',
+  w4graphql: 'W4 persona by id through GraphQL',
+};
+const enabled = (w: WorkloadName) => ONLY.has(w) || (w.startsWith('w4') && ONLY.has('w4'));
+
+interface Contender {
+  name: string;
+  /** Counts statements (PostgreSQL only). */
+  counted: boolean;
+  start(databaseUrl: string | null): Promise<Started>;
+  workloads: Partial<Record<WorkloadName, Workload>>;
+}
+
+/** JSON with sorted keys: two answers are the same when these strings are. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x,
+  );
+}
+
+function pinSelf() {
+  if (CPUS.load === null) return log('one core or no taskset: server and load generator share the cores (figures are a floor)');
+  spawnSync('taskset', ['-a', '-p', '-c', CPUS.load, String(process.pid)], { stdio: 'ignore' });
+  log(`load generator pinned to core ${CPUS.load}, servers to core ${CPUS.server}`);
+}
+
+async function teamOf(url: string): Promise<string> {
+  const me = (await (await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json()) as { team: { id: string } };
+  return me.team.id;
+}
+
+async function machine() {
+  const cpu = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  const { rows } = await c.query('SHOW server_version');
+  await c.end();
+  return {
+    cpu,
+    cores: os.cpus().length, // not availableParallelism(): this process is pinned to one core
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: rows[0].server_version as string,
+    pinned: CPUS.load !== null,
+  };
+}
+
+interface Check {
+  contender: string;
+  workload: WorkloadName;
+  same: boolean;
+  statementsPerRequest: number | null;
+  parsesPerRequest: number | null;
+}
+
+/** Starts each contender through a statement counter, compares its answers with the reference's and counts statements. */
+async function checkAll(contenders: Contender[], pgUrl: string, embeddedDir: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  const reference = new Map<WorkloadName, string>();
+  for (const c of contenders) {
+    const url = new URL(pgUrl);
+    const counter = c.counted ? await statementCounter({ host: url.hostname, port: Number(url.port || 5432) }) : null;
+    if (counter) url.port = String(counter.port);
+    const server = await c.start(c.counted ? url.toString() : embeddedDir);
+    try {
+      for (const [w, workload] of Object.entries(c.workloads) as [WorkloadName, Workload][]) {
+        if (!enabled(w)) continue;
+        // Writes are probed with names the timed rounds never use (Bench writer 1000000.k); every contender writes the same ones.
+        const probe = w.startsWith('w3') ? 1_000_000 : 0;
+        const first = await once(server.url, workload.request(probe));
+        if (first.status !== 200) throw new Error(`${c.name} ${w}: HTTP ${first.status}: ${first.text.slice(0, 500)}`);
+        const answer = canonical(workload.normalize(first.json));
+        const refKey = w === 'w4rest' || w === 'w4graphql' ? 'w4rest' : w;
+        const ref = reference.get(refKey);
+        if (ref === undefined) reference.set(refKey, answer);
+        const same = ref === undefined || ref === answer;
+        if (!same) {
+          log(`${c.name} ${w}: answer differs from the reference`);
+          log(`  reference: ${ref!.slice(0, 600)}`);
+          log(`  ${c.name}: ${answer.slice(0, 600)}`);
+        }
+        let statements: number | null = null;
+        let parses: number | null = null;
+        if (counter) {
+          const n = w === 'w2' ? 5 : 20;
+          await once(server.url, workload.request(probe + 1)); // connections and prepared statements warm
+          counter.reset();
+          for (let i = 0; i < n; i++) await once(server.url, workload.request(probe + 2 + i));
+          statements = counter.counts.statements / n;
+          parses = counter.counts.parses / n;
+        }
+        checks.push({ contender: c.name, workload: w, same, statementsPerRequest: statements, parsesPerRequest: parses });
+        log(`check ${c.name} ${w}: ${same ? 'same answer' : 'DIFFERENT answer'}${statements === null ? '' : `, ${statements} SQL statements per request (${parses} parses)`}`);
+      }
+    } finally {
+      await server.stop();
+      await counter?.close();
+    }
+  }
+  return checks;
+}
+
+interface Cell {
+  contender: string;
+  workload: WorkloadName;
+  rounds: LoadResult[];
+}
+
+async function timeAll(contenders: Contender[], pgUrl: string, embeddedDir: string): Promise<Cell[]> {
+  const servers = new Map<string, Started>();
+  for (const c of contenders) servers.set(c.name, await c.start(c.counted ? pgUrl : embeddedDir));
+  const cells: Cell[] = [];
+  const cell = (c: Contender, w: WorkloadName) => {
+    let x = cells.find((k) => k.contender === c.name && k.workload === w);
+    if (!x) cells.push((x = { contender: c.name, workload: w, rounds: [] }));
+    return x;
+  };
+  const counters = new Map<string, number>();
+  const run = async (c: Contender, w: WorkloadName, seconds: number) => {
+    const key = `${c.name}/${w}`;
+    const start = counters.get(key) ?? 0;
+    let used = 0;
+    const r = await load(servers.get(c.name)!.url, (i) => ((used = i + 1), c.workloads[w]!.request(start + i)), { seconds });
+    counters.set(key, start + used);
+    if (r.errors || r.non2xx) log(`  ${c.name} ${w}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+    return r;
+  };
+  try {
+    const names = (Object.keys(WORKLOADS) as WorkloadName[]).filter(enabled);
+    for (const w of names) for (const c of contenders) if (c.workloads[w]) await run(c, w, WARMUP_SECONDS);
+    log('warm-up done');
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const w of names) {
+        const order = contenders.filter((c) => c.workloads[w]);
+        // Rotate who goes first so no contender always runs on the warmest (or most loaded) database.
+        for (let k = 0; k < order.length; k++) {
+          const c = order[(k + round) % order.length]!;
+          const r = await run(c, w, SECONDS);
+          cell(c, w).rounds.push(r);
+        }
+      }
+      log(`round ${round + 1}/${ROUNDS} done`);
+    }
+  } finally {
+    for (const s of servers.values()) await s.stop();
+  }
+  return cells;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Per round, a ÷ b; the median and the spread of those ratios. */
+function ratio(a: Cell | undefined, b: Cell | undefined) {
+  if (!a || !b) return null;
+  const rs = a.rounds.map((r, i) => r.perSecond / b.rounds[i]!.perSecond);
+  return { median: round2(median(rs)), min: round2(Math.min(...rs)), max: round2(Math.max(...rs)) };
+}
+
+async function main() {
+  pinSelf();
+  const started = Date.now();
+  const db = await createDatabase('pgbench_suite');
+  if (!db) {
+    console.error(`npm run bench needs PostgreSQL at ${ADMIN_URL} (set BENCH_POSTGRES_URL): the contenders compared here all read one PostgreSQL database.`);
+    process.exit(2);
+  }
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'personagraph-bench-'));
+  try {
+    // PostgreSQL: personagraph migrates and bootstraps the key's team; the data set goes into that team.
+    log(`seeding PostgreSQL: ${SEED.personas} personas, ${SEED.profiles} profiles × ${SEED.batchesPerProfile} batches × ${SEED.itemsPerBatch} items`);
+    const first = await startPersonagraph({ DATABASE_URL: db.url, DATA_DIR: path.join(tmp, 'pg-data') });
+    const teamId = await teamOf(first.url);
+    await first.stop();
+    const seeded = await seedPostgres(db.url, teamId);
+    // Embedded: the same rows in a PGlite data dir (personagraph's own database; nobody else can open it while it runs).
+    log('seeding the embedded database');
+    const embeddedDir = path.join(tmp, 'embedded');
+    const firstEmbedded = await startPersonagraph({ DATA_DIR: embeddedDir });
+    const embeddedTeam = await teamOf(firstEmbedded.url);
+    await firstEmbedded.stop();
+    const lite = new PGlite(path.join(embeddedDir, 'pglite'));
+    const embeddedSeed = await seed(lite, embeddedTeam);
+    await lite.close();
+    // Same rows, same order: both id lists come from the same md5 ids, so W1 asks both databases for the same personas.
+    if (canonical(embeddedSeed.personaIds) !== canonical(seeded.personaIds)) throw new Error('the embedded seed differs from the PostgreSQL seed');
+
+    const ids = seeded.personaIds;
+    const pgWorkloads = (c: PostGraphileContender): Partial<Record<WorkloadName, Workload>> => ({
+      w1: { request: (i) => c.w1.request(i, ids), normalize: c.w1.normalize },
+      w2: { request: (i) => c.w2.request(i, ids), normalize: c.w2.normalize },
+      w3create: { request: (i) => c.w3create.request(i, ids), normalize: c.w3create.normalize },
+      w3batch: { request: (i) => c.w3batch.request(i, ids), normalize: c.w3batch.normalize },
+    });
+    postgraphile4.setTeam(teamId);
+    postgraphile5.setTeam(teamId);
+    const ours = personagraphWorkloads(ids);
+    const contenders: Contender[] = [
+      { name: 'raw node:http + pg', counted: true, workloads: rawWorkloads(ids, teamId), start: (url) => startProcess({ cmd: process.execPath, args: ['bench/contenders/raw.mjs'], env: { DATABASE_URL: url! }, ready: 'listening on' }) },
+      { name: 'personagraph', counted: true, workloads: ours, start: (url) => startPersonagraph({ DATABASE_URL: url!, DATA_DIR: path.join(tmp, 'pg-data') }) },
+      ...[postgraphile4, postgraphile5].map((c) => ({
+        name: c.name,
+        counted: true,
+        workloads: pgWorkloads(c),
+        start: (url: string | null) => startProcess({ cmd: process.execPath, args: [c.script], env: { DATABASE_URL: url! }, ready: 'listening on' }),
+      })),
+      { name: 'personagraph (embedded)', counted: false, workloads: personagraphWorkloads(ids), start: () => startPersonagraph({ DATA_DIR: embeddedDir }) },
+    ];
+
+    // BENCH_CONTENDERS narrows the run while working on one thing (never for published figures).
+    const wanted = process.env.BENCH_CONTENDERS?.split(',').map((x) => x.trim().toLowerCase());
+    if (wanted) contenders.splice(0, contenders.length, ...contenders.filter((c) => wanted.some((w) => c.name.toLowerCase().includes(w))));
+    const runHttp = (['w1', 'w2', 'w3create', 'w3batch', 'w4rest'] as WorkloadName[]).some(enabled);
+    const checks = runHttp ? await checkAll(contenders, db.url, embeddedDir) : [];
+    const different = checks.filter((c) => !c.same);
+    if (different.length) throw new Error(`different answers: ${different.map((c) => `${c.contender} ${c.workload}`).join(', ')}; nothing was timed`);
+    const cells = runHttp ? await timeAll(contenders, db.url, embeddedDir) : [];
+
+    let w5: W5Result | null = null;
+    let w6: W6Result | null = null;
+    if (ONLY.has('w5')) {
+      log('W5: chat-token fan-out');
+      const w5db = await createDatabase('pgbench_suite_w5');
+      try {
+        w5 = await runW5({ databaseUrl: w5db!.url, rounds: ROUNDS, log });
+      } finally {
+        await w5db!.drop();
+      }
+    }
+    if (ONLY.has('w6')) {
+      log('W6: cold start and memory');
+      w6 = await runW6({ databaseUrl: db.url, log });
+    }
+    await report({ cells, checks, w5, w6, seconds: Math.round((Date.now() - started) / 1000) });
+  } finally {
+    await db.drop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const TARGETS: Array<{ workload: WorkloadName; vs: string; target: number }> = [
+  { workload: 'w1', vs: 'PostGraphile 4', target: 1.2 },
+  { workload: 'w1', vs: 'PostGraphile 5', target: 1.2 },
+  { workload: 'w1', vs: 'raw node:http + pg', target: 0.4 },
+  { workload: 'w2', vs: 'PostGraphile 4', target: 1.2 },
+  { workload: 'w2', vs: 'PostGraphile 5', target: 1.2 },
+  { workload: 'w2', vs: 'raw node:http + pg', target: 0.25 },
+  { workload: 'w3create', vs: 'PostGraphile 4', target: 1.0 },
+  { workload: 'w3create', vs: 'PostGraphile 5', target: 1.0 },
+  { workload: 'w3create', vs: 'raw node:http + pg', target: 0.3 },
+  { workload: 'w3batch', vs: 'PostGraphile 4', target: 1.0 },
+  { workload: 'w3batch', vs: 'PostGraphile 5', target: 1.0 },
+  { workload: 'w3batch', vs: 'raw node:http + pg', target: 0.3 },
+];
+
+async function report(r: { cells: Cell[]; checks: Check[]; w5: W5Result | null; w6: W6Result | null; seconds: number }) {
+  const { cells, checks } = r;
+  const m = await machine();
+  const find = (contender: string, w: WorkloadName) => cells.find((c) => c.contender === contender && c.workload === w);
+  const ratios = TARGETS.map((t) => {
+    const x = ratio(find('personagraph', t.workload), find(t.vs, t.workload));
+    return { ...t, ratio: x, met: x ? x.median >= t.target : null };
+  });
+  const w4 = ratio(find('personagraph', 'w4rest'), find('personagraph', 'w4graphql'));
+  const w4embedded = ratio(find('personagraph (embedded)', 'w4rest'), find('personagraph (embedded)', 'w4graphql'));
+  const json = {
+    when: new Date().toISOString(),
+    machine: m,
+    settings: { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, connections: 10, seed: SEED },
+    checks,
+    throughput: cells.map((c) => ({
+      contender: c.contender,
+      workload: c.workload,
+      perSecond: round1(median(c.rounds.map((x) => x.perSecond))),
+      min: round1(Math.min(...c.rounds.map((x) => x.perSecond))),
+      max: round1(Math.max(...c.rounds.map((x) => x.perSecond))),
+      p50ms: median(c.rounds.map((x) => x.p50ms)),
+      p99ms: median(c.rounds.map((x) => x.p99ms)),
+      errors: c.rounds.reduce((n, x) => n + x.errors + x.non2xx, 0),
+    })),
+    ratios,
+    w4: { restOverGraphql: w4, restOverGraphqlEmbedded: w4embedded, target: 1.0, met: w4 ? w4.median >= 1 : null },
+    w5: r.w5,
+    w6: r.w6,
+    durationSeconds: r.seconds,
+  };
+  const out = path.join(root, 'bench/results');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'bench.json'), JSON.stringify(json, null, 2) + '\n');
+  await writeFile(path.join(out, 'bench.md'), markdown(json));
+  log(`wrote bench/results/bench.md and bench.json (${r.seconds} s)`);
+  console.log(markdown(json));
+}
+
+function markdown(j: any): string {
+  const fmt = (r: { median: number; min: number; max: number } | null) => (r ? `**${r.median}×** (${r.min}–${r.max})` : 'n/a');
+  const contenders = [...new Set<string>(j.throughput.map((t: any) => t.contender))];
+  const lines = [
+    `# personagraph benchmark (${j.when.slice(0, 10)})`,
+    '',
+    `Machine: ${j.machine.cpu}, ${j.machine.cores} cores, ${j.machine.memoryGb} GB, ${j.machine.os}; Node ${j.machine.node}; PostgreSQL ${j.machine.postgres}.`,
+    j.machine.pinned ? 'Each server pinned to core 0, the load generator (autocannon, 10 keep-alive connections) to core 1.' : 'Not pinned (one core or no taskset).',
+    `Warm-up ${j.settings.warmupSeconds} s per cell, then ${j.settings.rounds} interleaved rounds of ${j.settings.seconds} s; ratios are medians of per-round ratios (min–max). Whole run: ${j.durationSeconds} s.`,
+    `Data: ${j.settings.seed.personas.toLocaleString('en')} personas; ${j.settings.seed.profiles} profiles × ${j.settings.seed.batchesPerProfile} batches × ${j.settings.seed.itemsPerBatch} items.`,
+    '',
+    '## Targets',
+    '',
+    '| workload | personagraph vs | ratio | target | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...j.ratios.map((t: any) => `| ${WORKLOADS[t.workload as WorkloadName]} | ${t.vs} | ${fmt(t.ratio)} | ≥ ${t.target}× | ${t.met === null ? 'n/a' : t.met ? 'yes' : 'no'} |`),
+    `| W4 same read | REST ÷ GraphQL (PostgreSQL) | ${fmt(j.w4.restOverGraphql)} | ≥ 1.0× | ${j.w4.met === null ? 'n/a' : j.w4.met ? 'yes' : 'no'} |`,
+    `| W4 same read | REST ÷ GraphQL (embedded) | ${fmt(j.w4.restOverGraphqlEmbedded)} | | |`,
+    '',
+    '## Requests per second (median of rounds, min–max; p50 / p99 latency in ms)',
+    '',
+    `| workload | ${contenders.join(' | ')} |`,
+    `| --- | ${contenders.map(() => '---').join(' | ')} |`,
+    ...(Object.keys(WORKLOADS) as WorkloadName[])
+      .filter((w) => j.throughput.some((t: any) => t.workload === w))
+      .map((w) => {
+        const row = contenders.map((c) => {
+          const t = j.throughput.find((x: any) => x.contender === c && x.workload === w);
+          return t ? `${t.perSecond} (${t.min}–${t.max}); ${t.p50ms} / ${t.p99ms}${t.errors ? `; ${t.errors} errors` : ''}` : '';
+        });
+        return `| ${WORKLOADS[w]} | ${row.join(' | ')} |`;
+      }),
+    '',
+    '## SQL statements per request (counted on the wire; parses in brackets)',
+    '',
+    `| workload | ${contenders.filter((c) => c !== 'personagraph (embedded)').join(' | ')} |`,
+    `| --- | ${contenders.filter((c) => c !== 'personagraph (embedded)').map(() => '---').join(' | ')} |`,
+    ...(Object.keys(WORKLOADS) as WorkloadName[])
+      .filter((w) => j.checks.some((c: any) => c.workload === w && c.statementsPerRequest !== null))
+      .map((w) => {
+        const row = contenders
+          .filter((c) => c !== 'personagraph (embedded)')
+          .map((c) => {
+            const x = j.checks.find((k: any) => k.contender === c && k.workload === w);
+            return x && x.statementsPerRequest !== null ? `${x.statementsPerRequest} (${x.parsesPerRequest})` : '';
+          });
+        return `| ${WORKLOADS[w]} | ${row.join(' | ')} |`;
+      }),
+    '',
+  ];
+  if (j.w5) {
+    const w5 = j.w5 as W5Result;
+    lines.push(
+      '## W5 chat-token fan-out over graphql-ws',
+      '',
+      `Each run streams ${w5.tokens} tokens (or the shape's share) from the local OpenAI-compatible server; the raw contender is a plain \`ws\` server broadcasting pre-serialised frames of the same size. ${w5.rounds} interleaved rounds.`,
+      '',
+      '| shape | personagraph msgs/s | raw ws msgs/s | ratio | lost | reordered | mismatched | server CPU µs/msg (pg / raw) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...w5.rows.map((r) => `| ${r.shape} | ${Math.round(r.personagraph)} | ${Math.round(r.raw)} | ${fmt(r.ratio)} | ${r.lost} | ${r.reordered} | ${r.mismatched} | ${r.serverCpuUsPerMessage.personagraph} / ${r.serverCpuUsPerMessage.raw} |`),
+      '',
+      `Time to first token (p50 of ${w5.ttft.rounds}): direct ${w5.ttft.directMs} ms, graphql-ws ${w5.ttft.graphqlWsMs} ms (**${w5.ttft.overMs} ms over direct**), SSE ${w5.ttft.sseMs} ms (${w5.ttft.sseOverMs} ms over direct).`,
+      '',
+      ...w5.notes.map((n) => `- ${n}`),
+      '',
+    );
+  }
+  if (j.w6) {
+    const w6 = j.w6 as W6Result;
+    lines.push(
+      '## W6 cold start and memory',
+      '',
+      '| database | case | spawn → first query (median, min–max) | spawn → listening |',
+      '| --- | --- | --- | --- |',
+      ...w6.coldStart.map((r) => `| ${r.database} | ${r.case} | **${r.medianMs} ms** (${r.minMs}–${r.maxMs}) | ${r.listeningMs ?? ''} ms |`),
+      '',
+      '| database | case | RSS MB (peak) |',
+      '| --- | --- | --- |',
+      ...w6.rss.map((r) => `| ${r.database} | ${r.case} | **${r.mb}** (${r.peakMb})${r.delivered !== undefined ? `; ${r.delivered} of 1,000 subscriptions got the event` : ''} |`),
+      '',
+      ...w6.notes.map((n) => `- ${n}`),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+await main();
+process.exit(0);
