@@ -14,70 +14,25 @@
  *
  *   npm run bench:capacity
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openDatabase } from '../src/infra/db/client.js';
 import { emitEvent } from '../src/modules/webhooks/service.js';
+import { createDatabase, root, startProcess } from './lib/proc.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'pg_bench_capacity_admin_key_0123456789abcd';
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const JOBS = 1000;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+const postgres = () => createDatabase(`pg_bench_${process.pid}`);
 
-async function postgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  try {
-    await admin.connect();
-  } catch {
-    return null;
-  }
-  const name = `pg_bench_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-async function server(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  while (!out.includes('personagraph is listening')) {
-    if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+/** One server process, not pinned (this benchmark measures the machine as a deployment would use it). */
+const server = (env: Record<string, string>) =>
+  startProcess({ cmd: process.execPath, args: ['--import', 'tsx', 'src/main.ts'], env: { LOG_LEVEL: 'warn', ...env }, ready: 'personagraph is listening', cpu: null });
 
 interface Load {
   name: string;
