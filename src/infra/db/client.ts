@@ -4,8 +4,7 @@
  * schema up to date with the committed migrations.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../../generated/prisma/client.js';
@@ -100,6 +99,8 @@ export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
+  // Loaded only for the embedded database: a process on PostgreSQL never pays PGlite's memory (~40 MB).
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   let pg: PGlite;
   try {
     pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite(from ? { loadDataDir: from } : {});

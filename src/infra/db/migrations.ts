@@ -8,8 +8,6 @@ import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import { openSchemaEngine } from './schema-engine.js';
@@ -131,6 +129,7 @@ export async function applyMigrations(
  * `dryRun` it writes nothing and returns the SQL it would write (null: in sync).
  */
 export async function createMigration(name: string, opts: { dryRun?: boolean } = {}): Promise<string | null> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   const pg = new PGlite();
   const factory = new PrismaPGlite(pg);
   const engine = await openSchemaEngine(await readDatamodel(), factory);
