@@ -52,7 +52,7 @@
  * round's window in the profile's clock).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -123,20 +123,48 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- CPU of a process (clock ticks from /proc) ------------------------------------------
 
-/** The 1-minute load average (other work on this machine inflates every figure). */
-export async function loadAverage(): Promise<number> {
-  return Number((await readFile('/proc/loadavg', 'utf8').catch(() => '0')).split(' ')[0]);
-}
-
-/** A note when the machine was busy with more than this run (load average above the cores this run keeps busy). */
-export function busyNote(before: number, after: number): string[] {
-  const worst = Math.max(before, after);
-  // Within `npm run bench` the earlier workloads keep both cores busy, so a load average near 2–3 is the suite's own.
-  const cores = os.cpus().length; // not availableParallelism(): this process is pinned to one core
-  return worst > cores + 1 ? [`The machine looked busy beyond this benchmark (1-minute load average ${before} at the start, ${after} at the end, on ${cores} cores): figures may be low; rerun on a quiet machine.`] : [];
-}
-
 const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100);
+
+/** utime + stime + cutime + cstime (ticks) from a /proc/<pid>/stat text. */
+function treeTicks(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+export interface CpuSnapshot {
+  at: number;
+  /** Busy ticks of the whole machine (every core). */
+  machine: number;
+  /** This process with its reaped children (the servers it started and stopped). */
+  mine: number;
+  /** Every PostgreSQL process (the database the servers use counts as this benchmark's work). */
+  postgres: number;
+}
+
+/** Who used the machine's CPU: the machine, this process tree, PostgreSQL. */
+export async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const machine = cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + (cpu[7] ?? 0); // user nice system irq softirq steal
+  let postgres = 0;
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (stat.includes('(postgres)')) postgres += treeTicks(stat);
+  }
+  return { at: performance.now(), machine, mine: treeTicks(await readFile('/proc/self/stat', 'utf8')), postgres };
+}
+
+/**
+ * A note when other work took a noticeable share of the machine between `before` and now
+ * (call it once the servers this run started are stopped, so their CPU is counted as its own).
+ */
+export async function busyNote(before: CpuSnapshot): Promise<string[]> {
+  const after = await cpuSnapshot();
+  const foreign = after.machine - before.machine - (after.mine - before.mine) - (after.postgres - before.postgres);
+  const share = (foreign * TICK_MS) / ((after.at - before.at) * os.cpus().length); // os.cpus(): this process is pinned to one core
+  return share > 0.1
+    ? [`Other work on this machine took ${Math.round(share * 100)}% of its CPU during this run (beyond this benchmark, its servers and PostgreSQL): figures may be low; rerun on a quiet machine.`]
+    : [];
+}
 
 async function cpuMs(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -516,7 +544,7 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
   const log = opts.log ?? ((s: string) => console.log(s));
   const rounds = opts.rounds ?? 5;
   const T = opts.tokens ?? 200;
-  const load0 = await loadAverage();
+  const machine0 = await cpuSnapshot();
   const tokensOf = (n: number) => Array.from({ length: n }, (_, i) => `tok${i}` + (i < n - 1 ? ' ' : ''));
   const notes: string[] = [];
   const fake = await startFakeOpenAI();
@@ -527,6 +555,7 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
   let rawServer: Started | null = null;
   let pgSubs: Subscribers | null = null;
   let rawSubs: Subscribers | null = null;
+  let result: W5Result;
   try {
     const pgEnv = { DATABASE_URL: opts.databaseUrl, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: gate.url, DATA_DIR: dataDir };
     pgServer = process.env.BENCH_W5_PROFILE ? await startProfiled(pgEnv, process.env.BENCH_W5_PROFILE) : await startPersonagraph(pgEnv);
@@ -603,8 +632,7 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
       `The subscribers of both contenders share this process on the load core (${CPUS.load ?? 'not pinned'}); with two cores a worker thread there would add no capacity. Median CPU of the load core during raw's rounds: ${rows.map((x) => `${x.shape} ${Math.round(x.cpu.rawLoad * 100)}%`).join(', ')} (raw's server core: ${rows.map((x) => `${Math.round(x.cpu.rawServer * 100)}%`).join(', ')}). Where the load core nears 100% while raw's server core is below it, the raw figure is capped by the subscribers, not by the server, and the msgs/s ratio flatters personagraph; "server µs per message" compares the servers' own cost whatever capped the throughput.`,
       `TTFT: fake words ${TTFT_DELAY_MS} ms apart (the first too), ${TTFT_TOKENS} tokens, p50 of ${TTFT_ROUNDS} interleaved rounds; timers start just before the SDK call (direct), the startChatRun POST (graphql-ws, subscribed on an open connection as soon as the run id is back) and the chat/stream POST (SSE), and stop at the first token.`,
     );
-    notes.push(...busyNote(load0, await loadAverage()));
-    return { tokens: T, rounds, rows, ttft: ttftResult, notes };
+    result = { tokens: T, rounds, rows, ttft: ttftResult, notes };
   } finally {
     await pgSubs?.close().catch(() => {});
     await rawSubs?.close().catch(() => {});
@@ -614,6 +642,8 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
     await fake.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+  notes.push(...(await busyNote(machine0)));
+  return result;
 }
 
 // --- Alone: npx tsx bench/w5-fanout.ts ----------------------------------------------------

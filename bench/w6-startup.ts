@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { busyNote, closeSocket, loadAverage } from './w5-fanout.js';
+import { busyNote, closeSocket, cpuSnapshot } from './w5-fanout.js';
 import { BENCH_KEY, CPUS, createDatabase, freePort, median, pinned, root, startPersonagraph, type Started } from './lib/proc.js';
 
 export interface W6Options {
@@ -357,11 +357,11 @@ export async function runW6(opts: W6Options): Promise<W6Result> {
   const only = process.env.BENCH_W6_ONLY; // cold | memory (a diagnosis knob)
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'pg-bench-w6-'));
   const notes: string[] = [];
-  const load0 = await loadAverage();
+  const machine0 = await cpuSnapshot();
   try {
     const cold = only === 'memory' ? [] : await coldStarts(opts.databaseUrl, tmp, starts, notes, log);
     const rss = only === 'cold' ? [] : await memoryAll(opts.databaseUrl, tmp, notes, log);
-    notes.push(...busyNote(load0, await loadAverage()));
+    notes.push(...(await busyNote(machine0)));
     return { coldStart: cold, rss, notes };
   } finally {
     await rm(tmp, { recursive: true, force: true });
