@@ -64,19 +64,22 @@ export async function startChatRun(
   const input = parseInput(ChatInput, raw);
   const agent = await resolveAgent(ctx, userRef, agentRef);
   const limits = tierLimits(agent.user.tier);
-  const used = await tokensThisMonth(ctx, agent.userId);
+  // The quota, the prompt and the history are independent reads: in parallel, since the first token waits for all of them.
+  const [used, system, history] = await Promise.all([
+    tokensThisMonth(ctx, agent.userId),
+    userSkills(ctx, agent.userId).then((skills) => composeSystemPrompt(ctx, agent, { skills })),
+    opts.isolated
+      ? []
+      : ctx.deps.prisma.chatMessage.findMany({
+          where: { agentId: agent.id },
+          orderBy: { createdAt: 'desc' },
+          take: HISTORY_MESSAGES,
+        }),
+  ]);
   if (used >= limits.monthlyTokens) {
     throw new TierLimitError('monthlyTokens', agent.user.tier, `${limits.monthlyTokens} tokens a month (${used} used)`);
   }
   const { provider, model } = providerFor(ctx, agent);
-  const system = await composeSystemPrompt(ctx, agent, { skills: await userSkills(ctx, agent.userId) });
-  const history = opts.isolated
-    ? []
-    : await ctx.deps.prisma.chatMessage.findMany({
-        where: { agentId: agent.id },
-        orderBy: { createdAt: 'desc' },
-        take: HISTORY_MESSAGES,
-      });
   const run = await ctx.deps.prisma.$transaction(async (tx) => {
     const r = await tx.chatRun.create({
       data: { teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id, provider: provider.name, model },
