@@ -20,6 +20,7 @@ import { statementCounter } from '../../test/helpers/pg-statements.js';
 import { createDatabase, startProcess, type Started } from '../lib/proc.js';
 import { postgraphile4, postgraphile5, type Contender, type HttpRequest } from './postgraphile.js';
 import { w3Persona, W3_BATCH_SIZE } from './personagraph.js';
+import { W2_SQL } from './raw-sql.mjs';
 
 const TEAM = 'team_pg_check';
 let failures = 0;
@@ -107,16 +108,10 @@ async function expected(url: string, ids: string[]) {
       w1.push(rows[0]);
     }
     const { rows } = await c.query(
-      `SELECT coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'niche', p.niche, 'batches', p.batches) ORDER BY p."createdAt" DESC, p.id DESC), '[]') AS json FROM (
-         SELECT pr.id, pr.name, pr.niche, pr."createdAt",
-           (SELECT coalesce(json_agg(json_build_object('id', b.id, 'status', b.status, 'count', b.count, 'items',
-               (SELECT coalesce(json_agg(json_build_object('id', i.id, 'position', i.position, 'status', i.status, 'caption', i.caption) ORDER BY i.position), '[]')
-                  FROM "ContentItem" i WHERE i."batchId" = b.id)) ORDER BY b."createdAt" DESC, b.id DESC), '[]')
-              FROM (SELECT * FROM "Batch" WHERE "profileId" = pr.id ORDER BY "createdAt" DESC, id DESC LIMIT 10) b) AS batches
-         FROM "Profile" pr WHERE pr."teamId" = $1 ORDER BY pr."createdAt" DESC, pr.id DESC LIMIT 100) p`,
+      W2_SQL,
       [TEAM],
     );
-    return { w1, w2: rows[0].json };
+    return { w1, w2: JSON.parse(rows[0].json) };
   } finally {
     await c.end();
   }

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
+import { W2_SQL } from './raw-sql.mjs';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 
@@ -13,16 +14,7 @@ const W1 = {
   name: 'w1',
   text: `SELECT id, name, description, "systemPrompt", role, status, visibility, "createdAt" FROM "Persona" WHERE id = $1`,
 };
-const W2 = {
-  name: 'w2',
-  text: `SELECT coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'niche', p.niche, 'batches', p.batches) ORDER BY p."createdAt" DESC, p.id DESC), '[]')::text AS json FROM (
-           SELECT pr.id, pr.name, pr.niche, pr."createdAt",
-             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'status', b.status, 'count', b.count, 'items',
-                 (SELECT coalesce(json_agg(json_build_object('id', i.id, 'position', i.position, 'status', i.status, 'caption', i.caption) ORDER BY i.position), '[]')
-                    FROM "ContentItem" i WHERE i."batchId" = b.id)) ORDER BY b."createdAt" DESC, b.id DESC), '[]')
-                FROM (SELECT * FROM "Batch" WHERE "profileId" = pr.id ORDER BY "createdAt" DESC, id DESC LIMIT 10) b) AS batches
-           FROM "Profile" pr WHERE pr."teamId" = $1 ORDER BY pr."createdAt" DESC, pr.id DESC LIMIT 100) p`,
-};
+const W2 = { name: 'w2', text: W2_SQL };
 const W3_ONE = {
   name: 'w3one',
   text: `INSERT INTO "Persona" (id, "teamId", name, description, "systemPrompt", "updatedAt") VALUES (gen_random_uuid()::text, $1, $2, $3, $4, now())

@@ -1,0 +1,2 @@
+/** See raw-sql.mjs. */
+export declare const W2_SQL: string;
