@@ -64,9 +64,9 @@ export async function getPersona(
   requireScope(ctx, 'persona:read');
   if (!scope.projectId && !fullRowWith('Persona', query).include) {
     // The hot path (GraphQL persona(id), GET /api/v1/autousers/:id): one prepared statement, no Prisma.
-    const [row] = await ctx.deps.sql.rows<Persona>('persona_by_id', 'SELECT * FROM "Persona" WHERE id = $1 AND ("teamId" = $2 OR "isSystem")', [id, ctx.actor.teamId]);
-    if (!row) throw notFound();
-    return row;
+    const [found] = await ctx.deps.sql.rows<Persona>('persona_by_id', 'SELECT * FROM "Persona" WHERE id = $1 AND ("teamId" = $2 OR "isSystem")', [id, ctx.actor.teamId]);
+    if (!found) throw notFound();
+    return found;
   }
   const projectId = scope.projectId ? (await projects.resolveProject(ctx, scope.projectId)).id : undefined;
   const persona = await ctx.deps.prisma.persona.findFirst({
