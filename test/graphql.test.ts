@@ -150,10 +150,11 @@ describe('personas', () => {
 });
 
 describe('createPersonas', () => {
-  const create = (inputs: unknown[], projectId?: string) =>
+  const create = (inputs: unknown[], projectId?: string, key?: string) =>
     gql(
       `mutation($inputs: [CreatePersonaInput!]!, $projectId: ID) { createPersonas(inputs: $inputs, projectId: $projectId) { __typename ... on MutationCreatePersonasSuccess { data { id name role project { id } } } ${ERRORS} } }`,
       { inputs, projectId },
+      key,
     ).then((d) => d.createPersonas);
   const countNamed = async (prefix: string) =>
     (await gql(`query($q: String) { personas(first: 100, filter: { search: $q, includeSystem: false }) { edges { node { name } } } }`, { q: prefix })).personas.edges.length;
@@ -183,6 +184,18 @@ describe('createPersonas', () => {
     expect(twice.__typename).toBe('ConflictError');
     expect(await countNamed('Atomic fresh')).toBe(0);
     expect(await countNamed('Atomic twin')).toBe(0);
+  });
+
+  it('needs persona:write, and refuses unknown and other teams’ projects without writing anything', async () => {
+    const reader = await s.createKey(['persona:read']);
+    expect(await create([{ name: 'Scopeless' }], undefined, reader.key)).toMatchObject({ __typename: 'ForbiddenError', scope: 'persona:write' });
+    expect(await countNamed('Scopeless')).toBe(0);
+
+    expect((await create([{ name: 'Lost one' }], 'no-such-project')).__typename).toBe('NotFoundError');
+    const theirs = (await createProject('their project', other.key)).data;
+    expect((await create([{ name: 'Trespasser' }], theirs.id)).__typename).toBe('NotFoundError');
+    expect((await create([{ name: 'Mixed ok' }, { name: 'Mixed trespasser', projectId: theirs.id }])).__typename).toBe('NotFoundError');
+    for (const name of ['Lost one', 'Trespasser', 'Mixed ok']) expect(await countNamed(name)).toBe(0);
   });
 
   it('takes 1 to 100 inputs', async () => {
