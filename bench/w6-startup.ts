@@ -1,8 +1,10 @@
 /**
  * W6: cold start to the first successful query, and memory.
  *
- * Cold start: `node --import tsx src/main.ts` spawned on the server core;
- * the timer starts just before spawn() and stops when `{ me { team { id } } }`
+ * Cold start: `node dist/main.js`, the bundle `npm start` runs (built by
+ * scripts/build.mjs when stale), not pinned: a server starts with the
+ * machine's cores, and V8 compiles PGlite's and Prisma's wasm on background
+ * threads. The timer starts just before spawn() and stops when `{ me { team { id } } }`
  * (POST /graphql with the bench key) first answers 200 with data, polled
  * every POLL_MS from this process. Also recorded: when the server printed
  * `personagraph is listening` and the createApp time it reports there.
@@ -10,11 +12,10 @@
  *     created and migrated, the bootstrap key written);
  *   - embedded, existing data dir: a second start on that same DATA_DIR;
  *   - postgres, existing migrated database;
- *   - the existing-data-dir start from a precompiled copy of src/ (every
- *     file transpiled once with esbuild into a temp dir, `node
- *     dist/src/main.js`; PRECOMPILED_STARTS of them), to show what tsx
- *     costs; and the bare runtimes (`node -e 0`, `node --import tsx -e 0`)
- *     as the floor.
+ *   - diagnoses, DIAGNOSIS_STARTS of each: the existing-data-dir start
+ *     pinned to the server core (one core for everything), and from the
+ *     sources under tsx (`npm run dev`); and the bare runtimes (`node -e 0`,
+ *     `node --import tsx -e 0`) as the floor.
  * Starts are interleaved by case, `starts` of each (default 5); median and min–max.
  *
  * Memory: VmRSS (and VmHWM, the peak) from /proc/<pid>/status of a
@@ -29,14 +30,14 @@
  * (e.g. --max-old-space-size=160) for the memory servers.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { busyNote, closeSocket, cpuSnapshot } from './w5-fanout.js';
-import { BENCH_KEY, CPUS, createDatabase, freePort, median, pinned, root, startPersonagraph, type Started } from './lib/proc.js';
+import { BENCH_KEY, CPUS, createDatabase, freePort, median, personagraphEntry, pinned, root, startPersonagraph, type Started } from './lib/proc.js';
 
 export interface W6Options {
   databaseUrl: string | null;
@@ -67,7 +68,7 @@ export interface W6Result {
 }
 
 const POLL_MS = 5;
-const PRECOMPILED_STARTS = 3;
+const DIAGNOSIS_STARTS = 3;
 const ME = JSON.stringify({ query: '{ me { team { id } } }' });
 const SERVER_ENV = {
   LOG_LEVEL: 'warn',
@@ -86,13 +87,13 @@ interface Start {
 }
 
 /** Spawns a server, polls until the first query answers, stops it. */
-async function coldStart(args: string[], env: Record<string, string>, cwd = root, timeoutMs = 60_000): Promise<Start> {
+async function coldStart(args: string[], env: Record<string, string>, cpu: string | null = null, timeoutMs = 60_000): Promise<Start> {
   const port = await freePort();
-  const [cmd, argv] = pinned(CPUS.server, process.execPath, args);
+  const [cmd, argv] = pinned(cpu, process.execPath, args);
   const url = `http://127.0.0.1:${port}/graphql`;
   const t0 = performance.now();
   const child = spawn(cmd, argv, {
-    cwd,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SERVER_ENV, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,35 +133,13 @@ async function coldStart(args: string[], env: Record<string, string>, cwd = root
   }
 }
 
-/** Spawn → exit of a bare command on the server core. */
+/** Spawn → exit of a bare command (not pinned, like the starts). */
 async function bare(args: string[]): Promise<number> {
-  const [cmd, argv] = pinned(CPUS.server, process.execPath, args);
+  const [cmd, argv] = pinned(null, process.execPath, args);
   const t0 = performance.now();
   const child = spawn(cmd, argv, { cwd: root, stdio: 'ignore' });
   await new Promise((r) => child.once('exit', r));
   return performance.now() - t0;
-}
-
-/** Every src/**\/*.ts transpiled (not bundled) with esbuild into `<dir>/src`, with node_modules, prisma and package.json linked beside it. */
-async function precompile(dir: string): Promise<string | null> {
-  let esbuild: { build(o: object): Promise<unknown> };
-  try {
-    esbuild = createRequire(path.join(root, 'package.json'))('esbuild');
-  } catch {
-    return null;
-  }
-  const files: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) files.push(p);
-    }
-  };
-  await walk(path.join(root, 'src'));
-  await esbuild.build({ entryPoints: files, outdir: path.join(dir, 'src'), outbase: path.join(root, 'src'), format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent' });
-  for (const name of ['node_modules', 'prisma', 'package.json']) await symlink(path.join(root, name), path.join(dir, name));
-  return path.join(dir, 'src/main.js');
 }
 
 // --- Memory ------------------------------------------------------------------------------
@@ -267,8 +246,7 @@ async function websockets(server: Started, database: string, rows: W6Result['rss
 
 /** STARTS interleaved starts of every case; an uncounted start of each kind first. */
 async function coldStarts(databaseUrl: string | null, tmp: string, starts: number, notes: string[], log: (s: string) => void): Promise<ColdStartRow[]> {
-  const dist = await precompile(path.join(tmp, 'dist'));
-  if (!dist) notes.push('esbuild was not found: no precompiled variant');
+  const BUNDLE = [personagraphEntry()];
   const TSX = ['--import', 'tsx', 'src/main.ts'];
   const samples = new Map<string, { database: string; case: string; starts: Start[] }>();
   const add = (database: string, c: string, s: Start) => {
@@ -282,16 +260,17 @@ async function coldStarts(databaseUrl: string | null, tmp: string, starts: numbe
 
   // Uncounted: warms tsx's transform cache and the OS file cache, and migrates the PostgreSQL database when it is new.
   const warm = pgEnv ?? { DATA_DIR: embeddedDir(-1) };
+  await coldStart(BUNDLE, warm);
   await coldStart(TSX, warm);
-  if (dist) await coldStart([dist], warm, path.join(tmp, 'dist'));
 
   for (let i = 0; i < starts; i++) {
     const dir = embeddedDir(i);
-    add('embedded', 'new data dir', await coldStart(TSX, { DATA_DIR: dir }));
-    add('embedded', 'existing data dir', await coldStart(TSX, { DATA_DIR: dir }));
-    // What tsx costs: the same existing-data-dir start from the precompiled copy (fewer starts: it is a diagnosis).
-    if (dist && i < PRECOMPILED_STARTS) add('embedded', 'existing data dir, precompiled (no tsx)', await coldStart([dist], { DATA_DIR: dir }, path.join(tmp, 'dist')));
-    if (pgEnv) add('postgres', 'existing migrated database', await coldStart(TSX, pgEnv));
+    add('embedded', 'new data dir', await coldStart(BUNDLE, { DATA_DIR: dir }));
+    add('embedded', 'existing data dir', await coldStart(BUNDLE, { DATA_DIR: dir }));
+    // Diagnoses (fewer starts): the same start on one core only, and from the sources under tsx (`npm run dev`).
+    if (i < DIAGNOSIS_STARTS) add('embedded', `existing data dir, pinned to core ${CPUS.server ?? '(none)'}`, await coldStart(BUNDLE, { DATA_DIR: dir }, CPUS.server));
+    if (i < DIAGNOSIS_STARTS) add('embedded', 'existing data dir, sources under tsx (npm run dev)', await coldStart(TSX, { DATA_DIR: dir }));
+    if (pgEnv) add('postgres', 'existing migrated database', await coldStart(BUNDLE, pgEnv));
     bareRuns['node -e 0']!.push(await bare(['-e', '0']));
     bareRuns['node --import tsx -e 0']!.push(await bare(['--import', 'tsx', '-e', '0']));
     await rm(dir, { recursive: true, force: true });
@@ -316,7 +295,7 @@ async function coldStarts(databaseUrl: string | null, tmp: string, starts: numbe
   }
   for (const r of rows) log(`W6 cold start ${r.database}, ${r.case}: ${r.medianMs} ms (${r.minMs}–${r.maxMs})${r.listeningMs ? `, listening at ${r.listeningMs} ms (createApp ${r.createAppMs} ms)` : ''}`);
   notes.push(
-    `Cold start: timer from just before spawn() to the first 200 answer with data to \`{ me { team { id } } }\`, polled every ${POLL_MS} ms; ${starts} starts per case (${PRECOMPILED_STARTS} precompiled), interleaved; server pinned to core ${CPUS.server ?? '(not pinned)'}; tsx's transform cache and the file cache warm (one uncounted start first). "listening at": when the server printed its ready line; "createApp": the time it reports there (database opened and migrated, schema and server built), after its modules were loaded.`,
+    `Cold start: \`node dist/main.js\` (the bundle \`npm start\` runs, scripts/build.mjs), timer from just before spawn() to the first 200 answer with data to \`{ me { team { id } } }\`, polled every ${POLL_MS} ms; ${starts} starts per case (${DIAGNOSIS_STARTS} of the diagnoses), interleaved; not pinned (a server starts with the machine's cores; V8 compiles PGlite's and Prisma's wasm on background threads), except the row pinned to one core; the file cache and tsx's transform cache warm (one uncounted start of each first). "listening at": when the server printed its ready line; "createApp": the time it reports there (database opened and migrated, schema and server built), measured from after its first modules loaded.`,
   );
   return rows;
 }

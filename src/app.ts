@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import type { Deps } from './context.js';
 import type { Database } from './infra/db/client.js';
+import type { Adapter } from './infra/db/adapter.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { scheduleRecurringJobs } from './jobs.js';
 import { openCore } from './core.js';
@@ -28,7 +29,8 @@ export interface App {
 export async function createApp(
   config: Config,
   log: Logger = createLogger(config.logLevel),
-  opts: { observeQueries?: boolean } = {},
+  /** `opening`: the database adapter, already being opened (see src/main.ts). */
+  opts: { observeQueries?: boolean; opening?: Promise<Adapter> } = {},
 ): Promise<App> {
   // An api process leaves jobs to the workers: it enqueues them, never claims them.
   const core = await openCore(config.role === 'api' ? { ...config, jobs: { ...config.jobs, concurrency: 0 } } : config, log, opts);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Deps } from './context.js';
 import { openDatabase, type Database } from './infra/db/client.js';
+import type { Adapter } from './infra/db/adapter.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { SecretBox } from './infra/crypto.js';
 import { SecretVault } from './infra/vault.js';
@@ -48,9 +49,9 @@ async function secretKey(config: Config): Promise<string> {
 export async function openCore(
   config: Config,
   log: Logger = createLogger(config.logLevel),
-  opts: { observeQueries?: boolean } = {},
+  opts: { observeQueries?: boolean; opening?: Promise<Adapter> } = {},
 ): Promise<Core> {
-  const db = await openDatabase(config.database, { observeQueries: opts.observeQueries || log.isLevelEnabled('trace') });
+  const db = await openDatabase(config.database, { observeQueries: opts.observeQueries || log.isLevelEnabled('trace'), opening: opts.opening });
   if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
   const master = await secretKey(config);

@@ -1,11 +1,13 @@
 /**
  * Composition root: config → app (database, infra, server) → listen.
  * Stops gracefully on SIGINT/SIGTERM.
+ *
+ * Cold start: the database starts opening (for the embedded one, PGlite's
+ * wasm start) before the rest of the app is loaded, so the two overlap; only
+ * light modules are imported statically here.
  */
 import { ConfigError, loadConfig } from './config.js';
-import { createApp } from './app.js';
-import { MigrationError } from './infra/db/migrations.js';
-import { DatabaseInUseError } from './infra/db/client.js';
+import { DatabaseInUseError, openAdapter } from './infra/db/adapter.js';
 import { createLogger } from './infra/logger.js';
 
 async function main() {
@@ -21,9 +23,12 @@ async function main() {
   }
   const log = createLogger(config.logLevel);
   const started = performance.now();
+  const opening = openAdapter(config.database);
+  opening.catch(() => {}); // handled where createApp awaits it
   let app;
+  const [{ createApp }, { MigrationError }] = await Promise.all([import('./app.js'), import('./infra/db/migrations.js')]);
   try {
-    app = await createApp(config, log);
+    app = await createApp(config, log, { opening });
   } catch (err) {
     if (err instanceof MigrationError || err instanceof DatabaseInUseError) {
       console.error(err.message);

@@ -85,11 +85,18 @@ export async function startProcess(opts: { cmd: string; args: string[]; env: Rec
   };
 }
 
-/** personagraph itself (`node --import tsx src/main.ts`), quiet, with the bench key and no practical rate limit. */
+/** The bundle `npm start` runs, built when a source is newer than it (scripts/build.mjs --if-stale). */
+export function personagraphEntry(): string {
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error('scripts/build.mjs failed');
+  return path.join(root, 'dist/main.js');
+}
+
+/** personagraph itself as `npm start` runs it (`node dist/main.js`), quiet, with the bench key and no practical rate limit. */
 export function startPersonagraph(env: Record<string, string>, cpu?: string | null): Promise<Started> {
   return startProcess({
     cmd: process.execPath,
-    args: ['--import', 'tsx', 'src/main.ts'],
+    args: [personagraphEntry()],
     env: {
       LOG_LEVEL: 'warn',
       BOOTSTRAP_API_KEY: BENCH_KEY,

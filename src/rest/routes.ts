@@ -22,14 +22,14 @@ import { socialImportRoutes } from '../modules/social-import/rest.js';
 import { analyticsRoutes } from '../modules/analytics/rest.js';
 import { evalStudioRunRoutes } from '../modules/evals/rest.js';
 import { llmCatalogRoutes } from '../modules/llm-catalog/rest.js';
-import { readFileSync } from 'node:fs';
+import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
 const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = projectVersion;
 
 const docsRoutes: Route[] = [
   {

@@ -9,14 +9,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../paths.js';
 import type { Deps } from '../context.js';
 import { safeEqual } from '../infra/crypto.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 
 export const OPS_PATHS = new Set(['/livez', '/readyz', '/metrics']);
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+const MIGRATIONS_DIR = path.join(projectRoot, 'prisma/migrations');
 let expectedMigrations: Promise<string[]> | null = null;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -26,9 +26,10 @@ afterEach(async () => {
   }
 });
 
-export function start(env: Record<string, string>): Proc {
+/** Starts `node --import tsx src/main.ts`, or `node <script>` (the bundle `npm start` runs). */
+export function start(env: Record<string, string>, script?: string): Proc {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, script ? [script] : ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

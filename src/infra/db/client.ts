@@ -3,14 +3,13 @@
  * or a PostgreSQL server, both behind a Prisma driver adapter, and brings its
  * schema up to date with the committed migrations.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseTarget } from '../../config.js';
 import { applyMigrations } from './migrations.js';
-import { observedSql, pgliteSql, postgresSql, type Sql } from './sql.js';
+import { observedSql, type Sql } from './sql.js';
+import { openAdapter, type Adapter } from './adapter.js';
+
+export { DatabaseInUseError } from './adapter.js';
 
 export type { PrismaClient };
 
@@ -33,50 +32,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres (unparseable url)';
-  }
-}
-
-/** Another live process has the embedded database open (two writers would corrupt it). */
-export class DatabaseInUseError extends Error {
-  override name = 'DatabaseInUseError';
-  constructor(readonly dir: string, readonly pid: number) {
-    super(`The embedded database in ${dir} is in use by another personagraph process (pid ${pid}). Stop it first, or talk to it over HTTP.`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes `<dir>.lock` for this process (a lock left by a dead process is taken over); returns its release. */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const file = `${dir}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
-      return () => rm(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) throw new DatabaseInUseError(dir, pid);
-      await rm(file, { force: true });
-    }
-  }
-  throw new Error(`could not lock ${dir}`);
-}
-
 /**
  * A migrated in-memory database, dumped once per process: later in-memory
  * opens load it instead of migrating from scratch (the test suite opens
@@ -84,49 +39,13 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
  */
 let memoryTemplate: Promise<Blob> | null = null;
 
-export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<{
-  factory: SqlMigrationAwareDriverAdapterFactory;
-  sql: Sql;
-  description: string;
-  /** The embedded database's files as a tarball (PGlite only). */
-  dump(): Promise<Blob>;
-  close(): Promise<void>;
-}> {
-  if (target.kind === 'postgres') {
-    const factory = new PrismaPg({ connectionString: target.url, max: 10 });
-    const sql = postgresSql(target.url, 5);
-    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
-  }
-  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
-  // Loaded only for the embedded database: a process on PostgreSQL never pays PGlite's memory (~40 MB).
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  let pg: PGlite;
-  try {
-    pg = target.dataDir ? new PGlite(target.dataDir) : new PGlite(from ? { loadDataDir: from } : {});
-    await pg.waitReady;
-  } catch (err) {
-    await unlock();
-    throw err;
-  }
-  return {
-    factory: new PrismaPGlite(pg),
-    sql: pgliteSql(pg),
-    dump: async () => (await pg.dumpDataDir('none')) as Blob,
-    description: target.dataDir ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
-    close: async () => {
-      await pg.close();
-      await unlock();
-    },
-  };
-}
-
 export async function openDatabase(
   target: DatabaseTarget,
-  opts: { migrate?: boolean; observeQueries?: boolean } = {},
+  /** `opening`: the adapter for `target`, already being opened (src/main.ts starts it before loading the app). */
+  opts: { migrate?: boolean; observeQueries?: boolean; opening?: Promise<Adapter> } = {},
 ): Promise<Database & { appliedMigrations: string[] }> {
-  const fromTemplate = target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && memoryTemplate ? await memoryTemplate.catch(() => undefined) : undefined;
-  const adapter = await openAdapter(target, fromTemplate);
+  const fromTemplate = !opts.opening && target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && memoryTemplate ? await memoryTemplate.catch(() => undefined) : undefined;
+  const adapter = await (opts.opening ?? openAdapter(target, fromTemplate));
   const appliedMigrations = opts.migrate === false ? [] : await applyMigrations(adapter.factory);
   if (target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && !memoryTemplate) {
     // Before anything else writes: the template is the migrated schema and nothing more.

@@ -3,7 +3,7 @@
  * chat models an OpenAI-compatible provider is commonly configured with
  * (any other model name works too), and the embedded provider's models.
  */
-import { readFileSync } from 'node:fs';
+import { projectVersion } from '../../paths.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ValidationError } from '../../errors.js';
@@ -29,7 +29,7 @@ export function providerModels(ctx: ServiceContext, providerType: string): strin
   return [...MODELS[providerType as ProviderType]];
 }
 
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = projectVersion;
 
 /** GET /api/status: public, like a health check. */
 export function status() {
