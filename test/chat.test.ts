@@ -275,6 +275,8 @@ describe('GraphQL chat', () => {
     expect(one.at(-1)).toMatchObject({ type: 'done', message: fake.chat.reply });
     const late = await collect(3);
     expect(late).toEqual(one.slice(3));
+    // The same subscription as the first two, after their stream ended: a stream of its own, replayed from the start.
+    expect(await collect()).toEqual(one);
     const run = await s.graphql(`query($id: ID!) { chatRun(id: $id) { status message usage { totalTokens } } }`, { id: runId });
     expect(run.body.data.chatRun).toEqual({ status: 'done', message: fake.chat.reply, usage: { totalTokens: 19 } });
     fake.chat.delayMs = 0;

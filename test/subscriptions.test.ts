@@ -96,6 +96,45 @@ const restProbe = (key = s.adminKey, team = () => teamId) => async () => {
   return res.body.id as string;
 };
 
+describe('identical subscriptions (one shared stream)', () => {
+  const gauge = async () => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return Number(/^graphql_subscriptions_active (\d+)/m.exec(text)?.[1]);
+  };
+
+  it('each subscriber gets every event in order; one leaving ends no one else; each counts as a live subscription', async () => {
+    const c = client({ authorization: `Bearer ${s.adminKey}` });
+    const before = await gauge();
+    const feeds = [new Feed(c, SUB), new Feed(client({ apiKey: s.adminKey }), SUB), new Feed(c, SUB)];
+    for (const f of feeds) await f.live(restProbe());
+    expect(await gauge()).toBe(before + 3);
+
+    const names = ['Shared Sam', 'Shared Sue'];
+    const ids: string[] = [];
+    for (const name of names) ids.push((await s.request('POST', '/api/v1/autousers', { body: { name, systemPrompt: 'p', teamId } })).body.id);
+    // The later feeds' probes reached the earlier feeds too: skip anything but these personas.
+    const mine = async (f: Feed, wanted: string[]) => {
+      const got = [];
+      while (got.length < wanted.length) {
+        const e = (await f.next()).data.personaChanged;
+        if (wanted.includes(e.personaId)) got.push(e);
+      }
+      return got;
+    };
+    for (const f of feeds) {
+      const got = await mine(f, ids);
+      expect(got.map((e) => [e.kind, e.personaId, e.persona.name])).toEqual(ids.map((id, i) => ['created', id, names[i]]));
+    }
+
+    feeds[0]!.stop();
+    const after = (await s.request('POST', '/api/v1/autousers', { body: { name: 'Shared Sid', systemPrompt: 'p', teamId } })).body.id;
+    for (const f of feeds.slice(1)) expect((await mine(f, [after]))[0].personaId).toBe(after);
+    for (let i = 0; i < 100 && (await gauge()) !== before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await gauge()).toBe(before + 2);
+    for (const f of feeds.slice(1)) f.stop();
+  });
+});
+
 describe('personaChanged over graphql-ws', () => {
   it('delivers create, update and delete over REST and over GraphQL, in order, with the persona’s fields', async () => {
     const feed = new Feed(client({ authorization: `Bearer ${s.adminKey}` }), SUB);

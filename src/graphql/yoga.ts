@@ -9,6 +9,7 @@ import { GraphQLError, getOperationAST, type DocumentNode } from 'graphql';
 import type { Actor, Deps } from '../context.js';
 import { AppError, RateLimitError, isAppError } from '../errors.js';
 import type { GraphQLContext } from './builder.js';
+import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { schema } from './schema.js';
 import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
 import { graphiqlDefaultQuery } from './graphiql.js';
@@ -189,6 +190,8 @@ export function createGraphQL(deps: Deps) {
       // Queries run as compiled code (graphql-jit), cached per document: large nested answers resolve several
       // times faster. Mutations keep graphql-js, whose serial field order and error paths they rely on.
       useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }),
+      // Last: identical subscriptions share one stream and one execution per event (shared-subscriptions.ts).
+      useSharedSubscriptions(),
     ],
   });
 }
