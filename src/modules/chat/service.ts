@@ -13,6 +13,7 @@
  * asked again, up to MAX_TOOL_ROUNDS times (the last round offers no tools,
  * so it must answer).
  */
+import { randomUUID } from 'node:crypto';
 import type { Agent, AgentUser, ChatRun, Prisma } from '../../generated/prisma/client.js';
 import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -80,10 +81,11 @@ export async function startChatRun(
     throw new TierLimitError('monthlyTokens', agent.user.tier, `${limits.monthlyTokens} tokens a month (${used} used)`);
   }
   const { provider, model } = providerFor(ctx, agent);
-  const run = await ctx.deps.prisma.$transaction(async (tx) => {
-    const r = await tx.chatRun.create({
-      data: { teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id, provider: provider.name, model },
-    });
+  // The provider is called while the run and its messages are written, not after: the first token waits for
+  // neither (execute stores its first event once the run exists). If the write fails, the call is aborted.
+  const data = { id: randomUUID(), teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id, provider: provider.name, model };
+  const stored = ctx.deps.prisma.$transaction(async (tx) => {
+    const r = await tx.chatRun.create({ data });
     if (!opts.isolated) {
       await tx.chatMessage.createMany({
         data: input.messages.map((m) => ({ teamId: ctx.actor.teamId, agentId: agent.id, runId: r.id, role: m.role, content: m.content })),
@@ -93,9 +95,16 @@ export async function startChatRun(
   });
   const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
   const controller = new AbortController();
-  running.set(run.id, controller);
-  void execute(ctx, run, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated }).finally(() => running.delete(run.id));
-  return { ...run, agent };
+  running.set(data.id, controller);
+  void execute(ctx, data, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated, stored }).finally(() =>
+    running.delete(data.id),
+  );
+  try {
+    return { ...(await stored), agent };
+  } catch (err) {
+    controller.abort();
+    throw err;
+  }
 }
 
 /**
@@ -115,6 +124,8 @@ class RunEventWriter {
   constructor(
     private readonly deps: Deps,
     private readonly runId: string,
+    /** The run's row being written: events reference it, so the first waits for it. */
+    private readonly stored: Promise<unknown>,
   ) {}
 
   /** Queues an event (stored and published soon, in order); a storage failure surfaces at the next emit or settle. */
@@ -147,6 +158,7 @@ class RunEventWriter {
   }
 
   private async drain(): Promise<void> {
+    await this.stored;
     while (this.pending.length) {
       const batch = this.pending.splice(0);
       await this.deps.prisma.chatRunEvent.createMany({
@@ -159,12 +171,21 @@ class RunEventWriter {
 
 async function execute(
   ctx: ServiceContext,
-  run: ChatRun,
+  run: Pick<ChatRun, 'id' | 'teamId' | 'userId'>,
   agent: Agent & { user: AgentUser },
-  job: { provider: ChatProvider; model: string; system: string; messages: ChatTurn[]; signal: AbortSignal; isolated?: boolean },
+  job: {
+    provider: ChatProvider;
+    model: string;
+    system: string;
+    messages: ChatTurn[];
+    signal: AbortSignal;
+    isolated?: boolean;
+    /** The run's row being written alongside the provider call; when that fails there is no run to record anything in. */
+    stored: Promise<unknown>;
+  },
 ): Promise<void> {
   const { prisma } = ctx.deps;
-  const events = new RunEventWriter(ctx.deps, run.id);
+  const events = new RunEventWriter(ctx.deps, run.id, job.stored);
   const emit = (type: ChatRunEventType, data: ChatRunEventPayload['data']) => events.emit(type, data);
   const tools = new AgentTools(ctx, agent, job.signal);
   const cancelled = async () => {
@@ -223,6 +244,8 @@ async function execute(
     await emit('done', { message: text, model: job.model, usage: total });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} done`, data: { model: job.model, ...total } });
   } catch (err) {
+    // The run was never written (startChatRun has answered with that error and aborted the call): nothing to record.
+    if (!(await job.stored.then(() => true, () => false))) return;
     // Cancelling aborts the provider's stream mid-read: that is a cancellation, not a failure.
     if (job.signal.aborted) return cancelled().catch((e: unknown) => ctx.deps.log.warn({ err: e, runId: run.id }, 'could not record a cancelled chat run'));
     const safe = isAppError(err) ? { error: err.message, status: err.httpStatus } : { error: 'internal server error', status: 500 };
