@@ -19,9 +19,13 @@ const canPin = availableParallelism() > 1 && spawnSync('taskset', ['-c', '0', 't
 /** Where servers run and where load is generated (null: not pinned). */
 export const CPUS = canPin ? { server: '0', load: '1' } : { server: null, load: null };
 
-/** The command line, prefixed with taskset when pinning is possible. */
+/** Every core: "not pinned" must say so, since the bench pins itself to the load core and children inherit that. */
+const ALL_CPUS = `0-${availableParallelism() - 1}`;
+
+/** The command line, prefixed with taskset when pinning is possible (cpu null: free to run on every core). */
 export function pinned(cpu: string | null, cmd: string, args: string[]): [string, string[]] {
-  return cpu === null ? [cmd, args] : ['taskset', ['-c', cpu, cmd, ...args]];
+  if (!canPin) return [cmd, args];
+  return ['taskset', ['-c', cpu ?? ALL_CPUS, cmd, ...args]];
 }
 
 export const freePort = () =>
