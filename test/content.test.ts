@@ -614,4 +614,24 @@ describe('GraphQL', () => {
     expect(many.n).toBe(one.n);
     expect(many.n).toBeLessThanOrEqual(8);
   });
+
+  // The nested loaders select only the columns a selection needs (columnsFor): computed fields must still get theirs.
+  it.skipIf(!schema.getQueryType()?.getFields().profile)('a nested selection of computed fields answers what each batch and item answers when fetched whole', async () => {
+    const { p } = await batchOf(3, {}, { prompt: 'rainy market stalls', aestheticGrade: 'film-35mm' });
+    const batchFields = 'id status count completed failed progress prompt aestheticGrade contentDirectionId';
+    const itemFields = 'id position status caption prompt imageUrl generation';
+    const nested = await s.graphql(`query($id: ID!) { profile(id: $id) { batches(limit: 5) { ${batchFields} items { ${itemFields} } } } }`, { id: p.profileId });
+    expect(nested.body.errors).toBeUndefined();
+    const batches = nested.body.data.profile.batches;
+    expect(batches.length).toBeGreaterThan(0);
+    for (const b of batches) {
+      const whole = await s.graphql(`query($id: ID!) { batch(id: $id) { ${batchFields} } }`, { id: b.id });
+      const { items, ...rest } = b;
+      expect(rest).toEqual(whole.body.data.batch);
+      expect(rest.prompt).toBe('rainy market stalls');
+      expect(items).toHaveLength(3);
+      for (const i of items) expect(i).toEqual((await s.graphql(`query($id: ID!) { contentItem(id: $id) { ${itemFields} } }`, { id: i.id })).body.data.contentItem);
+      expect(items.every((i: any) => i.imageUrl && i.generation)).toBe(true);
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * parents. Loaders live as long as the request's context object.
  */
 import DataLoader from 'dataloader';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 const perRequest = new WeakMap<object, Map<string, DataLoader<string, unknown>>>();
 
@@ -15,4 +16,37 @@ export function loaderFor<V>(ctx: object, name: string, batch: (keys: readonly s
   let loader = loaders.get(name);
   if (!loader) loaders.set(name, (loader = new DataLoader<string, unknown>(batch as (keys: readonly string[]) => Promise<unknown[]>)));
   return loader as DataLoader<string, V>;
+}
+
+/**
+ * The columns a loader must select to answer `info`'s selection of the child
+ * type: `always`, each requested field that is a column of the same name, and
+ * the columns `derived` names for a field computed from others. Null (select
+ * every column) when a requested field is neither: a field added to the type
+ * without an entry here costs speed, never correctness. Selecting only what
+ * is asked cuts the rows PostgreSQL sends and pg parses (the W2 benchmark
+ * reads 4,100 rows for ~250 KB of JSON).
+ */
+export function columnsFor(
+  info: GraphQLResolveInfo,
+  columns: Record<string, string>,
+  always: readonly string[],
+  derived: Record<string, readonly string[]> = {},
+): string[] | null {
+  const wanted = new Set(always);
+  let every = false;
+  const visit = (set: SelectionSetNode | undefined) => {
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) {
+        const name = s.name.value;
+        if (name === '__typename') continue;
+        if (name in columns) wanted.add(name);
+        else if (derived[name]) for (const c of derived[name]) wanted.add(c);
+        else every = true;
+      } else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet);
+      else visit(info.fragments[s.name.value]?.selectionSet);
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet);
+  return every ? null : [...wanted].sort();
 }

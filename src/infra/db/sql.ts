@@ -8,6 +8,7 @@
  * relations, filters) stays with Prisma.
  */
 import type { PGlite } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 export interface Sql {
@@ -68,3 +69,15 @@ export function groupBy<R>(keys: readonly string[], rows: R[], keyOf: (r: R) => 
   for (const r of rows) groups.get(keyOf(r))?.push(r);
   return keys.map((k) => groups.get(k)!);
 }
+
+const statementNames = new Map<string, string>();
+
+/** A short, stable prepared-statement name for `text` (PostgreSQL truncates names at 63 bytes). */
+export function statementName(prefix: string, text: string): string {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`));
+  return name;
+}
+
+/** `"a", "b"` for a column list, or `*`; prefixed with `alias.` when given. */
+export const selectList = (cols: readonly string[] | null, alias = '') => (cols ? cols.map((c) => `${alias ? alias + '.' : ''}"${c}"`).join(', ') : alias ? `${alias}.*` : '*');

@@ -12,7 +12,8 @@ import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { ForbiddenError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
-import { loaderFor } from '../../graphql/loaders.js';
+import { columnsFor, loaderFor } from '../../graphql/loaders.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
 import { CostEstimateRef } from '../catalog/schema.js';
 import type { BatchEvent as BatchEventPayload } from './events.js';
@@ -60,6 +61,17 @@ export const ContentVideo = builder.prismaObject('ContentVideo', {
   }),
 });
 
+/**
+ * What the loaders select for a nested selection (columnsFor): the key and the
+ * grouping column always, and the columns behind each computed field below.
+ * A field missing here makes its loader select every column.
+ */
+const ITEM_COLUMNS = { always: ['id', 'batchId'], derived: { imageUrl: ['imageBlobId'], generation: ['metadata'] } };
+const BATCH_COLUMNS = {
+  always: ['id', 'profileId'],
+  derived: { items: ['id'], cost: ['id'], progress: ['completed', 'failed', 'count'], prompt: ['options'], contentDirectionId: ['options'], aestheticGrade: ['options'] },
+};
+
 export const ContentItem = builder.prismaObject('ContentItem', {
   description: 'A generated post: caption and image (and videos), reviewed through its status.',
   interfaces: [NodeInterface],
@@ -105,7 +117,10 @@ export const Batch = builder.prismaObject('Batch', {
       type: [ContentItem],
       description: 'In position order.',
       // One statement for every batch of the query (a loader), not one per batch.
-      resolve: (b, _a, ctx) => loaderFor(ctx, 'Batch.items', (ids) => content.itemsOfBatches(ctx.deps, ids)).load(b.id),
+      resolve: (b, _a, ctx, info) => {
+        const columns = columnsFor(info, Prisma.ContentItemScalarFieldEnum, ITEM_COLUMNS.always, ITEM_COLUMNS.derived);
+        return loaderFor(ctx, `Batch.items:${columns ?? '*'}`, (ids) => content.itemsOfBatches(ctx.deps, ids, columns)).load(b.id);
+      },
     }),
     cost: t.field({ type: Money, description: 'Recorded costs of this batch’s generations so far (one query per batch).', resolve: (b, _a, ctx) => content.batchCost(ctx, b.id) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -138,9 +153,10 @@ function linkProfilesAndInfluencers(): void {
         description: `The profile’s latest batches, newest first (limit 1–${MAX_BATCHES}, default 10).`,
         args: { limit: t.arg.int({ required: false }) },
         // One statement for every profile of the query (a loader per limit), not one per profile.
-        resolve: (p, args, ctx) => {
+        resolve: (p, args, ctx, info) => {
           const limit = Math.min(MAX_BATCHES, Math.max(1, args.limit ?? 10));
-          return loaderFor(ctx, `Profile.batches:${limit}`, (ids) => content.latestBatchesOf(ctx.deps, ids, limit)).load(p.id);
+          const columns = columnsFor(info, Prisma.BatchScalarFieldEnum, BATCH_COLUMNS.always, BATCH_COLUMNS.derived);
+          return loaderFor(ctx, `Profile.batches:${limit}:${columns ?? '*'}`, (ids) => content.latestBatchesOf(ctx.deps, ids, limit, columns)).load(p.id);
         },
       }),
       contentItems: t.relatedConnection('contentItems', {

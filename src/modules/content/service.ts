@@ -21,7 +21,7 @@ import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { Prisma, type Batch, type ContentItem, type ContentVideo } from '../../generated/prisma/client.js';
 import { getBlob, putBlob } from '../../infra/blobs.js';
-import { groupBy } from '../../infra/db/sql.js';
+import { groupBy, selectList, statementName } from '../../infra/db/sql.js';
 import { videoBackend, type VideoMotion } from '../../infra/ai/video.js';
 import { parseInput } from '../../validation.js';
 import { AESTHETIC_GRADES, findGrade } from '../catalog/aesthetic-grades.js';
@@ -197,24 +197,18 @@ export const batchProgress = (b: Pick<Batch, 'count' | 'completed' | 'failed'>) 
  * profiles in one statement: the GraphQL Profile.batches loader. The callers
  * reached the profiles through the caller's team.
  */
-export async function latestBatchesOf(deps: Deps, profileIds: readonly string[], limit: number): Promise<Batch[][]> {
-  const rows = await deps.sql.rows<Batch & { _rank: string }>(
-    'batches_of_profiles',
-    `SELECT * FROM (SELECT b.*, row_number() OVER (PARTITION BY b."profileId" ORDER BY b."createdAt" DESC, b.id DESC) AS _rank
-       FROM "Batch" b WHERE b."profileId" = ANY($1)) x WHERE x._rank <= $2 ORDER BY x."profileId", x._rank`,
-    [profileIds, limit],
-  );
-  for (const r of rows) delete (r as Partial<typeof r>)._rank;
+export async function latestBatchesOf(deps: Deps, profileIds: readonly string[], limit: number, columns: readonly string[] | null = null): Promise<Batch[][]> {
+  const text = `SELECT ${selectList(columns, 'x')} FROM (SELECT b.*, row_number() OVER (PARTITION BY b."profileId" ORDER BY b."createdAt" DESC, b.id DESC) AS _rank
+       FROM "Batch" b WHERE b."profileId" = ANY($1)) x WHERE x._rank <= $2 ORDER BY x."profileId", x._rank`;
+  const rows = await deps.sql.rows<Batch & { _rank?: string }>(statementName('batches_of_profiles', text), text, [profileIds, limit]);
+  if (!columns) for (const r of rows) delete r._rank;
   return groupBy(profileIds, rows, (r) => r.profileId);
 }
 
 /** The items of many batches in position order, in one statement: the GraphQL Batch.items loader. */
-export async function itemsOfBatches(deps: Deps, batchIds: readonly string[]): Promise<ContentItem[][]> {
-  const rows = await deps.sql.rows<ContentItem>(
-    'items_of_batches',
-    'SELECT * FROM "ContentItem" WHERE "batchId" = ANY($1) ORDER BY "batchId", position',
-    [batchIds],
-  );
+export async function itemsOfBatches(deps: Deps, batchIds: readonly string[], columns: readonly string[] | null = null): Promise<ContentItem[][]> {
+  const text = `SELECT ${selectList(columns)} FROM "ContentItem" WHERE "batchId" = ANY($1) ORDER BY "batchId", position`;
+  const rows = await deps.sql.rows<ContentItem>(statementName('items_of_batches', text), text, [batchIds]);
   return groupBy(batchIds, rows, (r) => r.batchId!);
 }
 
