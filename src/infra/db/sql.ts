@@ -1,11 +1,12 @@
 /**
- * Plain SQL beside Prisma, for the few hot reads where Prisma's per-query
- * work costs more than the query (a row by its key on every request): a
+ * Plain SQL beside Prisma, for the few hot paths where Prisma's per-query
+ * work costs more than the query (a row by its key on every request, the
+ * nested content loaders, persona inserts, a chat run's writes): a
  * node-postgres pool with named prepared statements on PostgreSQL, the
  * PGlite instance itself when embedded. Rows come back under Prisma's field
  * names (the tables have no @map), timestamps as UTC Dates and JSON parsed, so
- * they are the objects Prisma would have returned. Everything else (writes,
- * relations, filters) stays with Prisma.
+ * they are the objects Prisma would have returned. Everything else stays
+ * with Prisma.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { createHash } from 'node:crypto';
