@@ -1,7 +1,8 @@
 /**
  * W6: cold start to the first successful query, and memory.
  *
- * Cold start: `node dist/main.js`, the bundle `npm start` runs (built by
+ * Cold start: what `npm start` runs (`node --max-old-space-size=1024
+ * dist/main.js`, the bundle built by
  * scripts/build.mjs when stale), not pinned: a server starts with the
  * machine's cores, and V8 compiles PGlite's and Prisma's wasm on background
  * threads. The timer starts just before spawn() and stops when `{ me { team { id } } }`
@@ -37,7 +38,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { busyNote, closeSocket, cpuSnapshot } from './w5-fanout.js';
-import { BENCH_KEY, CPUS, createDatabase, freePort, median, personagraphEntry, pinned, root, startPersonagraph, type Started } from './lib/proc.js';
+import { BENCH_KEY, CPUS, createDatabase, freePort, median, personagraphArgs, pinned, root, startPersonagraph, type Started } from './lib/proc.js';
 
 export interface W6Options {
   databaseUrl: string | null;
@@ -246,7 +247,7 @@ async function websockets(server: Started, database: string, rows: W6Result['rss
 
 /** STARTS interleaved starts of every case; an uncounted start of each kind first. */
 async function coldStarts(databaseUrl: string | null, tmp: string, starts: number, notes: string[], log: (s: string) => void): Promise<ColdStartRow[]> {
-  const BUNDLE = [personagraphEntry()];
+  const BUNDLE = personagraphArgs();
   const TSX = ['--import', 'tsx', 'src/main.ts'];
   const samples = new Map<string, { database: string; case: string; starts: Start[] }>();
   const add = (database: string, c: string, s: Start) => {
@@ -295,7 +296,7 @@ async function coldStarts(databaseUrl: string | null, tmp: string, starts: numbe
   }
   for (const r of rows) log(`W6 cold start ${r.database}, ${r.case}: ${r.medianMs} ms (${r.minMs}–${r.maxMs})${r.listeningMs ? `, listening at ${r.listeningMs} ms (createApp ${r.createAppMs} ms)` : ''}`);
   notes.push(
-    `Cold start: \`node dist/main.js\` (the bundle \`npm start\` runs, scripts/build.mjs), timer from just before spawn() to the first 200 answer with data to \`{ me { team { id } } }\`, polled every ${POLL_MS} ms; ${starts} starts per case (${DIAGNOSIS_STARTS} of the diagnoses), interleaved; not pinned (a server starts with the machine's cores; V8 compiles PGlite's and Prisma's wasm on background threads), except the row pinned to one core; the file cache and tsx's transform cache warm (one uncounted start of each first). "listening at": when the server printed its ready line; "createApp": the time it reports there (database opened and migrated, schema and server built), measured from after its first modules loaded.`,
+    `Cold start: what \`npm start\` runs (\`node --max-old-space-size=1024 dist/main.js\`, the bundle scripts/build.mjs makes), timer from just before spawn() to the first 200 answer with data to \`{ me { team { id } } }\`, polled every ${POLL_MS} ms; ${starts} starts per case (${DIAGNOSIS_STARTS} of the diagnoses), interleaved; not pinned (a server starts with the machine's cores; V8 compiles PGlite's and Prisma's wasm on background threads), except the row pinned to one core; the file cache and tsx's transform cache warm (one uncounted start of each first). "listening at": when the server printed its ready line; "createApp": the time it reports there (database opened and migrated, schema and server built), measured from after its first modules loaded.`,
   );
   return rows;
 }

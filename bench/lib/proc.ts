@@ -4,6 +4,7 @@
  * than one core), the load generator stays on the other.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -89,18 +90,24 @@ export async function startProcess(opts: { cmd: string; args: string[]; env: Rec
   };
 }
 
-/** The bundle `npm start` runs, built when a source is newer than it (scripts/build.mjs --if-stale). */
-export function personagraphEntry(): string {
+/**
+ * The node arguments `npm start` runs (package.json's start script: the bundle
+ * and its V8 options), the bundle built first when a source is newer than it.
+ */
+export function personagraphArgs(): string[] {
   const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (built.status !== 0) throw new Error('scripts/build.mjs failed');
-  return path.join(root, 'dist/main.js');
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [node, ...args] = start.trim().split(/\s+/);
+  if (node !== 'node') throw new Error(`package.json's start script is not a node command: ${start}`);
+  return args.map((a) => (a.endsWith('.js') ? path.join(root, a) : a));
 }
 
-/** personagraph itself as `npm start` runs it (`node dist/main.js`), quiet, with the bench key and no practical rate limit. */
+/** personagraph itself as `npm start` runs it, quiet, with the bench key and no practical rate limit. */
 export function startPersonagraph(env: Record<string, string>, cpu?: string | null): Promise<Started> {
   return startProcess({
     cmd: process.execPath,
-    args: [personagraphEntry()],
+    args: personagraphArgs(),
     env: {
       LOG_LEVEL: 'warn',
       BOOTSTRAP_API_KEY: BENCH_KEY,
