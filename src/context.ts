@@ -21,7 +21,7 @@ import { TEAM_ADMIN_SCOPES } from './modules/auth/scopes.js';
 export interface Deps {
   config: Config;
   prisma: PrismaClient;
-  /** Plain SQL for the few hot key look-ups Prisma makes slow (src/infra/db/sql.ts). */
+  /** Plain SQL for the few hot paths where Prisma's per-query work costs more than the query (src/infra/db/sql.ts). */
   sql: Sql;
   log: Logger;
   secrets: SecretBox;

@@ -93,9 +93,9 @@ async function authenticateAgentKey(deps: Deps, hash: string, now: number): Prom
     scopes: new Set<string>(['agent:chat']),
     rateLimitPerMinute: deps.config.rateLimitPerMinute,
     agentId: agent.id,
-  };  rememberKey(deps, hash, { actor, keyId: null, expiresAt: null, lastUsedAt: now }, now);
+  };
+  rememberKey(deps, hash, { actor, keyId: null, expiresAt: null, lastUsedAt: now }, now);
   return actor;
-
 }
 
 /** Reads the key from `Authorization: Bearer …` or `X-API-Key`. */
