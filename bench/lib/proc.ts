@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createPostgresDatabase } from '../../test/helpers/database.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -122,26 +123,15 @@ export function startPersonagraph(env: Record<string, string>, cpu?: string | nu
 
 /** A fresh PostgreSQL database; null when no server answers at BENCH_POSTGRES_URL. */
 export async function createDatabase(name: string): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  const probe = new pg.Client({ connectionString: ADMIN_URL });
   try {
-    await admin.connect();
+    await probe.connect();
   } catch {
     return null;
+  } finally {
+    await probe.end().catch(() => {});
   }
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return createPostgresDatabase(ADMIN_URL, name);
 }
 
 export const median = (xs: number[]) => {

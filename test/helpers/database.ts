@@ -20,22 +20,20 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (testDatabaseKind() === 'pglite') return { url: 'pglite:memory', drop: async () => {} };
-  const name = `pg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+  return createPostgresDatabase(POSTGRES_ADMIN_URL, `pg_test_${process.pid}_${randomBytes(4).toString('hex')}`);
+}
+
+/** A new, empty database `name` on the server at `adminUrl` (one left by an earlier run is dropped first). Also used by bench/. */
+export async function createPostgresDatabase(adminUrl: string, name: string): Promise<TestDatabase> {
+  const admin = (sql: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    return c.connect().then(() => c.query(sql)).finally(() => c.end());
   };
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined) };
 }
 
 /**
