@@ -20,6 +20,7 @@
 const http = require('node:http');
 const Module = require('node:module');
 const path = require('node:path');
+const stopOnSigterm = require('./stop-on-sigterm.cjs');
 
 // bench/ installs PostGraphile 5 (graphql 16) beside PostGraphile 4 (graphql
 // 15, nested under node_modules/postgraphile4). npm hoists v4's
@@ -71,14 +72,4 @@ server.keepAliveTimeout = 65_000;
   process.exit(1);
 });
 
-let stopping = false;
-process.on('SIGTERM', () => {
-  if (stopping) return;
-  stopping = true;
-  server.closeAllConnections?.();
-  server.close(() => {
-    Promise.resolve(middleware.release?.())
-      .then(() => pool.end())
-      .finally(() => process.exit(0));
-  });
-});
+stopOnSigterm(server, () => Promise.resolve(middleware.release?.()).then(() => pool.end()));

@@ -18,6 +18,7 @@
  * Prints `listening on <port>` once the schema is built; exits on SIGTERM.
  */
 import http from 'node:http';
+import stopOnSigterm from './stop-on-sigterm.cjs';
 
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = function withResolvers() {
@@ -65,15 +66,4 @@ try {
   process.exit(1);
 }
 
-let stopping = false;
-process.on('SIGTERM', () => {
-  if (stopping) return;
-  stopping = true;
-  server.closeAllConnections?.();
-  server.close(() => {
-    Promise.resolve()
-      .then(() => serv.release?.())
-      .then(() => pgl.release())
-      .finally(() => process.exit(0));
-  });
-});
+stopOnSigterm(server, () => Promise.resolve(serv.release?.()).then(() => pgl.release()));
