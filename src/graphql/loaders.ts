@@ -5,7 +5,7 @@
  * parents. Loaders live as long as the request's context object.
  */
 import DataLoader from 'dataloader';
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 const perRequest = new WeakMap<object, Map<string, DataLoader<string, unknown>>>();
 
@@ -32,6 +32,27 @@ export function columnsFor(
   columns: Record<string, string>,
   always: readonly string[],
   derived: Record<string, readonly string[]> = {},
+): string[] | null {
+  // The resolver runs once per parent (1,000 batches in W2), the answer is the same for all: worked out once per
+  // field of a (cached, so long-lived) document and column set. A field merged from several selections (a fragment
+  // spread in more than one place can merge differently in each) is worked out every time.
+  if (info.fieldNodes.length !== 1) return pickColumns(info, columns, always, derived);
+  let byField = chosen.get(columns);
+  if (!byField) chosen.set(columns, (byField = new WeakMap()));
+  const field = info.fieldNodes[0]!;
+  if (byField.has(field)) return byField.get(field)!;
+  const picked = pickColumns(info, columns, always, derived);
+  byField.set(field, picked);
+  return picked;
+}
+
+const chosen = new WeakMap<object, WeakMap<FieldNode, string[] | null>>();
+
+function pickColumns(
+  info: GraphQLResolveInfo,
+  columns: Record<string, string>,
+  always: readonly string[],
+  derived: Record<string, readonly string[]>,
 ): string[] | null {
   const wanted = new Set(always);
   let every = false;
