@@ -2,9 +2,13 @@
  * The Node interface with plain ids: the same opaque string identifies a
  * record in REST and GraphQL, so `node(id)` asks each module that owns node
  * types to load the id through its service, and returns the first visible hit.
+ * A loader whose service refuses the caller (a scope the key lacks, a record
+ * of another team) counts as no hit: a narrow key still finds what it may
+ * read, and learns nothing about what it may not.
  */
 import type { GraphQLContext } from './builder.js';
 import { builder } from './builder.js';
+import { AuthenticationError, ForbiddenError, NotFoundError } from '../errors.js';
 
 type Tagged = { id: string; __typename?: string };
 
@@ -17,10 +21,16 @@ export const NodeInterface = builder.interfaceRef<Tagged>('Node').implement({
 type Loader = (ctx: GraphQLContext, id: string) => Promise<{ id: string } | null>;
 const loaders: { typename: string; load: Loader }[] = [];
 
-/** Modules register how to load their node types by id (null when absent or not visible). */
+/** Modules register how to load their node types by id (null, or a NotFoundError/ForbiddenError, when absent or not visible). */
 export function registerNode(typename: string, load: Loader): void {
   loaders.push({ typename, load });
 }
+
+/** Refusals of a service mean "not a record this caller sees"; anything else is a real failure. */
+const notVisible = (e: unknown): null => {
+  if (e instanceof NotFoundError || e instanceof ForbiddenError || e instanceof AuthenticationError) return null;
+  throw e;
+};
 
 builder.queryField('node', (t) =>
   t.field({
@@ -29,7 +39,7 @@ builder.queryField('node', (t) =>
     description: 'Any record by id, if this team can see it.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const hits = await Promise.all(loaders.map(async (l) => ({ typename: l.typename, found: await l.load(ctx, String(id)) })));
+      const hits = await Promise.all(loaders.map(async (l) => ({ typename: l.typename, found: await l.load(ctx, String(id)).catch(notVisible) })));
       const hit = hits.find((h) => h.found);
       return hit ? Object.assign(hit.found!, { __typename: hit.typename }) : null;
     },

@@ -1,5 +1,5 @@
 /** Social accounts in the graph (never their credentials), and connecting/disconnecting them. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -8,6 +8,7 @@ import * as accounts from './service.js';
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
 
 export const SocialAccount = builder.prismaObject('SocialAccount', {
+  authScopes: readableWith.profiles,
   description: 'A social account connected to a profile; its credentials are sealed at rest and never shown.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -18,14 +19,14 @@ export const SocialAccount = builder.prismaObject('SocialAccount', {
     externalId: t.exposeString('externalId', { nullable: true }),
     status: t.exposeString('status', { description: 'connected | disconnected' }),
     config: t.field({ type: 'JSON', resolve: (a) => a.config }),
-    publications: t.relatedConnection('publications', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] } }),
+    publications: t.relatedConnection('publications', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] } }, { authScopes: readableWith.publishing }, { authScopes: readableWith.publishing }),
     connectedAt: t.expose('connectedAt', { type: 'DateTime' }),
     disconnectedAt: t.expose('disconnectedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
-registerNode('SocialAccount', (ctx, id) => orNull(accounts.getAccount(ctx, id)));
+registerNode('SocialAccount', (ctx, id) => accounts.getAccount(ctx, id));
 
 if (builder.configStore.hasImplementation('Profile')) {
   builder.prismaObjectField('Profile', 'accounts', (t) =>
@@ -34,6 +35,7 @@ if (builder.configStore.hasImplementation('Profile')) {
 }
 
 const ConnectedAccount = builder.objectRef<accounts.ConnectedWithSecret>('ConnectedAccount').implement({
+  authScopes: readableWith.profiles,
   fields: (t) => ({
     account: t.field({ type: SocialAccount, resolve: (c) => c.account }),
     secret: t.exposeString('secret', { nullable: true, description: 'The webhook platform’s generated signing secret: shown only here.' }),

@@ -3,7 +3,7 @@
  * its queries and mutations, deploy status and the deployProgress
  * subscription. Other modules add fields to 'Agent' (files, chat).
  */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -15,6 +15,7 @@ import { effectiveTemplates, type TemplateName, type TemplateSource } from './te
 export const AgentProvider = builder.enumType('AgentProvider', { values: ['openai', 'embedded'] as const });
 
 export const TemplateFile = builder.objectRef<{ name: string; content: string; source: TemplateSource }>('TemplateFile').implement({
+  authScopes: readableWith.agents,
   description: 'One template (SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md) and where its content comes from.',
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -24,6 +25,7 @@ export const TemplateFile = builder.objectRef<{ name: string; content: string; s
 });
 
 const HttpToolConfig = builder.objectRef<AgentToolConfig['http']>('HttpToolConfig').implement({
+  authScopes: readableWith.agents,
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled'),
     allowPrivateNetworks: t.exposeBoolean('allowPrivateNetworks', { description: 'May fetch private and loopback addresses.' }),
@@ -32,6 +34,7 @@ const HttpToolConfig = builder.objectRef<AgentToolConfig['http']>('HttpToolConfi
 });
 
 const AgentToolConfigType = builder.objectRef<AgentToolConfig>('AgentToolConfig').implement({
+  authScopes: readableWith.agents,
   description: 'The agent’s tools; everything is off by default.',
   fields: (t) => ({
     files: t.exposeBoolean('files', { description: 'Read, write and list its workspace files.' }),
@@ -40,6 +43,7 @@ const AgentToolConfigType = builder.objectRef<AgentToolConfig>('AgentToolConfig'
 });
 
 export const Agent = builder.prismaObject('Agent', {
+  authScopes: readableWith.agents,
   description: 'An Autonomis agent of a user; may embody a persona, whose system prompt is then its default SOUL.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -65,11 +69,12 @@ export const Agent = builder.prismaObject('Agent', {
   }),
 });
 
-registerNode('Agent', (ctx, id) => agents.getAgentById(ctx, id).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))));
+registerNode('Agent', (ctx, id) => agents.getAgentById(ctx, id));
 
 // --- deploys -----------------------------------------------------------------
 
 const DeployStep = builder.objectRef<DeployStepPayload>('DeployStep').implement({
+  authScopes: readableWith.agents,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'validate-provider-and-model, render-templates, check-skills or go-online.' }),
     agentId: t.exposeID('agentId'),
@@ -80,6 +85,7 @@ const DeployStep = builder.objectRef<DeployStepPayload>('DeployStep').implement(
 });
 
 const DeployAgent = builder.objectRef<DeployAgentState>('DeployAgentState').implement({
+  authScopes: readableWith.agents,
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -89,6 +95,7 @@ const DeployAgent = builder.objectRef<DeployAgentState>('DeployAgentState').impl
 });
 
 export const DeployStatus = builder.objectRef<DeployProgressEvent>('DeployStatus').implement({
+  authScopes: readableWith.agents,
   description: 'A deploy of some of a user’s agents: its steps, progress 0–100 and outcome.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -153,6 +160,7 @@ const AgentToolConfigInput = builder.inputType('AgentToolConfigInput', {
 });
 
 const CreatedAgent = builder.objectRef<agents.CreatedAgent>('CreatedAgent').implement({
+  authScopes: readableWith.agents,
   description: 'An agent and its key: the key is shown only here, once.',
   fields: (t) => ({
     agent: t.field({ type: Agent, resolve: (c) => c.agent }),

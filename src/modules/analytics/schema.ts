@@ -1,5 +1,5 @@
 /** Analytics in the graph: the same four reports as the REST paths (service.ts explains how they add up). */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import * as analytics from './service.js';
 import { GRANULARITIES, METRICS, PLATFORMS } from './inputs.js';
 
@@ -13,6 +13,7 @@ const Granularity = builder.enumType('AnalyticsGranularity', { values: GRANULARI
 const Metric = builder.enumType('AnalyticsMetric', { values: METRICS });
 
 const EngagementTotals = builder.objectRef<analytics.Totals>('EngagementTotals').implement({
+  authScopes: readableWith.analytics,
   description: 'Engagement counters; engagement = likes + comments + shares + saves.',
   fields: (t) => ({
     impressions: t.exposeInt('impressions'),
@@ -26,6 +27,7 @@ const EngagementTotals = builder.objectRef<analytics.Totals>('EngagementTotals')
 });
 
 const AnalyticsStats = builder.objectRef<Stats>('AnalyticsStats').implement({
+  authScopes: readableWith.analytics,
   fields: (t) => ({
     from: t.exposeString('from'),
     to: t.exposeString('to'),
@@ -38,6 +40,7 @@ const AnalyticsStats = builder.objectRef<Stats>('AnalyticsStats').implement({
 });
 
 const EngagementBucket = builder.objectRef<Series['series'][number]>('EngagementBucket').implement({
+  authScopes: readableWith.analytics,
   description: 'What was gained between `start` and `end`.',
   fields: (t) => ({
     start: t.exposeString('start'),
@@ -53,6 +56,7 @@ const EngagementBucket = builder.objectRef<Series['series'][number]>('Engagement
 });
 
 const EngagementSeries = builder.objectRef<Series>('EngagementSeries').implement({
+  authScopes: readableWith.analytics,
   fields: (t) => ({
     granularity: t.exposeString('granularity'),
     series: t.field({ type: [EngagementBucket], resolve: (s) => s.series }),
@@ -61,6 +65,7 @@ const EngagementSeries = builder.objectRef<Series>('EngagementSeries').implement
 });
 
 const TopContentEntry = builder.objectRef<Top>('TopContentEntry').implement({
+  authScopes: readableWith.analytics,
   fields: (t) => ({
     contentItemId: t.exposeID('contentItemId'),
     caption: t.exposeString('caption', { nullable: true }),
@@ -73,6 +78,7 @@ const TopContentEntry = builder.objectRef<Top>('TopContentEntry').implement({
 });
 
 const PlatformBreakdown = builder.objectRef<Platform>('PlatformBreakdown').implement({
+  authScopes: readableWith.analytics,
   fields: (t) => ({
     platform: t.exposeString('platform'),
     posts: t.exposeInt('posts'),

@@ -1,14 +1,16 @@
 /** The admin surface in the graph: the caller, API keys, teams. */
 import type { ApiKey as ApiKeyRow } from '../../generated/prisma/client.js';
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith, anyApiKey } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import * as auth from './service.js';
 
 const Team = builder.objectRef<{ id: string; name: string }>('Team').implement({
+  authScopes: anyApiKey,
   fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name') }),
 });
 
 export const ApiKey = builder.objectRef<ApiKeyRow>('ApiKey').implement({
+  authScopes: (key, ctx) => (key.id === ctx.actor.keyId ? true : readableWith.admin),
   description: 'An API key. The secret itself is shown only once, when created or rotated.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -25,6 +27,7 @@ export const ApiKey = builder.objectRef<ApiKeyRow>('ApiKey').implement({
 });
 
 const Me = builder.objectRef<{ team: { id: string; name: string }; key: ApiKeyRow }>('Me').implement({
+  authScopes: anyApiKey,
   fields: (t) => ({
     team: t.field({ type: Team, resolve: (m) => m.team }),
     key: t.field({ type: ApiKey, resolve: (m) => m.key }),
@@ -32,6 +35,7 @@ const Me = builder.objectRef<{ team: { id: string; name: string }; key: ApiKeyRo
 });
 
 const CreatedApiKey = builder.objectRef<{ apiKey: ApiKeyRow; secret: string }>('CreatedApiKey').implement({
+  authScopes: readableWith.admin,
   fields: (t) => ({
     apiKey: t.field({ type: ApiKey, resolve: (c) => c.apiKey }),
     secret: t.exposeString('secret', { description: 'The full key. Store it now: it is not shown again.' }),
@@ -39,6 +43,7 @@ const CreatedApiKey = builder.objectRef<{ apiKey: ApiKeyRow; secret: string }>('
 });
 
 const CreatedTeam = builder.objectRef<{ team: { id: string; name: string }; apiKey: ApiKeyRow; secret: string }>('CreatedTeam').implement({
+  authScopes: readableWith.platform,
   fields: (t) => ({
     team: t.field({ type: Team, resolve: (c) => c.team }),
     apiKey: t.field({ type: ApiKey, resolve: (c) => c.apiKey }),

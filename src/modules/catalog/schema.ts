@@ -1,10 +1,11 @@
 /** The config catalogs in the graph: aesthetic grades and the rate table. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import type { AestheticGrade as Grade } from './aesthetic-grades.js';
 import type { CostEstimate, Rate as RateRow } from './pricing.js';
 import * as catalog from './service.js';
 
 const AestheticGrade = builder.objectRef<Grade>('AestheticGrade').implement({
+  authScopes: readableWith.characters,
   description: 'An aesthetic grade preset: what it does to image prompts.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -17,6 +18,7 @@ const AestheticGrade = builder.objectRef<Grade>('AestheticGrade').implement({
 });
 
 const Rate = builder.objectRef<RateRow>('Rate').implement({
+  authScopes: readableWith.characters,
   description: 'One line of the rate table, in micro-dollars per unit.',
   fields: (t) => ({
     action: t.exposeString('action'),
@@ -34,6 +36,7 @@ builder.queryFields((t) => ({
 
 type EstimateLine = CostEstimate['lines'][number];
 const CostEstimateLine = builder.objectRef<EstimateLine>('CostEstimateLine').implement({
+  authScopes: readableWith.estimates,
   fields: (t) => ({
     action: t.exposeString('action'),
     quantity: t.exposeInt('quantity'),
@@ -45,6 +48,7 @@ const CostEstimateLine = builder.objectRef<EstimateLine>('CostEstimateLine').imp
 
 /** What a billable generation would cost (every `dryRun` answers one); shared by influencers, profiles and content. */
 export const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implement({
+  authScopes: readableWith.estimates,
   description: 'What a generation would cost by the rate table in force (GET /api/v1/config/pricing).',
   fields: (t) => ({
     currency: t.exposeString('currency'),

@@ -1,16 +1,18 @@
 /** Chat in the graph: start and cancel runs; stream a run's events with replay from a seq. */
 import type { ChatRun as ChatRunRow } from '../../generated/prisma/client.js';
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { Agent } from '../agents/schema.js';
 import type { ChatRunEventPayload } from './events.js';
 import * as chat from './service.js';
 
 const Usage = builder.objectRef<{ promptTokens: number; completionTokens: number; totalTokens: number }>('TokenUsage').implement({
+  authScopes: readableWith.chat,
   fields: (t) => ({ promptTokens: t.exposeInt('promptTokens'), completionTokens: t.exposeInt('completionTokens'), totalTokens: t.exposeInt('totalTokens') }),
 });
 
 const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
+  authScopes: readableWith.chat,
   description: 'One chat turn of an agent. Its reply streams as chatRunEvents.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -28,6 +30,7 @@ const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
 });
 
 const ChatRunEvent = builder.objectRef<ChatRunEventPayload>('ChatRunEvent').implement({
+  authScopes: readableWith.chat,
   description:
     'A run event: `delta` (a token), `tool_call` and `tool_result` when the agent uses a tool, then one of `done`, `error`, `cancelled`. `seq` counts from 1.',
   fields: (t) => ({

@@ -5,7 +5,7 @@
  * runs' live events (messages, judge verdicts, status changes) per run and
  * per execution.
  */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -20,6 +20,7 @@ const orNull = (e: unknown) => (e instanceof NotFoundError ? null : Promise.reje
 const byCreation = { orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] };
 
 export const EvalConnector = builder.prismaObject('EvalConnector', {
+  authScopes: readableWith.evals,
   description: 'Where runs send their conversation: a LangGraph server, an OpenAI-compatible endpoint, or one of the team’s agents.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -32,13 +33,14 @@ export const EvalConnector = builder.prismaObject('EvalConnector', {
     project: t.relation('project'),
     agent: t.relation('agent', { nullable: true, description: 'For agent connectors: the agent called.' }),
     evals: t.relation('evals', { query: byCreation }),
-    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }),
+    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
 export const Scenario = builder.prismaObject('Scenario', {
+  authScopes: readableWith.evals,
   description: 'A conversation setup: what the simulated user wants, how it is judged, and which personas play it.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -63,13 +65,14 @@ export const Scenario = builder.prismaObject('Scenario', {
       },
     }),
     project: t.relation('project'),
-    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }),
+    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
 export const Eval = builder.prismaObject('Eval', {
+  authScopes: readableWith.evals,
   description: 'A connector and the scenarios to run against it; starting it makes one run per scenario × persona.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -86,13 +89,14 @@ export const Eval = builder.prismaObject('Eval', {
       },
     }),
     project: t.relation('project'),
-    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }),
+    runs: t.relatedConnection('runs', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
 export const EvalRun = builder.prismaObject('EvalRun', {
+  authScopes: readableWith.evals,
   description: 'One conversation of a persona with the connector under test; its events stream on evalRunEvents.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -118,10 +122,10 @@ export const EvalRun = builder.prismaObject('EvalRun', {
   }),
 });
 
-registerNode('EvalConnector', (ctx, id) => connectors.getConnectorById(ctx, id).catch(orNull));
-registerNode('Scenario', (ctx, id) => scenarios.getScenarioById(ctx, id).catch(orNull));
-registerNode('Eval', (ctx, id) => evals.getEvalById(ctx, id).catch(orNull));
-registerNode('EvalRun', (ctx, id) => runs.getRunById(ctx, id).catch(orNull));
+registerNode('EvalConnector', (ctx, id) => connectors.getConnectorById(ctx, id));
+registerNode('Scenario', (ctx, id) => scenarios.getScenarioById(ctx, id));
+registerNode('Eval', (ctx, id) => evals.getEvalById(ctx, id));
+registerNode('EvalRun', (ctx, id) => runs.getRunById(ctx, id));
 
 // --- results per execution ----------------------------------------------------------------
 
@@ -135,6 +139,7 @@ const groupFields = (t: any) => ({
 });
 
 const PersonaResult = builder.objectRef<ExecutionSummary['byPersona'][number]>('EvalPersonaResult').implement({
+  authScopes: readableWith.evals,
   fields: (t) => ({
     personaId: t.exposeID('personaId', { nullable: true, description: 'null: runs of scenarios without personas.' }),
     personaName: t.exposeString('personaName', { nullable: true }),
@@ -143,10 +148,12 @@ const PersonaResult = builder.objectRef<ExecutionSummary['byPersona'][number]>('
 });
 
 const ScenarioResult = builder.objectRef<ExecutionSummary['byScenario'][number]>('EvalScenarioResult').implement({
+  authScopes: readableWith.evals,
   fields: (t) => ({ scenarioId: t.exposeID('scenarioId'), scenarioName: t.exposeString('scenarioName'), ...groupFields(t) }),
 });
 
 const TokenTotals = builder.objectRef<ExecutionSummary['tokens']>('EvalTokenTotals').implement({
+  authScopes: readableWith.evals,
   fields: (t) => ({
     inputTokens: t.int({ resolve: (x) => x.input_tokens }),
     outputTokens: t.int({ resolve: (x) => x.output_tokens }),
@@ -155,10 +162,12 @@ const TokenTotals = builder.objectRef<ExecutionSummary['tokens']>('EvalTokenTota
 });
 
 const Latency = builder.objectRef<ExecutionSummary['latency']>('EvalLatency').implement({
+  authScopes: readableWith.evals,
   fields: (t) => ({ avgMs: t.exposeInt('avgMs', { nullable: true, description: 'Per finished run.' }), totalMs: t.exposeInt('totalMs') }),
 });
 
 export const EvalExecution = builder.objectRef<ExecutionSummary>('EvalExecution').implement({
+  authScopes: readableWith.evals,
   description: 'The runs one start of an eval made, aggregated: pass rate by persona and by scenario, latency, tokens.',
   fields: (t) => ({
     executionId: t.exposeInt('executionId'),
@@ -186,7 +195,7 @@ builder.prismaObjectFields('Project', (t) => ({
   evalConnectors: t.relation('evalConnectors', { query: byCreation }),
   scenarios: t.relation('scenarios', { query: byCreation }),
   evals: t.relation('evals', { query: byCreation }),
-  evalRuns: t.relatedConnection('evalRuns', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }),
+  evalRuns: t.relatedConnection('evalRuns', { cursor: 'id', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
   evalExecution: t.field({
     type: EvalExecution,
     nullable: true,
@@ -196,7 +205,7 @@ builder.prismaObjectFields('Project', (t) => ({
 }));
 
 builder.prismaObjectField('Persona', 'evalRuns', (t) =>
-  t.relatedConnection('evalRuns', { cursor: 'id', description: 'EvalStudio runs this persona played.', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }),
+  t.relatedConnection('evalRuns', { cursor: 'id', description: 'EvalStudio runs this persona played.', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
 );
 
 builder.prismaObjectField('Agent', 'evalConnectors', (t) => t.relation('evalConnectors', { description: 'EvalStudio connectors that test this agent.', query: byCreation }));
@@ -250,6 +259,7 @@ builder.mutationFields((t) => ({
 // --- live events --------------------------------------------------------------------------------------
 
 const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
+  authScopes: readableWith.evals,
   fields: (t) => ({
     successMet: t.exposeBoolean('successMet'),
     failureMet: t.exposeBoolean('failureMet'),
@@ -261,6 +271,7 @@ const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').impl
 });
 
 const EvalRunEvent = builder.objectRef<EvalRunEventPayload>('EvalRunEvent').implement({
+  authScopes: readableWith.evals,
   description: '`status` (status, error, result), `message` (index in the transcript, message) or `verdict` (the judge’s ruling after a reply).',
   fields: (t) => ({
     type: t.exposeString('type'),

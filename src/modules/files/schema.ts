@@ -1,8 +1,9 @@
 /** Agent workspace files in the graph: metadata only (bytes are served over REST). */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import * as files from './service.js';
 
 const AgentFile = builder.objectRef<files.FileInfo>('AgentFile').implement({
+  authScopes: readableWith.agents,
   description: 'A file in an agent’s workspace. GET /api/v1/users/{user}/agents/{agent}/files/{path} serves its bytes.',
   fields: (t) => ({
     path: t.exposeString('path'),

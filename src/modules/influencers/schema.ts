@@ -7,10 +7,9 @@
  * `Influencer.profiles` and `Influencer.contentItems` are added by the
  * profiles and content modules.
  */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
-import { ForbiddenError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import { CostEstimateRef } from '../catalog/schema.js';
 import type { InfluencerJobEvent as InfluencerJobEventPayload } from './events.js';
@@ -22,6 +21,7 @@ const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
 type RefJson = ReturnType<typeof influencers.referenceJson>;
 const InfluencerReference = builder.objectRef<RefJson>('InfluencerReference').implement({
+  authScopes: readableWith.characters,
   description: 'A reference image of one view.',
   fields: (t) => ({
     view: t.exposeString('view', { description: 'front, left, right, back or other.' }),
@@ -32,6 +32,7 @@ const InfluencerReference = builder.objectRef<RefJson>('InfluencerReference').im
 });
 
 const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implement({
+  authScopes: readableWith.characters,
   fields: (t) => ({
     name: t.exposeString('name'),
     description: t.string({ nullable: true, resolve: (w) => w.description ?? null }),
@@ -43,6 +44,7 @@ const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implemen
 const CloneStatus = builder.enumType('VoiceCloneStatus', { values: ['none', 'pending', 'ready'] as const });
 
 const VoiceState = builder.objectRef<influencers.VoiceState>('InfluencerVoice').implement({
+  authScopes: readableWith.characters,
   description: `The embedded voice clone: ready once the samples add up to at least 30 s of audio; the voiceId derives from the samples.`,
   fields: (t) => ({
     cloneStatus: t.field({ type: CloneStatus, resolve: (v) => v.cloneStatus }),
@@ -54,6 +56,7 @@ const VoiceState = builder.objectRef<influencers.VoiceState>('InfluencerVoice').
 });
 
 export const VoiceSample = builder.prismaObject('VoiceSample', {
+  authScopes: readableWith.characters,
   description: 'An uploaded voice sample of an influencer.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -64,6 +67,7 @@ export const VoiceSample = builder.prismaObject('VoiceSample', {
 });
 
 export const Influencer = builder.prismaObject('Influencer', {
+  authScopes: readableWith.characters,
   description: 'An AI influencer (AutoPersonas character): look, wardrobe, ingredient library, reference images and voice.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -87,6 +91,7 @@ export const Influencer = builder.prismaObject('Influencer', {
 });
 
 export const Collaboration = builder.prismaObject('Collaboration', {
+  authScopes: readableWith.characters,
   description: 'Several influencers (2–10, in order) grouped for joint content.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -114,6 +119,7 @@ builder.prismaObjectField('Influencer', 'collaborations', (t) =>
 const PreviewStatus = builder.enumType('PreviewStatus', { values: ['queued', 'running', 'completed', 'failed'] as const });
 
 export const Preview = builder.prismaObject('Preview', {
+  authScopes: readableWith.characters,
   description: 'Preview images of an influencer or a draft character, made by a background job.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -133,11 +139,9 @@ export const Preview = builder.prismaObject('Preview', {
   }),
 });
 
-/** node(id): a key without character:read sees none of these (rather than failing the whole lookup). */
-const visible = <T>(p: Promise<T>) => p.catch((e) => (e instanceof ForbiddenError ? null : Promise.reject(e)));
-registerNode('Influencer', (ctx, id) => visible(influencers.findInfluencer(ctx, id)));
-registerNode('Collaboration', (ctx, id) => visible(influencers.findCollaboration(ctx, id)));
-registerNode('Preview', (ctx, id) => visible(influencers.findPreview(ctx, id)));
+registerNode('Influencer', (ctx, id) => influencers.findInfluencer(ctx, id));
+registerNode('Collaboration', (ctx, id) => influencers.findCollaboration(ctx, id));
+registerNode('Preview', (ctx, id) => influencers.findPreview(ctx, id));
 
 builder.prismaObjectField('Persona', 'influencers', (t) =>
   t.relation('influencers', {
@@ -151,12 +155,14 @@ builder.prismaObjectField('Persona', 'influencers', (t) =>
 
 
 const Money = builder.objectRef<{ currency: 'USD'; totalMicros: number; total: number }>('InfluencerCost').implement({
+  authScopes: readableWith.characters,
   fields: (t) => ({ currency: t.exposeString('currency'), totalMicros: t.exposeInt('totalMicros'), total: t.exposeFloat('total') }),
 });
 
 const JobStatus = builder.enumType('InfluencerJobStatus', { values: ['queued', 'running', 'completed', 'failed'] as const });
 
 const ReferencePack = builder.objectRef<influencers.ReferencePack>('ReferencePack').implement({
+  authScopes: readableWith.characters,
   description: 'A 4-view reference pack job (front, left, right, back).',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The job id.' }),
@@ -192,14 +198,14 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The team’s influencers, newest first.',
     resolve: (query, _root, _args, ctx) => influencers.findInfluencers(ctx, query),
-  }),
+  }, { authScopes: readableWith.characters }, { authScopes: readableWith.characters }),
   collaboration: t.prismaField({ type: 'Collaboration', nullable: true, args: idArg(t), resolve: (query, _root, { id }, ctx) => influencers.findCollaboration(ctx, String(id), query) }),
   collaborations: t.prismaConnection({
     type: 'Collaboration',
     cursor: 'id',
     description: 'The team’s collaborations, newest first.',
     resolve: (query, _root, _args, ctx) => influencers.findCollaborations(ctx, query),
-  }),
+  }, { authScopes: readableWith.characters }, { authScopes: readableWith.characters }),
   preview: t.prismaField({ type: 'Preview', nullable: true, args: idArg(t), resolve: (query, _root, { id }, ctx) => influencers.findPreview(ctx, String(id), query) }),
   previews: t.prismaConnection({
     type: 'Preview',
@@ -207,7 +213,7 @@ builder.queryFields((t) => ({
     description: 'The team’s previews, newest first.',
     args: { influencerId: t.arg.id({ required: false }) },
     resolve: (query, _root, { influencerId }, ctx) => influencers.findPreviews(ctx, influencerId ? String(influencerId) : null, query),
-  }),
+  }, { authScopes: readableWith.characters }, { authScopes: readableWith.characters }),
 }));
 
 // --- mutations ---------------------------------------------------------------------------
@@ -244,6 +250,7 @@ const UpdateInfluencerInput = builder.inputType('UpdateInfluencerInput', {
 const given = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const GenerateReferencesPayload = builder.objectRef<influencers.Billable<influencers.ReferencePack>>('GenerateReferencesPayload').implement({
+  authScopes: readableWith.characters,
   fields: (t) => ({
     referencePack: t.field({ type: ReferencePack, nullable: true, description: 'null for a dry run.', resolve: (r) => (r.dryRun ? null : r.result) }),
     estimate: t.field({ type: CostEstimateRef, resolve: (r) => r.estimate }),
@@ -251,6 +258,7 @@ const GenerateReferencesPayload = builder.objectRef<influencers.Billable<influen
 });
 
 const GeneratePreviewsPayload = builder.objectRef<influencers.Billable<PreviewRow>>('GeneratePreviewsPayload').implement({
+  authScopes: readableWith.characters,
   fields: (t) => ({
     preview: t.field({ type: Preview, nullable: true, description: 'null for a dry run.', resolve: (r) => (r.dryRun ? null : r.result) }),
     estimate: t.field({ type: CostEstimateRef, resolve: (r) => r.estimate }),
@@ -330,6 +338,7 @@ builder.mutationFields((t) => ({
 const InfluencerJobKind = builder.enumType('InfluencerJobKind', { values: ['references', 'preview'] as const });
 
 const InfluencerJobEvent = builder.objectRef<InfluencerJobEventPayload>('InfluencerJobEvent').implement({
+  authScopes: readableWith.characters,
   description: 'Progress of a reference pack or a preview.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The reference-pack job id or the preview id.' }),

@@ -1,5 +1,5 @@
 /** Personas in the graph: the type, its queries, mutations and the change subscription. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -10,6 +10,7 @@ export const PersonaStatus = builder.enumType('PersonaStatus', { values: ['draft
 export const PersonaVisibility = builder.enumType('PersonaVisibility', { values: ['private', 'public'] as const });
 
 export const Persona = builder.prismaObject('Persona', {
+  authScopes: readableWith.personas,
   description: 'An AI persona: a description and system prompt an LLM can play (Autousers and EvalStudio alike).',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -33,7 +34,7 @@ export const Persona = builder.prismaObject('Persona', {
   }),
 });
 
-registerNode('Persona', (ctx, id) => personas.getPersona(ctx, id).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))));
+registerNode('Persona', (ctx, id) => personas.getPersona(ctx, id));
 
 const PersonaFilter = builder.inputType('PersonaFilter', {
   fields: (t) => ({
@@ -83,7 +84,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     args: { filter: t.arg({ type: PersonaFilter, required: false }) },
     resolve: (query, _root, { filter }, ctx) => personas.findPersonas(ctx, filter ?? {}, query),
-  }),
+  }, { authScopes: readableWith.personas }, { authScopes: readableWith.personas }),
 }));
 
 const byId = (t: any) => ({ id: t.arg.id({ required: true }) });
@@ -134,6 +135,7 @@ builder.mutationFields((t) => ({
 const PersonaEventKind = builder.enumType('PersonaEventKind', { values: ['created', 'updated', 'deleted'] as const });
 
 const PersonaEvent = builder.objectRef<PersonaEventPayload>('PersonaEvent').implement({
+  authScopes: readableWith.personas,
   description: 'A persona was created, updated or deleted.',
   fields: (t) => ({
     kind: t.field({ type: PersonaEventKind, resolve: (e) => e.kind }),

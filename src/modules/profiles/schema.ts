@@ -11,10 +11,9 @@
  * (`voiceSamples`, `voiceStats`) and `mediaLibrary` need content:read, like
  * GET …/voice-stats and …/media-library.
  */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
-import { ForbiddenError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import { CostEstimateRef } from '../catalog/schema.js';
 import type { VoiceStyle as VoiceStyleShape } from './voice.js';
@@ -24,6 +23,7 @@ import * as profiles from './service.js';
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
 const ContentDirection = builder.objectRef<profiles.ContentDirection>('ContentDirection').implement({
+  authScopes: readableWith.directions,
   description: 'A recurring theme for a profile’s posts; content batches can be made from one.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -33,6 +33,7 @@ const ContentDirection = builder.objectRef<profiles.ContentDirection>('ContentDi
 });
 
 const VoiceStyle = builder.objectRef<VoiceStyleShape>('VoiceStyle').implement({
+  authScopes: readableWith.voiceCorpus,
   description: 'The habits of a voice, read from its corpus (src/modules/profiles/voice.ts).',
   fields: (t) => ({
     samples: t.exposeInt('samples', { description: 'Samples the style was read from (the newest 200 at most).' }),
@@ -47,6 +48,7 @@ const VoiceStyle = builder.objectRef<VoiceStyleShape>('VoiceStyle').implement({
 });
 
 const VoiceCorpusBySource = builder.objectRef<profiles.VoiceStats['bySource']>('VoiceCorpusBySource').implement({
+  authScopes: readableWith.voiceCorpus,
   fields: (t) => ({
     manual: t.exposeInt('manual'),
     import: t.exposeInt('import'),
@@ -55,6 +57,7 @@ const VoiceCorpusBySource = builder.objectRef<profiles.VoiceStats['bySource']>('
 });
 
 export const ProfileVoiceSample = builder.prismaObject('ProfileVoiceSample', {
+  authScopes: readableWith.voiceCorpus,
   description: 'One text of a profile’s voice corpus.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -65,6 +68,7 @@ export const ProfileVoiceSample = builder.prismaObject('ProfileVoiceSample', {
 });
 
 const VoiceStats = builder.objectRef<profiles.VoiceStats>('VoiceStats').implement({
+  authScopes: readableWith.voiceCorpus,
   fields: (t) => ({
     profileId: t.exposeID('profileId'),
     corpusSize: t.exposeInt('corpusSize'),
@@ -75,6 +79,7 @@ const VoiceStats = builder.objectRef<profiles.VoiceStats>('VoiceStats').implemen
 });
 
 export const MediaItem = builder.prismaObject('MediaItem', {
+  authScopes: readableWith.media,
   description: 'An entry of a profile’s media library: generated (a content item’s image) or imported (a post of a connected account).',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -103,6 +108,7 @@ const needsContentRead = (ctx: Parameters<typeof profiles.requireContentRead>[0]
 const MAX_SAMPLES = 100;
 
 export const Profile = builder.prismaObject('Profile', {
+  authScopes: readableWith.profiles,
   description: 'A brand voice: its influencer, niche, content directions and voice corpus.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -136,13 +142,13 @@ export const Profile = builder.prismaObject('Profile', {
         needsContentRead(ctx);
         return { where: { ...(args.kind ? { kind: args.kind } : {}), ...(args.source ? { source: args.source } : {}) }, orderBy: newestFirst };
       },
-    }),
+    }, { authScopes: readableWith.media }, { authScopes: readableWith.media }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-registerNode('Profile', (ctx, id) => profiles.findProfile(ctx, id).catch((e) => (e instanceof ForbiddenError ? null : Promise.reject(e))));
+registerNode('Profile', (ctx, id) => profiles.findProfile(ctx, id));
 
 /** The influencer links, once the influencers module has defined `Influencer`. */
 if (builder.configStore.hasImplementation('Influencer')) {
@@ -166,7 +172,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The team’s profiles, newest first.',
     resolve: (query, _root, _args, ctx) => profiles.findProfiles(ctx, query),
-  }),
+  }, { authScopes: readableWith.profiles }, { authScopes: readableWith.profiles }),
 }));
 
 // --- mutations ---------------------------------------------------------------------------
@@ -211,6 +217,7 @@ function bodyOf(input: Record<string, unknown>): Record<string, unknown> {
 
 
 const AddVoiceSamplesPayload = builder.objectRef<{ added: number; stats: profiles.VoiceStats }>('AddVoiceSamplesPayload').implement({
+  authScopes: readableWith.profiles,
   fields: (t) => ({
     added: t.exposeInt('added', { description: 'New texts (empty and already present ones are skipped).' }),
     stats: t.field({ type: VoiceStats, resolve: (r) => r.stats }),
@@ -218,6 +225,7 @@ const AddVoiceSamplesPayload = builder.objectRef<{ added: number; stats: profile
 });
 
 const DraftPayload = builder.objectRef<profiles.Billable<profiles.DraftOutcome>>('DraftContentDirectionsPayload').implement({
+  authScopes: readableWith.generated,
   fields: (t) => ({
     directions: t.field({ type: [ContentDirection], description: 'Empty for a dry run.', resolve: (r) => (r.dryRun ? [] : r.result.drafted) }),
     saved: t.boolean({ resolve: (r) => !r.dryRun && r.result.saved }),
@@ -228,6 +236,7 @@ const DraftPayload = builder.objectRef<profiles.Billable<profiles.DraftOutcome>>
 });
 
 const CaptionPayload = builder.objectRef<profiles.Billable<profiles.CaptionOutcome>>('GenerateCaptionPayload').implement({
+  authScopes: readableWith.generated,
   fields: (t) => ({
     caption: t.string({ nullable: true, description: 'null for a dry run.', resolve: (r) => (r.dryRun ? null : r.result.caption) }),
     provider: t.string({ nullable: true, resolve: (r) => (r.dryRun ? null : r.result.provider) }),

@@ -1,5 +1,5 @@
 /** EvalStudio projects and the team workspace in the graph. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -8,6 +8,7 @@ import * as projects from './service.js';
 type Masked = ReturnType<typeof projects.maskConfig>;
 
 const LlmSettings = builder.objectRef<NonNullable<Masked['llmSettings']>>('LlmSettings').implement({
+  authScopes: readableWith.personas,
   fields: (t) => ({
     provider: t.exposeString('provider'),
     apiKey: t.exposeString('apiKey', { nullable: true, description: 'Always masked, like sk-1...cdef.' }),
@@ -17,6 +18,7 @@ const LlmSettings = builder.objectRef<NonNullable<Masked['llmSettings']>>('LlmSe
 });
 
 const ProjectConfig = builder.objectRef<Masked>('ProjectConfig').implement({
+  authScopes: readableWith.personas,
   description: 'Effective settings: the project’s overrides over the workspace defaults.',
   fields: (t) => ({
     llmSettings: t.field({ type: LlmSettings, nullable: true, resolve: (c) => c.llmSettings }),
@@ -26,13 +28,14 @@ const ProjectConfig = builder.objectRef<Masked>('ProjectConfig').implement({
 });
 
 export const Project = builder.prismaObject('Project', {
+  authScopes: readableWith.personas,
   interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    personas: t.relatedConnection('personas', { cursor: 'id' }),
+    personas: t.relatedConnection('personas', { cursor: 'id' }, { authScopes: readableWith.personas }, { authScopes: readableWith.personas }),
     config: t.field({
       type: ProjectConfig,
       resolve: async (p, _args, ctx) => {
@@ -44,7 +47,7 @@ export const Project = builder.prismaObject('Project', {
 });
 
 const orNull = (e: unknown) => (e instanceof NotFoundError ? null : Promise.reject(e));
-registerNode('Project', (ctx, id) => projects.getProject(ctx, id).catch(orNull));
+registerNode('Project', (ctx, id) => projects.getProject(ctx, id));
 
 const LlmSettingsInput = builder.inputType('LlmSettingsInput', {
   fields: (t) => ({

@@ -1,11 +1,12 @@
 /** Publishing in the graph: publications on content items, mutations, and live status per item and per profile. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import type { ServiceContext } from '../../context.js';
 import type { PublishStatusEvent } from './events.js';
 import * as publishing from './service.js';
 
 builder.prismaObject('PublicationAttempt', {
+  authScopes: readableWith.publishing,
   description: 'One attempt to publish, with what the platform answered.',
   fields: (t) => ({
     attempt: t.exposeInt('attempt'),
@@ -18,6 +19,7 @@ builder.prismaObject('PublicationAttempt', {
 });
 
 export const Publication = builder.prismaObject('Publication', {
+  authScopes: readableWith.publishing,
   description: 'One content item on one social account: scheduled → queued → publishing → published | failed (or cancelled, removed).',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -41,6 +43,7 @@ export const Publication = builder.prismaObject('Publication', {
 builder.prismaObjectField('ContentItem', 'publications', (t) => t.relation('publications', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }));
 
 const PublishStatusChange = builder.objectRef<PublishStatusEvent>('PublishStatusChange').implement({
+  authScopes: readableWith.publishing,
   description: 'A publication changed status.',
   fields: (t) => ({
     contentItemId: t.exposeID('contentItemId'),

@@ -1,9 +1,10 @@
 /** Secrets in the graph: masked values on AgentUser, and mutations to set or delete them. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import * as secrets from './service.js';
 
 const Secret = builder.objectRef<secrets.MaskedSecret>('Secret').implement({
+  authScopes: readableWith.secrets,
   description: 'A user secret. The value is always masked; the agent runtime alone sees plaintext.',
   fields: (t) => ({
     name: t.exposeString('name'),

@@ -1,9 +1,10 @@
 /** Skills in the graph: listed on AgentUser. */
 import type { Skill as SkillRow } from '../../generated/prisma/client.js';
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import * as skills from './service.js';
 
 const Skill = builder.objectRef<SkillRow>('Skill').implement({
+  authScopes: readableWith.agents,
   description: 'A skill the user’s agents can use; its description goes into their system prompt.',
   fields: (t) => ({
     id: t.exposeID('slug'),

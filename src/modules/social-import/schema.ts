@@ -1,5 +1,5 @@
 /** Social imports in the graph: the import node, starting one, and its live progress. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
@@ -9,6 +9,7 @@ import * as imports from './service.js';
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
 
 builder.prismaObject('SocialImport', {
+  authScopes: readableWith.imports,
   description: 'An import of an account’s historical posts into its profile’s media library and voice corpus.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -25,11 +26,12 @@ builder.prismaObject('SocialImport', {
   }),
 });
 
-registerNode('SocialImport', (ctx, id) => orNull(imports.getImport(ctx, id)));
+registerNode('SocialImport', (ctx, id) => imports.getImport(ctx, id));
 
 const ImportPlatform = builder.enumType('ImportPlatform', { values: imports.IMPORTABLE });
 
 const ImportProgress = builder.objectRef<ImportProgressEvent>('SocialImportProgress').implement({
+  authScopes: readableWith.imports,
   fields: (t) => ({
     importId: t.exposeID('importId'),
     status: t.exposeString('status'),

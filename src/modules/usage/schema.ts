@@ -1,8 +1,9 @@
 /** Token usage in the graph: the same report as GET /api/v1/users/{user}/usage. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import * as usage from './service.js';
 
 const UsageRow = builder.objectRef<usage.UsageRow>('AgentModelUsage').implement({
+  authScopes: readableWith.agents,
   fields: (t) => ({
     agentId: t.exposeID('agentId'),
     agent: t.exposeString('agent', { description: 'The agent’s name.' }),
@@ -14,6 +15,7 @@ const UsageRow = builder.objectRef<usage.UsageRow>('AgentModelUsage').implement(
 });
 
 const UsageReport = builder.objectRef<usage.UsageReport>('UsageReport').implement({
+  authScopes: readableWith.agents,
   description: 'Tokens this calendar month (UTC) against the plan’s monthly quota.',
   fields: (t) => ({
     month: t.exposeString('month'),

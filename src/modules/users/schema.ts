@@ -1,15 +1,17 @@
 /** Autonomis users in the graph: AgentUser, its queries and mutations. */
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
 import * as users from './service.js';
+import { fullRowWith } from '../../infra/db/query.js';
 import { tierLimits, type TierLimits } from './tiers.js';
 import { DeployStatus, TemplateFile, TemplatesInput, templatesPatch } from '../agents/schema.js';
 import * as agents from '../agents/service.js';
 import { storedTemplates } from '../agents/templates.js';
 
 const TierLimitsType = builder.objectRef<TierLimits>('TierLimits').implement({
+  authScopes: readableWith.agents,
   description: 'What a tier allows (src/modules/users/tiers.ts).',
   fields: (t) => ({
     agents: t.exposeInt('agents', { description: 'Agents a user may have at once.' }),
@@ -21,6 +23,7 @@ const TierLimitsType = builder.objectRef<TierLimits>('TierLimits').implement({
 });
 
 export const AgentUser = builder.prismaObject('AgentUser', {
+  authScopes: readableWith.agents,
   description: 'An Autonomis user: has a plan (tier) and agents. REST addresses it by id or username.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -45,7 +48,7 @@ export const AgentUser = builder.prismaObject('AgentUser', {
   }),
 });
 
-registerNode('AgentUser', (ctx, id) => users.getUser(ctx, id).then((u) => (u.id === id ? u : null)).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))));
+registerNode('AgentUser', (ctx, id) => users.getUser(ctx, id).then((u) => (u.id === id ? u : null)));
 
 const CreateAgentUserInput = builder.inputType('CreateAgentUserInput', {
   fields: (t) => ({
@@ -63,7 +66,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The team’s Autonomis users, oldest first.',
     resolve: (query, _root, _args, ctx) => users.findUsers(ctx, query),
-  }),
+  }, { authScopes: readableWith.agents }, { authScopes: readableWith.agents }),
   agentUser: t.prismaField({
     type: 'AgentUser',
     nullable: true,
@@ -85,7 +88,8 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the user and all their data; returns the user as it was.',
     args: { user: t.arg.id({ required: true, description: 'Id or username.' }) },
-    resolve: (query, _root, { user }, ctx) => users.deleteUser(ctx, String(user), query),
+    // The row goes away: load it whole, with the selected relations (a selection of only `__typename` is an empty Prisma select).
+    resolve: (query, _root, { user }, ctx) => users.deleteUser(ctx, String(user), fullRowWith('AgentUser', query)),
   }),
   setAgentUserTier: t.prismaField({
     type: 'AgentUser',

@@ -1,15 +1,17 @@
 /** Webhook endpoints in the graph: endpoints with their delivery log, their mutations, and the team `events` subscription. */
 import { filter, pipe } from 'graphql-yoga';
-import { builder } from '../../graphql/builder.js';
+import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
 import * as webhooks from './service.js';
+import { fullRowWith } from '../../infra/db/query.js';
 import type { TeamEvent as TeamEventPayload } from './events.js';
 
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
 
 export const TeamEvent = builder.objectRef<TeamEventPayload>('TeamEvent').implement({
+  authScopes: readableWith.webhooks,
   description: 'An event of the team, as webhook endpoints receive it (`{type, timestamp, data}`); `id` is the `webhook-id` header.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -20,10 +22,12 @@ export const TeamEvent = builder.objectRef<TeamEventPayload>('TeamEvent').implem
 });
 
 const WebhookEventTypeInfo = builder.objectRef<{ type: string; description: string }>('WebhookEventType').implement({
+  authScopes: readableWith.webhooks,
   fields: (t) => ({ type: t.exposeString('type'), description: t.exposeString('description') }),
 });
 
 export const WebhookEndpoint = builder.prismaObject('WebhookEndpoint', {
+  authScopes: readableWith.webhooks,
   description: 'Where the team’s events are POSTed, signed the Standard Webhooks way; the secret is shown only on creation and rotation.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -36,15 +40,16 @@ export const WebhookEndpoint = builder.prismaObject('WebhookEndpoint', {
       cursor: 'id',
       description: 'The delivery log, newest first.',
       query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] },
-    }),
+    }, { authScopes: readableWith.webhooks }, { authScopes: readableWith.webhooks }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-registerNode('WebhookEndpoint', (ctx, id) => orNull(webhooks.getEndpoint(ctx, id)));
+registerNode('WebhookEndpoint', (ctx, id) => webhooks.getEndpoint(ctx, id));
 
 builder.prismaObject('WebhookDeliveryAttempt', {
+  authScopes: readableWith.webhooks,
   description: 'One HTTP attempt of a delivery.',
   fields: (t) => ({
     attempt: t.exposeInt('attempt'),
@@ -57,6 +62,7 @@ builder.prismaObject('WebhookDeliveryAttempt', {
 });
 
 export const WebhookDelivery = builder.prismaObject('WebhookDelivery', {
+  authScopes: readableWith.webhooks,
   description: 'One event to one endpoint: retried on the schedule until it succeeds or gives up.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -75,9 +81,10 @@ export const WebhookDelivery = builder.prismaObject('WebhookDelivery', {
   }),
 });
 
-registerNode('WebhookDelivery', (ctx, id) => orNull(webhooks.getDeliveryById(ctx, id)));
+registerNode('WebhookDelivery', (ctx, id) => webhooks.getDeliveryById(ctx, id));
 
 const EndpointWithSecret = builder.objectRef<webhooks.EndpointWithSecret>('WebhookEndpointWithSecret').implement({
+  authScopes: readableWith.webhooks,
   description: 'An endpoint and its signing secret (`whsec_…`): the secret is shown only here.',
   fields: (t) => ({
     endpoint: t.field({ type: WebhookEndpoint, resolve: (r) => r.endpoint }),
@@ -120,7 +127,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The team’s webhook endpoints, newest first.',
     resolve: (query, _root, _args, ctx) => webhooks.findEndpoints(ctx, query),
-  }),
+  }, { authScopes: readableWith.webhooks }, { authScopes: readableWith.webhooks }),
   webhookDelivery: t.prismaField({
     type: 'WebhookDelivery',
     nullable: true,
@@ -155,7 +162,8 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the endpoint and its delivery log; returns it as it was.',
     args: byId(t),
-    resolve: (query, _root, { id }, ctx) => webhooks.deleteEndpoint(ctx, String(id), query),
+    // The row goes away: load it whole, with the selected relations (a selection of only `__typename` is an empty Prisma select).
+    resolve: (query, _root, { id }, ctx) => webhooks.deleteEndpoint(ctx, String(id), fullRowWith('WebhookEndpoint', query)),
   }),
   rotateWebhookSecret: t.field({
     type: EndpointWithSecret,
