@@ -396,7 +396,7 @@ describe('every object type of schema.graphql has a read rule', () => {
     for (const t of Object.values(sdl.getTypeMap())) {
       if (!isObjectType(t) || t.name.startsWith('__') || ['Query', 'Mutation', 'Subscription'].includes(t.name)) continue;
       const rule = scopesOf(t.name);
-      const declared = builder.configStore.getTypeConfig(t.name).pothosOptions.authScopes as unknown;
+      const declared = (builder.configStore.getTypeConfig(t.name).pothosOptions as { authScopes?: unknown }).authScopes;
       if (rule === 'open') {
         if (declared !== undefined) wrong.push(`${t.name}: declares ${JSON.stringify(declared)}, expected none`);
       } else if (rule === 'apiKey' || t.name === 'ApiKey') {
