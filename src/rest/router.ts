@@ -1,11 +1,11 @@
 /**
  * The REST compatibility layer: finds the route, then runs the same pipeline
- * for every path: authenticate → rate limit → version → body → idempotency →
- * handler, and shapes every failure the way the path's API family documents.
+ * for every path: authenticate → rate limit → the route's scope → body →
+ * idempotency → handler, and shapes every failure the way the path's API family documents.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import type { Deps, ServiceContext } from '../context.js';
+import { requireScope, type Deps, type ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
@@ -14,11 +14,18 @@ import { resolveVersion } from '../server/versions.js';
 import { Metrics } from '../infra/metrics.js';
 import { asAppError } from '../infra/db/errors.js';
 import { errorBody, familyOf, type Family } from './families.js';
-import type { Method, RestResult, Route } from './route.js';
+import type { Method, RestResult, Route, RouteScope } from './route.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 const noRaw = async (): Promise<Buffer> => Buffer.alloc(0);
+
+/** 403 naming the scope (401 for an agent key) unless the key holds the route's scope, or one of its scopes. */
+function requireRouteScope(ctx: ServiceContext, scope: RouteScope): void {
+  if (scope === 'any' || scope === 'public') return;
+  const wanted = [scope].flat();
+  if (!wanted.some((s) => ctx.actor.scopes.has(s))) requireScope(ctx, wanted[0]!);
+}
 
 async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): Promise<void> {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
@@ -121,13 +128,15 @@ export class RestRouter {
       const limit = await this.deps.rateLimiter.consume(actor.keyId, actor.rateLimitPerMinute, 1);
       Object.assign(headers, limit.headers);
       if (!limit.allowed) throw new RateLimitError(limit.headers);
+      const ctx: ServiceContext = { deps: this.deps, actor, requestId };
+      // The route's scope, here, before the body and any idempotent replay (the service checks it again).
+      requireRouteScope(ctx, route.scope);
 
       const raw = route.rawBody ? Buffer.alloc(0) : await readBody(req, this.deps.config.bodyLimitBytes);
       const body = route.rawBody ? undefined : parseJsonBody(raw, header(req, 'content-type') ?? undefined);
       if (!route.rawBody && WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || (Array.isArray(body) && !route.acceptsArray))) {
         throw new ValidationError('Request body must be a JSON object', null, 'invalid_body');
       }
-      const ctx: ServiceContext = { deps: this.deps, actor, requestId };
       const readRaw = (limit: number) => readBody(req, Math.min(limit, this.deps.config.bodyLimitBytes));
       const run = async (): Promise<RestResult> => {
         try {
@@ -140,7 +149,7 @@ export class RestRouter {
       const idemKey = header(req, 'idempotency-key');
       if (idemKey !== null && WRITE_METHODS.has(method) && !route.rawBody && route.idempotent !== false) {
         const key = validateKey(idemKey);
-        const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId }, key, requestHash(method, path, raw));
+        const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId, scopes: actor.scopes }, key, requestHash(method, path, raw));
         if (begin.kind === 'replay') {
           for (const [k, v] of Object.entries({ ...headers, ...begin.response.headers, 'Idempotent-Replayed': 'true' })) res.setHeader(k, v);
           res.writeHead(begin.response.status);

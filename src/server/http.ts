@@ -107,7 +107,7 @@ export function createHttpServer(deps: Deps) {
         return send(res, a, echo);
       }
       const begin = await idempotency.begin(
-        { teamId: actor.teamId, apiKeyId: actor.keyId },
+        { teamId: actor.teamId, apiKeyId: actor.keyId, scopes: actor.scopes },
         validateKey(idemKey),
         requestHash(method, url.pathname, raw),
       );

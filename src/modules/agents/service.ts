@@ -6,6 +6,7 @@
  * same transaction and start it after commit.
  */
 import { forgetKeys } from '../auth/key-cache.js';
+import { assertCanGrant } from '../auth/service.js';
 import type { Agent, AgentUser, DeployJob, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -48,6 +49,7 @@ async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<v
 
 export async function createAgents(ctx: ServiceContext, userRef: string, raw: unknown): Promise<{ created: CreatedAgent[]; job: DeployJob }> {
   requireScope(ctx, 'agent:write');
+  assertCanGrant(ctx.actor, ['agent:chat'], null); // each agent's key chats with it
   const inputs = Array.isArray(raw) ? parseInput(CreateAgentsInput, raw) : [parseInput(CreateAgentInput, raw)];
   const names = new Set<string>();
   for (const i of inputs) {
@@ -140,6 +142,7 @@ export async function deleteAgent(ctx: ServiceContext, userRef: string, agentRef
 /** A new agent key; the old one stops working at once. */
 export async function rotateAgentKey(ctx: ServiceContext, userRef: string, agentRef: string): Promise<CreatedAgent> {
   requireScope(ctx, 'agent:write');
+  assertCanGrant(ctx.actor, ['agent:chat'], null); // the new key chats with the agent
   const found = await resolveAgent(ctx, userRef, agentRef);
   const key = generateAgentKey();
   const agent = await ctx.deps.prisma.agent.update({ where: { id: found.id }, data: { keyHash: sha256Hex(key), keyPrefix: agentKeyPrefix(key) } });

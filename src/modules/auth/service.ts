@@ -134,13 +134,27 @@ export async function me(ctx: ServiceContext) {
   return { team: { id: ctx.actor.teamId, name: ctx.actor.teamName }, key };
 }
 
+/**
+ * The one rule for everything that hands out a credential (an API key made,
+ * rotated or given with a new team; an agent key made or rotated): the caller
+ * must hold every scope the new credential will hold. Refused with 400
+ * `scope_not_held` naming the scopes it lacks; nothing is written.
+ */
+export function assertCanGrant(actor: Actor, scopes: readonly string[], param: string | null): void {
+  const beyond = [...new Set(scopes)].filter((s) => !actor.scopes.has(s));
+  if (beyond.length) {
+    throw new ValidationError(
+      `A key cannot grant scopes its creator lacks: ${beyond.join(', ')} (this API key does not hold them)`,
+      param,
+      'scope_not_held',
+    );
+  }
+}
+
 export async function createApiKey(ctx: ServiceContext, raw: unknown): Promise<CreatedKey> {
   requireScope(ctx, 'admin');
   const input = parseInput(CreateApiKeyInput, raw);
-  const beyond = input.scopes.filter((s) => !ctx.actor.scopes.has(s));
-  if (beyond.length) {
-    throw new ValidationError(`A key cannot grant scopes its creator lacks: ${beyond.join(', ')}`, 'scopes');
-  }
+  assertCanGrant(ctx.actor, input.scopes, 'scopes');
   if (input.expiresAt && input.expiresAt <= new Date()) {
     throw new ValidationError('expiresAt must be in the future', 'expiresAt');
   }
@@ -172,6 +186,8 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
   requireScope(ctx, 'admin');
   const old = await findTeamKey(ctx, id);
   if (!isActive(old)) throw new ValidationError('Only an active key can be rotated', 'id', 'api_key_inactive');
+  // The successor holds the old key's scopes, so whoever rotates must hold them all.
+  assertCanGrant(ctx.actor, old.scopes, 'id');
   const graceEnd = new Date(Date.now() + ctx.deps.config.keyRotationGraceMs);
   return ctx.deps.prisma.$transaction(async (tx) => {
     const secret = generateApiKey();
@@ -197,6 +213,7 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
 export async function createTeam(ctx: ServiceContext, raw: unknown): Promise<{ team: Team } & CreatedKey> {
   requireScope(ctx, 'platform');
   const input = parseInput(CreateTeamInput, raw);
+  assertCanGrant(ctx.actor, TEAM_ADMIN_SCOPES, 'name');
   const team = await ctx.deps.prisma.team.create({ data: { name: input.name } });
   const created = await insertKey(ctx.deps, team.id, { name: 'admin', scopes: TEAM_ADMIN_SCOPES });
   return { team, ...created };
