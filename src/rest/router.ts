@@ -10,6 +10,7 @@ import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } 
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
+import type { LiveSessions } from '../modules/auth/live-sessions.js';
 import { resolveVersion } from '../server/versions.js';
 import { Metrics } from '../infra/metrics.js';
 import { asAppError } from '../infra/db/errors.js';
@@ -27,11 +28,17 @@ function requireRouteScope(ctx: ServiceContext, scope: RouteScope): void {
   if (!wanted.some((s) => ctx.actor.scopes.has(s))) requireScope(ctx, wanted[0]!);
 }
 
-async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): Promise<void> {
+/** `watch` registers a streamed response with the key that opened it (ended when the key stops being valid). */
+async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>, watch?: (res: ServerResponse) => () => void): Promise<void> {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
   if (result.stream) {
     res.writeHead(result.status);
-    await result.stream(res);
+    const forget = watch?.(res);
+    try {
+      await result.stream(res);
+    } finally {
+      forget?.();
+    }
     return;
   }
   if (result.raw) {
@@ -56,6 +63,7 @@ export class RestRouter {
   constructor(
     private readonly deps: Deps,
     private readonly idempotency: IdempotencyStore,
+    private readonly sessions?: LiveSessions,
   ) {}
 
   add(routes: Route[]): void {
@@ -124,7 +132,9 @@ export class RestRouter {
         return;
       }
 
-      const actor = await authenticate(this.deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
+      const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
+      const actor = await authenticate(this.deps, presented);
+      const watch = this.sessions && ((r: ServerResponse) => this.sessions!.watchResponse(presented!, actor, r));
       const limit = await this.deps.rateLimiter.consume(actor.keyId, actor.rateLimitPerMinute, 1);
       Object.assign(headers, limit.headers);
       if (!limit.allowed) throw new RateLimitError(limit.headers);
@@ -166,7 +176,7 @@ export class RestRouter {
         if (result.stream) {
           // A stream cannot be replayed: the key is released and the stream answers as usual.
           await this.idempotency.abandon(begin.recordId);
-          await send(res, result, headers);
+          await send(res, result, headers, watch);
           return;
         }
         // Store before answering: a client that retries the moment it has the answer must get the replay.
@@ -178,7 +188,7 @@ export class RestRouter {
         await send(res, result, headers);
         return;
       }
-      await send(res, await run(), headers);
+      await send(res, await run(), headers, watch);
     } catch (err) {
       if (res.headersSent) {
         this.deps.log.error({ err, requestId }, 'error after response started');

@@ -11,7 +11,7 @@ import { displayPrefix, generateApiKey, sha256Hex } from '../../infra/crypto.js'
 import { parseInput } from '../../validation.js';
 import { CreateApiKeyInput, CreateTeamInput } from './inputs.js';
 import { SCOPES, TEAM_ADMIN_SCOPES, type Scope } from './scopes.js';
-import { cachedKey, forgetKeys, rememberKey } from './key-cache.js';
+import { cachedKey, credentialsChanged, rememberKey } from './key-cache.js';
 
 /** How often last-used time is written at most, per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -31,7 +31,14 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
   if (!presented || presented.length < 16 || presented.length > 255 || /\s/.test(presented)) {
     throw new AuthenticationError();
   }
-  const hash = sha256Hex(presented);
+  return authenticateHash(deps, sha256Hex(presented));
+}
+
+/**
+ * The same by the key's sha256 (what src/modules/auth/live-sessions.ts keeps
+ * for each open socket or stream to check again). Uses the key cache.
+ */
+export async function authenticateHash(deps: Deps, hash: string): Promise<Actor> {
   const now = Date.now();
   const cached = cachedKey(deps, hash, now);
   if (cached) {
@@ -177,7 +184,7 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<Api
   const key = await findTeamKey(ctx, id);
   if (key.revokedAt) return key;
   const revoked = await ctx.deps.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
-  forgetKeys(ctx.deps);
+  credentialsChanged(ctx.deps, ctx.actor.teamId);
   return revoked;
 }
 
@@ -207,7 +214,7 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
       data: { rotatedToId: apiKey.id, expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd },
     });
     return { apiKey, secret, previous };
-  }).finally(() => forgetKeys(ctx.deps));
+  }).finally(() => credentialsChanged(ctx.deps, ctx.actor.teamId));
 }
 
 export async function createTeam(ctx: ServiceContext, raw: unknown): Promise<{ team: Team } & CreatedKey> {
