@@ -58,6 +58,7 @@ const EnvSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   KEY_ROTATION_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  AUTH_RECHECK_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -120,6 +121,8 @@ export interface Config {
   /** How long a resolved API key is trusted without a database look-up (0: never); src/modules/auth/key-cache.ts. */
   authCacheMs: number;
   keyRotationGraceMs: number;
+  /** How often the key of every open websocket and stream is checked again (src/modules/auth/live-sessions.ts). */
+  authRecheckMs: number;
   wsAuthTimeoutMs: number;
   shutdownTimeoutMs: number;
   openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string; videoModel: string };
@@ -198,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600_000,
     authCacheMs: e.AUTH_CACHE_MS,
     keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,
+    authRecheckMs: e.AUTH_RECHECK_MS,
     wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     openai: { apiKey: e.OPENAI_API_KEY ?? null, baseURL: e.OPENAI_BASE_URL ?? null, imageModel: e.OPENAI_IMAGE_MODEL, chatModel: e.OPENAI_CHAT_MODEL, videoModel: e.OPENAI_VIDEO_MODEL },

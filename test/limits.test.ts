@@ -281,16 +281,20 @@ describe('Idempotency-Key on REST writes', () => {
     expect(retry.text).toBe(created[0]!.text);
   });
 
-  it('scopes keys to the team: another key of the team replays, another team starts afresh', async () => {
+  it('scopes keys to the team: another key of the team holding the same scopes replays, a narrower one gets 403, another team starts afresh', async () => {
     const key = randomUUID();
     const name = `team scoped ${key}`;
     const first = await s.request('POST', '/api/v1/autousers', { key: worker, body: autouser(name), headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(201);
-    // e.g. the client rotated its key between the attempt and the retry
-    const sibling = (await s.createKey(['persona:write', 'persona:read'], { name: 'sibling', rateLimitPerMinute: 1000 })).key;
+    // e.g. the client rotated its key between the attempt and the retry: the successor holds the same scopes
+    const sibling = (await s.createKey(['admin', 'persona:read', 'persona:write'], { name: 'sibling', rateLimitPerMinute: 1000 })).key;
     const retry = await s.request('POST', '/api/v1/autousers', { key: sibling, body: autouser(name), headers: { 'Idempotency-Key': key } });
     expect(retry.status).toBe(201);
     expect(retry.text).toBe(first.text);
+    // A key with fewer rights than the one that made the record is not replayed to (issue 16) and nothing runs twice.
+    const narrower = (await s.createKey(['persona:write', 'persona:read'], { name: 'narrower', rateLimitPerMinute: 1000 })).key;
+    const refused = await s.request('POST', '/api/v1/autousers', { key: narrower, body: autouser(name), headers: { 'Idempotency-Key': key } });
+    expectStripeError(refused, 403, 'authorization_error', 'idempotency_key_forbidden');
     expect((await autouserNames()).filter((n) => n === name)).toHaveLength(1);
 
     const other = await s.createTeam('idem other');

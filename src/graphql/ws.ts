@@ -5,7 +5,11 @@
  * the upgrade request's headers, or per operation in `extensions.headers`
  * (as GraphiQL sends its headers editor). Bad credentials close with 4401; no
  * connection_init within WS_AUTH_TIMEOUT_MS closes with 4408, and a
- * connection with no authenticated operation by then with 4401.
+ * connection with no authenticated operation by then with 4401. Every key a
+ * socket authenticated with is registered with LiveSessions: when it is
+ * revoked, rotated past its grace period, expires, or its agent or user is
+ * deleted, the socket is closed with 4401 (src/modules/auth/live-sessions.ts);
+ * each new operation checks the connection's key again.
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,16 +18,35 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Actor, Deps } from '../context.js';
 import { AuthenticationError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
+import { REVOKED_REASON, type LiveSessions } from '../modules/auth/live-sessions.js';
 import type { GraphQLServer } from './yoga.js';
 
-type ConnectionExtra = Extra & { actor?: Actor; requestId?: string; authDeadline?: NodeJS.Timeout };
+type ConnectionExtra = Extra & {
+  actor?: Actor;
+  /** The connection's key as sent, checked again for each operation. */
+  presented?: string;
+  requestId?: string;
+  authDeadline?: NodeJS.Timeout;
+  /** The keys this socket authenticated with (connection and operations), each registered with LiveSessions. */
+  watched?: Map<string, () => void>;
+};
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newRequestId: () => string) {
+export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newRequestId: () => string, sessions?: LiveSessions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.bodyLimitBytes });
+
+  /** Closes the socket (4401) once this key stops being valid. */
+  function watch(extra: ConnectionExtra, presented: string, actor: Actor) {
+    if (!sessions || extra.watched?.has(presented)) return;
+    if (!extra.watched) {
+      const watched = (extra.watched = new Map());
+      extra.socket.once('close', () => watched.forEach((forget) => forget()));
+    }
+    extra.watched.set(presented, sessions.register(presented, actor, (reason) => extra.socket.close(4401, reason)));
+  }
 
   const disposable = useServer<Record<string, unknown> | undefined, { actor?: Actor; requestId?: string }>(
     {
@@ -47,6 +70,8 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
         }
         try {
           extra.actor = await authenticate(deps, presented);
+          extra.presented = presented;
+          watch(extra, presented, extra.actor);
           return true;
         } catch (err) {
           if (!(err instanceof AuthenticationError)) deps.log.error({ err }, 'websocket authentication failed unexpectedly');
@@ -63,6 +88,17 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
         const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), str(v)]));
         const presented = presentedKey({ authorization: lower.authorization, apiKey: lower['x-api-key'] });
         let actor = extra.actor;
+        let reason = 'Unauthorized';
+        if (!presented && extra.presented) {
+          // The connection's key may have been revoked since connection_init.
+          try {
+            actor = extra.actor = await authenticate(deps, extra.presented);
+          } catch (err) {
+            if (!(err instanceof AuthenticationError)) throw err;
+            actor = undefined;
+            reason = REVOKED_REASON;
+          }
+        }
         if (presented) {
           try {
             actor = await authenticate(deps, presented);
@@ -74,9 +110,10 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
             extra.actor = actor;
             clearTimeout(extra.authDeadline);
           }
+          if (actor) watch(extra, presented, actor);
         }
         if (!actor) {
-          extra.socket.close(4401, 'Unauthorized');
+          extra.socket.close(4401, reason);
           // graphql-ws wants at least one error here; the close code is what clients act on.
           return [new GraphQLError('Invalid or missing API key', { extensions: { code: 'invalid_api_key' } })];
         }

@@ -17,6 +17,7 @@ import type { TeamEvent } from '../modules/webhooks/events.js';
 import type { ImportProgressEvent } from '../modules/social-import/events.js';
 import type { PublishStatusEvent } from '../modules/publishing/events.js';
 import type { EvalRunEvent } from '../modules/evals/events.js';
+import type { CredentialsChangedEvent } from '../modules/auth/events.js';
 
 /** The topic map: topic name → payload. Topics are scoped by team id. */
 export type Topics = {
@@ -41,6 +42,8 @@ export type Topics = {
   'eval.run': [runId: string, payload: EvalRunEvent];
   /** Keyed by `<projectId>:<executionId>` (runs started together); published by src/modules/evals. */
   'eval.execution': [executionKey: string, payload: EvalRunEvent];
+  /** Every process hears it (no key): a team's keys changed; published by src/modules/auth/key-cache.ts (credentialsChanged). */
+  'auth.credentials': [payload: CredentialsChangedEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

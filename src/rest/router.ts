@@ -1,30 +1,44 @@
 /**
  * The REST compatibility layer: finds the route, then runs the same pipeline
- * for every path: authenticate → rate limit → version → body → idempotency →
- * handler, and shapes every failure the way the path's API family documents.
+ * for every path: authenticate → rate limit → the route's scope → body →
+ * idempotency → handler, and shapes every failure the way the path's API family documents.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import type { Deps, ServiceContext } from '../context.js';
+import { requireScope, type Deps, type ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
+import type { LiveSessions } from '../modules/auth/live-sessions.js';
 import { resolveVersion } from '../server/versions.js';
 import { Metrics } from '../infra/metrics.js';
 import { asAppError } from '../infra/db/errors.js';
 import { errorBody, familyOf, type Family } from './families.js';
-import type { Method, RestResult, Route } from './route.js';
+import type { Method, RestResult, Route, RouteScope } from './route.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 const noRaw = async (): Promise<Buffer> => Buffer.alloc(0);
 
-async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>): Promise<void> {
+/** 403 naming the scope (401 for an agent key) unless the key holds the route's scope, or one of its scopes. */
+function requireRouteScope(ctx: ServiceContext, scope: RouteScope): void {
+  if (scope === 'any' || scope === 'public') return;
+  const wanted = [scope].flat();
+  if (!wanted.some((s) => ctx.actor.scopes.has(s))) requireScope(ctx, wanted[0]!);
+}
+
+/** `watch` registers a streamed response with the key that opened it (ended when the key stops being valid). */
+async function send(res: ServerResponse, result: RestResult, extraHeaders: Record<string, string>, watch?: (res: ServerResponse) => () => void): Promise<void> {
   for (const [k, v] of Object.entries({ ...extraHeaders, ...result.headers })) res.setHeader(k, v);
   if (result.stream) {
     res.writeHead(result.status);
-    await result.stream(res);
+    const forget = watch?.(res);
+    try {
+      await result.stream(res);
+    } finally {
+      forget?.();
+    }
     return;
   }
   if (result.raw) {
@@ -49,6 +63,7 @@ export class RestRouter {
   constructor(
     private readonly deps: Deps,
     private readonly idempotency: IdempotencyStore,
+    private readonly sessions?: LiveSessions,
   ) {}
 
   add(routes: Route[]): void {
@@ -117,17 +132,21 @@ export class RestRouter {
         return;
       }
 
-      const actor = await authenticate(this.deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
+      const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
+      const actor = await authenticate(this.deps, presented);
+      const watch = this.sessions && ((r: ServerResponse) => this.sessions!.watchResponse(presented!, actor, r));
       const limit = await this.deps.rateLimiter.consume(actor.keyId, actor.rateLimitPerMinute, 1);
       Object.assign(headers, limit.headers);
       if (!limit.allowed) throw new RateLimitError(limit.headers);
+      const ctx: ServiceContext = { deps: this.deps, actor, requestId };
+      // The route's scope, here, before the body and any idempotent replay (the service checks it again).
+      requireRouteScope(ctx, route.scope);
 
       const raw = route.rawBody ? Buffer.alloc(0) : await readBody(req, this.deps.config.bodyLimitBytes);
       const body = route.rawBody ? undefined : parseJsonBody(raw, header(req, 'content-type') ?? undefined);
       if (!route.rawBody && WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || (Array.isArray(body) && !route.acceptsArray))) {
         throw new ValidationError('Request body must be a JSON object', null, 'invalid_body');
       }
-      const ctx: ServiceContext = { deps: this.deps, actor, requestId };
       const readRaw = (limit: number) => readBody(req, Math.min(limit, this.deps.config.bodyLimitBytes));
       const run = async (): Promise<RestResult> => {
         try {
@@ -140,7 +159,7 @@ export class RestRouter {
       const idemKey = header(req, 'idempotency-key');
       if (idemKey !== null && WRITE_METHODS.has(method) && !route.rawBody && route.idempotent !== false) {
         const key = validateKey(idemKey);
-        const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId }, key, requestHash(method, path, raw));
+        const begin = await this.idempotency.begin({ teamId: actor.teamId, apiKeyId: actor.keyId, scopes: actor.scopes }, key, requestHash(method, path, raw));
         if (begin.kind === 'replay') {
           for (const [k, v] of Object.entries({ ...headers, ...begin.response.headers, 'Idempotent-Replayed': 'true' })) res.setHeader(k, v);
           res.writeHead(begin.response.status);
@@ -157,7 +176,7 @@ export class RestRouter {
         if (result.stream) {
           // A stream cannot be replayed: the key is released and the stream answers as usual.
           await this.idempotency.abandon(begin.recordId);
-          await send(res, result, headers);
+          await send(res, result, headers, watch);
           return;
         }
         // Store before answering: a client that retries the moment it has the answer must get the replay.
@@ -169,7 +188,7 @@ export class RestRouter {
         await send(res, result, headers);
         return;
       }
-      await send(res, await run(), headers);
+      await send(res, await run(), headers, watch);
     } catch (err) {
       if (res.headersSent) {
         this.deps.log.error({ err, requestId }, 'error after response started');

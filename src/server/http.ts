@@ -10,6 +10,7 @@ import { createGraphQL } from '../graphql/yoga.js';
 import { createDirectGraphQL } from '../graphql/direct.js';
 import { createWebSocketServer } from '../graphql/ws.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
+import { LiveSessions } from '../modules/auth/live-sessions.js';
 import { RestRouter } from '../rest/router.js';
 import { allRoutes } from '../rest/routes.js';
 import { header, readBody } from './request.js';
@@ -37,13 +38,16 @@ export function createHttpServer(deps: Deps) {
       .then((n) => n && deps.log.info({ purged: n }, 'purged expired idempotency records'))
       .catch((err: unknown) => deps.log.warn({ err }, 'could not purge idempotency records'));
   const purgeTimer = setInterval(purge, 3600_000).unref();
-  const rest = new RestRouter(deps, idempotency);
+  // Open sockets and streams, checked again when credentials change and every AUTH_RECHECK_MS.
+  const sessions = new LiveSessions(deps);
+  sessions.start();
+  const rest = new RestRouter(deps, idempotency, sessions);
   rest.add(allRoutes);
-  const ws = createWebSocketServer(deps, yoga, () => randomUUID());
+  const ws = createWebSocketServer(deps, yoga, () => randomUUID(), sessions);
   deps.metrics.websocketConnections = ws.clientCount;
 
   /** Pipes a fetch Response (JSON, multipart or an SSE stream) to the node response. */
-  async function pipeResponse(res: ServerResponse, response: Response, extra: Record<string, string>) {
+  async function pipeResponse(res: ServerResponse, response: Response, extra: Record<string, string>, stop?: AbortSignal) {
     const headers: Record<string, string> = { ...extra };
     response.headers.forEach((v, k) => (headers[k] = v));
     res.writeHead(response.status, headers);
@@ -52,6 +56,7 @@ export function createHttpServer(deps: Deps) {
     // (SSE streams stay open), and cancel it when the client goes away.
     const reader = response.body.getReader();
     res.on('close', () => void reader.cancel().catch(() => {}));
+    stop?.addEventListener('abort', () => void reader.cancel().catch(() => {}));
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -82,7 +87,18 @@ export function createHttpServer(deps: Deps) {
         // GraphiQL: the page is public; every operation it sends needs a key.
         return pipeResponse(res, await yoga.fetch(url, { method: 'GET', headers: { accept } }, undefined as never), echo);
       }
-      const actor = await authenticate(deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
+      const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
+      const actor = await authenticate(deps, presented);
+      /** A subscription over SSE ends when its key is revoked, expires or is deleted. */
+      const pipeStream = async (stream: Response) => {
+        const stop = new AbortController();
+        const forget = sessions.register(presented!, actor, () => stop.abort());
+        try {
+          await pipeResponse(res, stream, echo, stop.signal);
+        } finally {
+          forget();
+        }
+      };
       const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
       const serverContext = { actor, requestId };
       // Most operations run straight through the envelop pipeline; the rest (and every error before execution) through Yoga.
@@ -103,11 +119,11 @@ export function createHttpServer(deps: Deps) {
       const idemKey = header(req, 'idempotency-key');
       if (idemKey === null || method !== 'POST') {
         const a = await answer();
-        if ('stream' in a) return pipeResponse(res, a.stream, echo);
+        if ('stream' in a) return pipeStream(a.stream);
         return send(res, a, echo);
       }
       const begin = await idempotency.begin(
-        { teamId: actor.teamId, apiKeyId: actor.keyId },
+        { teamId: actor.teamId, apiKeyId: actor.keyId, scopes: actor.scopes },
         validateKey(idemKey),
         requestHash(method, url.pathname, raw),
       );
@@ -125,7 +141,7 @@ export function createHttpServer(deps: Deps) {
       if ('stream' in a) {
         // A POST asking for a stream (SSE, incremental delivery): nothing to replay; the key is freed for the next attempt.
         await idempotency.abandon(begin.recordId);
-        return pipeResponse(res, a.stream, echo);
+        return pipeStream(a.stream);
       }
       // A request the rate limit refused never ran: keep nothing, so a retry runs (as REST, which limits first).
       if (a.status === 429) await idempotency.abandon(begin.recordId);
@@ -200,9 +216,11 @@ export function createHttpServer(deps: Deps) {
     yoga,
     rest,
     ws,
+    sessions,
     /** Stops accepting, closes websockets with 1001, lets in-flight requests finish within the timeout. */
     async close(timeoutMs: number) {
       clearInterval(purgeTimer);
+      await sessions.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await ws.close();

@@ -5,7 +5,8 @@
  * Changes that alter how an agent runs queue a deploy (./deploy.ts) in the
  * same transaction and start it after commit.
  */
-import { forgetKeys } from '../auth/key-cache.js';
+import { credentialsChanged } from '../auth/key-cache.js';
+import { assertCanGrant } from '../auth/service.js';
 import type { Agent, AgentUser, DeployJob, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -48,6 +49,7 @@ async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<v
 
 export async function createAgents(ctx: ServiceContext, userRef: string, raw: unknown): Promise<{ created: CreatedAgent[]; job: DeployJob }> {
   requireScope(ctx, 'agent:write');
+  assertCanGrant(ctx.actor, ['agent:chat'], null); // each agent's key chats with it
   const inputs = Array.isArray(raw) ? parseInput(CreateAgentsInput, raw) : [parseInput(CreateAgentInput, raw)];
   const names = new Set<string>();
   for (const i of inputs) {
@@ -131,7 +133,7 @@ export async function deleteAgent(ctx: ServiceContext, userRef: string, agentRef
   const found = await resolveAgent(ctx, userRef, agentRef);
   const agent = query.include || query.select ? await ctx.deps.prisma.agent.findUniqueOrThrow({ where: { id: found.id }, include: query.include ?? {} }) : found;
   const { count } = await ctx.deps.prisma.agent.deleteMany({ where: { id: found.id, teamId: ctx.actor.teamId } });
-  forgetKeys(ctx.deps); // its key stops working at once
+  credentialsChanged(ctx.deps, ctx.actor.teamId); // its key stops working at once
   if (count === 0) throw agentNotFound();
   await writeLog(ctx, { userId: found.userId, level: 'info', message: `agent ${found.name} deleted`, data: { agentId: found.id } });
   return agent;
@@ -140,10 +142,11 @@ export async function deleteAgent(ctx: ServiceContext, userRef: string, agentRef
 /** A new agent key; the old one stops working at once. */
 export async function rotateAgentKey(ctx: ServiceContext, userRef: string, agentRef: string): Promise<CreatedAgent> {
   requireScope(ctx, 'agent:write');
+  assertCanGrant(ctx.actor, ['agent:chat'], null); // the new key chats with the agent
   const found = await resolveAgent(ctx, userRef, agentRef);
   const key = generateAgentKey();
   const agent = await ctx.deps.prisma.agent.update({ where: { id: found.id }, data: { keyHash: sha256Hex(key), keyPrefix: agentKeyPrefix(key) } });
-  forgetKeys(ctx.deps);
+  credentialsChanged(ctx.deps, ctx.actor.teamId);
   await writeLog(ctx, { userId: found.userId, agentId: found.id, level: 'info', message: `agent key rotated (new prefix ${agent.keyPrefix})` });
   return { agent, key };
 }

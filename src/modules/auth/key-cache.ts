@@ -1,9 +1,11 @@
 /**
  * Resolved keys, kept for a few seconds (AUTH_CACHE_MS, default 5000; 0
  * turns it off) so a busy client costs no SQL per request for its key. A
- * revoke, rotation or agent-key change in this process forgets every entry
- * at once; another process (several api processes, or the CLI) sees the
- * change within AUTH_CACHE_MS. An entry never outlives its key's expiresAt.
+ * revoke, rotation, agent-key change or deletion calls `credentialsChanged`:
+ * this process forgets every entry at once, and the broadcast makes every
+ * other process that shares the pubsub (Redis) do the same and check its open
+ * sockets and streams again (live-sessions.ts); a process that misses it (the
+ * CLI, a Redis outage) sees the change within AUTH_CACHE_MS. An entry never outlives its key's expiresAt.
  * Failed look-ups are not kept: a new key works at once.
  */
 import type { Actor, Deps } from '../../context.js';
@@ -44,6 +46,12 @@ export function rememberKey(deps: Deps, hash: string, entry: Omit<Entry, 'cached
   const c = cacheOf(deps);
   if (c.size >= MAX_ENTRIES) c.delete(c.keys().next().value!); // the oldest
   c.set(hash, { ...entry, cachedAt: now });
+}
+
+/** After a key, agent or user changed: every process forgets its cached keys and checks the team's open sessions. */
+export function credentialsChanged(deps: Deps, teamId: string): void {
+  forgetKeys(deps);
+  deps.pubsub.publish('auth.credentials', { teamId });
 }
 
 /** After any change to keys: the next request of every key reads the database again. */

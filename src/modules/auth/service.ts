@@ -11,7 +11,7 @@ import { displayPrefix, generateApiKey, sha256Hex } from '../../infra/crypto.js'
 import { parseInput } from '../../validation.js';
 import { CreateApiKeyInput, CreateTeamInput } from './inputs.js';
 import { SCOPES, TEAM_ADMIN_SCOPES, type Scope } from './scopes.js';
-import { cachedKey, forgetKeys, rememberKey } from './key-cache.js';
+import { cachedKey, credentialsChanged, rememberKey } from './key-cache.js';
 
 /** How often last-used time is written at most, per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -31,7 +31,14 @@ export async function authenticate(deps: Deps, presented: string | null): Promis
   if (!presented || presented.length < 16 || presented.length > 255 || /\s/.test(presented)) {
     throw new AuthenticationError();
   }
-  const hash = sha256Hex(presented);
+  return authenticateHash(deps, sha256Hex(presented));
+}
+
+/**
+ * The same by the key's sha256 (what src/modules/auth/live-sessions.ts keeps
+ * for each open socket or stream to check again). Uses the key cache.
+ */
+export async function authenticateHash(deps: Deps, hash: string): Promise<Actor> {
   const now = Date.now();
   const cached = cachedKey(deps, hash, now);
   if (cached) {
@@ -134,13 +141,27 @@ export async function me(ctx: ServiceContext) {
   return { team: { id: ctx.actor.teamId, name: ctx.actor.teamName }, key };
 }
 
+/**
+ * The one rule for everything that hands out a credential (an API key made,
+ * rotated or given with a new team; an agent key made or rotated): the caller
+ * must hold every scope the new credential will hold. Refused with 400
+ * `scope_not_held` naming the scopes it lacks; nothing is written.
+ */
+export function assertCanGrant(actor: Actor, scopes: readonly string[], param: string | null): void {
+  const beyond = [...new Set(scopes)].filter((s) => !actor.scopes.has(s));
+  if (beyond.length) {
+    throw new ValidationError(
+      `A key cannot grant scopes its creator lacks: ${beyond.join(', ')} (this API key does not hold them)`,
+      param,
+      'scope_not_held',
+    );
+  }
+}
+
 export async function createApiKey(ctx: ServiceContext, raw: unknown): Promise<CreatedKey> {
   requireScope(ctx, 'admin');
   const input = parseInput(CreateApiKeyInput, raw);
-  const beyond = input.scopes.filter((s) => !ctx.actor.scopes.has(s));
-  if (beyond.length) {
-    throw new ValidationError(`A key cannot grant scopes its creator lacks: ${beyond.join(', ')}`, 'scopes');
-  }
+  assertCanGrant(ctx.actor, input.scopes, 'scopes');
   if (input.expiresAt && input.expiresAt <= new Date()) {
     throw new ValidationError('expiresAt must be in the future', 'expiresAt');
   }
@@ -163,7 +184,7 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<Api
   const key = await findTeamKey(ctx, id);
   if (key.revokedAt) return key;
   const revoked = await ctx.deps.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
-  forgetKeys(ctx.deps);
+  credentialsChanged(ctx.deps, ctx.actor.teamId);
   return revoked;
 }
 
@@ -172,6 +193,8 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
   requireScope(ctx, 'admin');
   const old = await findTeamKey(ctx, id);
   if (!isActive(old)) throw new ValidationError('Only an active key can be rotated', 'id', 'api_key_inactive');
+  // The successor holds the old key's scopes, so whoever rotates must hold them all.
+  assertCanGrant(ctx.actor, old.scopes, 'id');
   const graceEnd = new Date(Date.now() + ctx.deps.config.keyRotationGraceMs);
   return ctx.deps.prisma.$transaction(async (tx) => {
     const secret = generateApiKey();
@@ -191,12 +214,13 @@ export async function rotateApiKey(ctx: ServiceContext, id: string): Promise<Cre
       data: { rotatedToId: apiKey.id, expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd },
     });
     return { apiKey, secret, previous };
-  }).finally(() => forgetKeys(ctx.deps));
+  }).finally(() => credentialsChanged(ctx.deps, ctx.actor.teamId));
 }
 
 export async function createTeam(ctx: ServiceContext, raw: unknown): Promise<{ team: Team } & CreatedKey> {
   requireScope(ctx, 'platform');
   const input = parseInput(CreateTeamInput, raw);
+  assertCanGrant(ctx.actor, TEAM_ADMIN_SCOPES, 'name');
   const team = await ctx.deps.prisma.team.create({ data: { name: input.name } });
   const created = await insertKey(ctx.deps, team.id, { name: 'admin', scopes: TEAM_ADMIN_SCOPES });
   return { team, ...created };

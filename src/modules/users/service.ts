@@ -5,7 +5,7 @@
  * chat runs and their events), secrets, skills, deploy jobs and logs.
  * Lowering the tier below current usage is allowed; it then blocks new agents.
  */
-import { forgetKeys } from '../auth/key-cache.js';
+import { credentialsChanged } from '../auth/key-cache.js';
 import type { AgentUser, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -62,7 +62,7 @@ export async function deleteUser(ctx: ServiceContext, ref: string, query: Prisma
   requireScope(ctx, 'agent:write');
   const user = await getUser(ctx, ref, query);
   const { count } = await ctx.deps.prisma.agentUser.deleteMany({ where: { id: user.id, teamId: ctx.actor.teamId } });
-  forgetKeys(ctx.deps); // their agents' keys stop working at once
+  credentialsChanged(ctx.deps, ctx.actor.teamId); // their agents' keys stop working at once
   if (count === 0) throw userNotFound();
   ctx.deps.log.info({ userId: user.id, requestId: ctx.requestId }, 'autonomis user deleted with all their data');
   return user;
