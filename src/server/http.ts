@@ -13,6 +13,7 @@ import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { RestRouter } from '../rest/router.js';
 import { allRoutes } from '../rest/routes.js';
 import { header, readBody } from './request.js';
+import { assertJsonBytes } from './request-text.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 import { handleOps, OPS_PATHS } from './ops.js';
@@ -84,6 +85,7 @@ export function createHttpServer(deps: Deps) {
       }
       const actor = await authenticate(deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
       const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
+      if (raw.length && /^application\/(.+\+)?json\b/i.test(header(req, 'content-type') ?? '')) assertJsonBytes(raw, deps.config.maxJsonDepth); // before any JSON.parse
       const serverContext = { actor, requestId };
       // Most operations run straight through the envelop pipeline; the rest (and every error before execution) through Yoga.
       const viaYoga = async (): Promise<Answer> => {
