@@ -258,3 +258,20 @@ describe('text the server cuts', () => {
     await serverAlive();
   });
 });
+
+describe('GraphQL documents nested past the parser’s stack', () => {
+  it.each([3_000, 20_000])('a document nested %i levels is a 400 naming the limit, not an "Unexpected error"; over graphql-ws too', async (levels) => {
+    const doc = `{ ${'me { team { '.repeat(levels)} id ${'} } '.repeat(levels)} }`;
+    const res = await s.graphql(doc);
+    expect(res.status, res.text.slice(0, 300)).toBe(400);
+    expect(res.body.errors![0].extensions.code).toBe('document_too_deep');
+    expect(res.text).not.toContain('INTERNAL_SERVER_ERROR');
+    const { messages, closed } = await wsSession(
+      (ws) => ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: doc } })),
+      (msg) => msg.id === '1' && (msg.type === 'error' || msg.type === 'complete'),
+    );
+    expect(closed).toBeNull();
+    expect(messages.find((m) => m.id === '1' && m.type === 'error')?.payload[0].extensions.code).toBe('document_too_deep');
+    await serverAlive();
+  });
+});

@@ -11,7 +11,7 @@ import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode } from 'grap
 import type { Plugin } from 'graphql-yoga';
 import type { Deps } from '../context.js';
 import { isAppError, type AppError } from '../errors.js';
-import { assertCleanValue, invalidTextError, textProblem } from '../server/request-text.js';
+import { assertCleanValue, graphqlDepthExceeds, invalidTextError, textProblem } from '../server/request-text.js';
 
 /** Where a string literal sits: the field (alias) and argument / input-object field names above it. */
 function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[]): string {
@@ -53,7 +53,17 @@ function check(deps: Deps, document: DocumentNode, variables: unknown): GraphQLE
 }
 
 export function useTextGuard(deps: Deps): Plugin {
+  const maxDepth = deps.config.maxJsonDepth;
   return {
+    // Before graphql-js parses (recursively): a document nested thousands deep would overflow its stack (an "Unexpected error").
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (graphqlDepthExceeds(source, maxDepth)) {
+        throw new GraphQLError(`The document is nested deeper than the limit of ${maxDepth} levels of brackets (MAX_JSON_DEPTH)`, {
+          extensions: { code: 'document_too_deep', http: { status: 400 } },
+        });
+      }
+    },
     onExecute({ args, setResultAndStopExecution }) {
       const error = check(deps, args.document, args.variableValues);
       if (error) setResultAndStopExecution({ errors: [error] });

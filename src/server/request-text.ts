@@ -84,6 +84,44 @@ export function jsonDepthExceeds(raw: Buffer | string, limit: number): boolean {
   return false;
 }
 
+const HASH = 0x23;
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+
+/**
+ * The same bound for a GraphQL document, before graphql-js's recursive-descent
+ * parser sees it (about 2,000 nested selections overflow its stack): brackets
+ * of every kind, outside strings, block strings and comments. Malformed text is
+ * left for the parser to word.
+ */
+export function graphqlDepthExceeds(source: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === QUOTE) {
+      if (source.startsWith('"""', i)) {
+        let end = source.indexOf('"""', i + 3);
+        while (end > 0 && source.charCodeAt(end - 1) === BACKSLASH) end = source.indexOf('"""', end + 3); // \""" is an escaped quote
+        if (end < 0) return false;
+        i = end + 2;
+        continue;
+      }
+      for (i++; i < source.length; i++) {
+        const d = source.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE || d === NEWLINE || d === RETURN) break;
+      }
+    } else if (c === HASH) {
+      while (i < source.length && source.charCodeAt(i) !== NEWLINE && source.charCodeAt(i) !== RETURN) i++;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET || c === OPEN_PAREN) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET || c === CLOSE_PAREN) depth--;
+  }
+  return false;
+}
+
 /** Bytes that are to be parsed as JSON: UTF-8, and not nested past the limit. */
 export function assertJsonBytes(raw: Buffer, maxDepth: number, field = 'body'): void {
   if (!isUtf8(raw)) throw new ValidationError(`${field} is not valid UTF-8`, field, 'invalid_utf8');
