@@ -55,6 +55,7 @@ const EnvSchema = z.object({
     .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(8).max(1000).default(64),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   KEY_ROTATION_GRACE_HOURS: z.coerce.number().min(0).default(24),
@@ -117,6 +118,8 @@ export interface Config {
   previousSecretKeys: string[];
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** The deepest nesting of arrays/objects accepted in a JSON body, GraphQL variables or a websocket message (400 past it). */
+  maxJsonDepth: number;
   idempotencyTtlMs: number;
   /** How long a resolved API key is trusted without a database look-up (0: never); src/modules/auth/key-cache.ts. */
   authCacheMs: number;
@@ -198,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     previousSecretKeys: e.SECRET_KEYS_PREVIOUS ? e.SECRET_KEYS_PREVIOUS.split(',').map((k) => k.trim()) : [],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    maxJsonDepth: e.MAX_JSON_DEPTH,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600_000,
     authCacheMs: e.AUTH_CACHE_MS,
     keyRotationGraceMs: e.KEY_ROTATION_GRACE_HOURS * 3600_000,

@@ -20,6 +20,7 @@ import { AuthenticationError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { REVOKED_REASON, type LiveSessions } from '../modules/auth/live-sessions.js';
 import type { GraphQLServer } from './yoga.js';
+import { guardJsonMessages } from '../server/request-text.js';
 
 type ConnectionExtra = Extra & {
   actor?: Actor;
@@ -149,7 +150,10 @@ export function createWebSocketServer(deps: Deps, yoga: GraphQLServer, newReques
 
   return {
     handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) {
-      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        guardJsonMessages(ws, deps.config.maxJsonDepth); // deep or non-UTF-8 messages close with 4400 before graphql-ws parses them
+        wss.emit('connection', ws, req);
+      });
     },
     /** Closes every socket with 1001 (going away). */
     async close() {

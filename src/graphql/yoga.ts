@@ -13,6 +13,7 @@ import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { schema } from './schema.js';
 import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
 import { graphiqlDefaultQuery } from './graphiql.js';
+import { useTextGuard } from './text-guard.js';
 
 export interface ServerContext {
   actor: Actor;
@@ -185,6 +186,7 @@ export function createGraphQL(deps: Deps) {
     context: ({ actor, requestId }) => ({ deps, actor, requestId }),
     plugins: [
       useOperationRateLimit(deps),
+      useTextGuard(deps), // NUL, lone surrogates and deep nesting in variables and literals: 400 naming the field
       useLogUnexpectedErrors(deps),
       useMetrics(deps),
       // Queries run as compiled code (graphql-jit), cached per document: large nested answers resolve several

@@ -1,5 +1,6 @@
 /** Key material: API key generation and hashing, secret encryption at rest, masking. */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { clipText, clipTextEnd } from './unicode.js';
 
 export function sha256Hex(input: string | Buffer): string {
   return createHash('sha256').update(input).digest('hex');
@@ -51,7 +52,7 @@ export class SecretBox {
 /** A provider API key as EvalStudio shows it: `sk-1234567890abcdef` → `sk-1...cdef` (its start is a well-known prefix). */
 export function maskSecret(secret: string): string {
   if (secret.length <= 8) return '*'.repeat(secret.length);
-  return `${secret.slice(0, 4)}...${secret.slice(-4)}`;
+  return `${clipText(secret, 4)}...${clipTextEnd(secret, 4)}`;
 }
 
 /**
@@ -61,6 +62,6 @@ export function maskSecret(secret: string): string {
  */
 export function maskSecretValue(secret: string): string {
   if (secret.length < 16) return '*'.repeat(Math.min(secret.length, 8));
-  if (secret.length < 32) return `...${secret.slice(-4)}`;
-  return `${secret.slice(0, 4)}...${secret.slice(-4)}`;
+  if (secret.length < 32) return `...${clipTextEnd(secret, 4)}`;
+  return `${clipText(secret, 4)}...${clipTextEnd(secret, 4)}`;
 }

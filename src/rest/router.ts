@@ -9,6 +9,7 @@ import { requireScope, type Deps, type ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
+import { assertText } from '../server/request-text.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import type { LiveSessions } from '../modules/auth/live-sessions.js';
 import { resolveVersion } from '../server/versions.js';
@@ -102,10 +103,17 @@ export class RestRouter {
       // Likewise URL parsing turns "\" into "/": refused rather than reinterpreted.
       if (rawPath.includes('\\')) throw new ValidationError('invalid path: it contains a backslash', 'path', 'invalid_path');
       // The router cannot match what does not decode (%ff, overlong %c0%ae, %u002e): say so rather than "no route".
+      let decodedPath: string;
       try {
-        decodeURIComponent(path);
+        decodedPath = decodeURIComponent(path);
       } catch {
         throw new ValidationError('invalid path: it contains malformed percent-encoding', 'path', 'invalid_path');
+      }
+      // Path segments and query values are request text like bodies (src/server/request-text.ts): NUL is refused here.
+      assertText(decodedPath, 'path');
+      for (const [name, value] of url.searchParams) {
+        assertText(name, 'query');
+        assertText(value, `query.${name}`);
       }
       const found = this.router.find(method, path);
       if (!found) {
@@ -143,7 +151,7 @@ export class RestRouter {
       requireRouteScope(ctx, route.scope);
 
       const raw = route.rawBody ? Buffer.alloc(0) : await readBody(req, this.deps.config.bodyLimitBytes);
-      const body = route.rawBody ? undefined : parseJsonBody(raw, header(req, 'content-type') ?? undefined);
+      const body = route.rawBody ? undefined : parseJsonBody(raw, header(req, 'content-type') ?? undefined, this.deps.config.maxJsonDepth);
       if (!route.rawBody && WRITE_METHODS.has(method) && body !== undefined && (typeof body !== 'object' || body === null || (Array.isArray(body) && !route.acceptsArray))) {
         throw new ValidationError('Request body must be a JSON object', null, 'invalid_body');
       }

@@ -13,6 +13,7 @@
 import Busboy from 'busboy';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { UnsupportedMediaError } from '../infra/blobs.js';
+import { assertText, parseCheckedJson } from '../server/request-text.js';
 import type { RestRequest } from './route.js';
 
 export interface UploadedFile {
@@ -34,17 +35,14 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 
 export async function readUploads(
   req: Pick<RestRequest, 'headers' | 'readRaw'>,
-  opts: { maxFileBytes: number; maxFiles: number },
+  opts: { maxFileBytes: number; maxFiles: number; maxJsonDepth: number },
 ): Promise<Uploads> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   const mime = type.split(';')[0]!.trim();
   if (mime === 'application/json' || mime.endsWith('+json')) {
     const raw = await req.readRaw(MULTIPART_OVERHEAD * 16);
-    try {
-      return { files: [], fields: {}, json: raw.length ? JSON.parse(raw.toString('utf8')) : {} };
-    } catch {
-      throw new ValidationError('the request body is not valid JSON', null, 'invalid_json');
-    }
+    const malformed = () => new ValidationError('the request body is not valid JSON', null, 'invalid_json');
+    return { files: [], fields: {}, json: raw.length ? parseCheckedJson(raw, { maxDepth: opts.maxJsonDepth, malformed }) : {} };
   }
   if (/^(image|audio|video)\//.test(mime)) {
     const bytes = await req.readRaw(opts.maxFileBytes);
@@ -74,7 +72,17 @@ function parseMultipart(body: Buffer, contentType: string, opts: { maxFileBytes:
     const fail = (err: Error) => {
       failed ??= err;
     };
+    // Field names, text fields and file names are request text like any other (src/server/request-text.ts).
+    const checked = (what: string, value: string) => {
+      try {
+        assertText(value, what);
+      } catch (err) {
+        fail(err as Error);
+      }
+    };
     bb.on('file', (field, stream, info) => {
+      checked('form field name', field);
+      if (info.filename) checked(`filename of ${field}`, info.filename);
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => fail(new PayloadTooLargeError(opts.maxFileBytes)));
@@ -83,6 +91,8 @@ function parseMultipart(body: Buffer, contentType: string, opts: { maxFileBytes:
       });
     });
     bb.on('field', (name, value) => {
+      checked('form field name', name);
+      checked(`form.${name}`, value);
       fields[name] = value;
     });
     bb.on('filesLimit', () => fail(new ValidationError(`at most ${opts.maxFiles} files per request`, 'files', 'too_many_files')));

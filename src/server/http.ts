@@ -14,6 +14,7 @@ import { LiveSessions } from '../modules/auth/live-sessions.js';
 import { RestRouter } from '../rest/router.js';
 import { allRoutes } from '../rest/routes.js';
 import { header, readBody } from './request.js';
+import { assertJsonBytes } from './request-text.js';
 import { IdempotencyStore, requestHash, validateKey } from './idempotency.js';
 import { resolveVersion } from './versions.js';
 import { handleOps, OPS_PATHS } from './ops.js';
@@ -100,6 +101,7 @@ export function createHttpServer(deps: Deps) {
         }
       };
       const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
+      if (raw.length && /^application\/(.+\+)?json\b/i.test(header(req, 'content-type') ?? '')) assertJsonBytes(raw, deps.config.maxJsonDepth); // before any JSON.parse
       const serverContext = { actor, requestId };
       // Most operations run straight through the envelop pipeline; the rest (and every error before execution) through Yoga.
       const viaYoga = async (): Promise<Answer> => {

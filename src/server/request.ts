@@ -1,6 +1,7 @@
-/** Request helpers: one header value; the body read up to the configured limit (413 past it) and parsed as JSON (400 when malformed). */
+/** Request helpers: one header value; the body read up to the configured limit (413 past it) and parsed as JSON (400 when malformed, not UTF-8, too deep, or carrying text that cannot be stored). */
 import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { parseCheckedJson } from './request-text.js';
 
 /** One request header's value (the first, if repeated), or null. */
 export function header(req: IncomingMessage, name: string): string | null {
@@ -36,14 +37,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+/** Parses a JSON body; its text is checked on the way (UTF-8, nesting ≤ maxDepth, no NUL or lone surrogates: src/server/request-text.ts). */
+export function parseJsonBody(raw: Buffer, contentType: string | undefined, maxDepth: number): unknown {
   if (raw.length === 0) return undefined;
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType)) {
     throw new ValidationError('Request body must be JSON (Content-Type: application/json)', null, 'unsupported_content_type');
   }
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new ValidationError('Malformed JSON in request body', null, 'malformed_json');
-  }
+  return parseCheckedJson(raw, { maxDepth, malformed: () => new ValidationError('Malformed JSON in request body', null, 'malformed_json') });
 }

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { countPromptTokens, countTokens, type ChatChunk, type ChatProvider, type ChatRequest, type ToolCall } from './chat.js';
+import { clipWithEllipsis } from '../unicode.js';
 
 /** Picks one of `options` deterministically from a seed string. */
 function pick<T>(seed: string, salt: string, options: readonly T[]): T {
@@ -27,9 +28,8 @@ function firstSentence(text: string, max = 160): string {
   return clip(s, max);
 }
 
-function clip(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
+/** Cut at a code-point boundary: a plain slice cut emoji in half, and the reply with the lone surrogate could not be stored. */
+const clip = clipWithEllipsis;
 
 const STOP = new Set(['what', 'which', 'where', 'when', 'with', 'that', 'this', 'there', 'could', 'would', 'should', 'about', 'your', 'have', 'help', 'please', 'tell', 'from', 'into', 'them', 'they', 'does', 'hello', 'thanks', 'thank', 'just', 'some', 'want', 'need']);
 

@@ -13,6 +13,7 @@ import OpenAI from 'openai';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { ProviderError, providerFailure } from './openai.js';
+import { codePointBoundary } from '../unicode.js';
 
 export interface ToolCall {
   id: string;
@@ -66,7 +67,10 @@ export function countTokens(text: string): number {
   let from = 0;
   for (const m of text.matchAll(LONG_RUN)) {
     if (m.index > from) n += enc.encode(text.slice(from, m.index)).length;
-    for (let i = 0; i < m[0].length; i += MAX_PIECE) n += enc.encode(m[0].slice(i, i + MAX_PIECE)).length;
+    for (let i = 0, end; i < m[0].length; i = end) {
+      end = codePointBoundary(m[0], Math.min(i + MAX_PIECE, m[0].length)); // never half an emoji
+      n += enc.encode(m[0].slice(i, end)).length;
+    }
     from = m.index + m[0].length;
   }
   return n + (from < text.length ? enc.encode(text.slice(from)).length : 0);

@@ -19,6 +19,7 @@ import OpenAI, { toFile } from 'openai';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { ProviderError, providerFailure } from './openai.js';
+import { clipText } from '../unicode.js';
 
 /** The provider finished the render as failed: asking again for the same render cannot help. */
 export class VideoRenderFailed extends ProviderError {
@@ -83,7 +84,7 @@ const MOTION_WORDS: Record<VideoMotion, string> = {
 
 /** The prompt sent to a video model: the motion in words, then what the clip is about. */
 export function videoPrompt(req: Pick<VideoRequest, 'motion' | 'prompt'>): string {
-  return `Animate this photo with ${MOTION_WORDS[req.motion]}; subtle natural movement, keep the person and the composition as they are. ${req.prompt}`.trim().slice(0, 4000);
+  return clipText(`Animate this photo with ${MOTION_WORDS[req.motion]}; subtle natural movement, keep the person and the composition as they are. ${req.prompt}`.trim(), 4000);
 }
 
 // --- pixels -----------------------------------------------------------------------

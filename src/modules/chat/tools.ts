@@ -20,6 +20,7 @@ import { agentToolConfig } from '../agents/tool-config.js';
 import { listAgentFiles, readAgentFile, writeAgentFile } from '../files/service.js';
 import { secretValues } from '../secrets/service.js';
 import { FetchRefused, guardedFetch } from './http-fetch.js';
+import { clipText } from '../../infra/unicode.js';
 
 export interface ToolOutcome {
   ok: boolean;
@@ -152,7 +153,7 @@ export class AgentTools {
           summary: `read ${file.path} (${file.size} bytes)`,
           path: file.path,
           contentType: file.contentType,
-          content: text ? bytes.toString('utf8').slice(0, MAX_TEXT_TO_MODEL) : `[binary, ${file.size} bytes]`,
+          content: text ? clipText(bytes.toString('utf8'), MAX_TEXT_TO_MODEL) : `[binary, ${file.size} bytes]`,
           truncated: text && bytes.length > MAX_TEXT_TO_MODEL,
         };
       }
@@ -180,7 +181,7 @@ export class AgentTools {
           summary: `${a.method} ${a.url} → ${res.status} (${res.bytes} bytes${res.truncated ? ', cut off' : ''})`,
           status: res.status,
           contentType: res.contentType,
-          body: res.body.slice(0, MAX_TEXT_TO_MODEL),
+          body: clipText(res.body, MAX_TEXT_TO_MODEL),
           truncated: res.truncated || res.body.length > MAX_TEXT_TO_MODEL,
           ...(res.location ? { location: res.location } : {}),
         };

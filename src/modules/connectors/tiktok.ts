@@ -16,6 +16,7 @@
 import type { Deps } from '../../context.js';
 import { platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
 import { PlatformError, unsupported, type ConnectedAccount, type Connector, type Metrics } from './types.js';
+import { clipText } from '../../infra/unicode.js';
 
 const readError: ErrorReader = (b) => (b?.error && b.error.code !== 'ok' ? String(b.error.message || b.error.code) : null);
 
@@ -67,7 +68,7 @@ export function tiktokConnector(deps: Deps): Connector {
         const init = await call(account, '/v2/post/publish/content/init/', {
           method: 'POST',
           json: {
-            post_info: { title: post.caption.slice(0, 90), description: post.caption.slice(0, 4000), privacy_level: String(account.config.privacyLevel ?? 'PUBLIC_TO_EVERYONE'), disable_comment: false, auto_add_music: true },
+            post_info: { title: clipText(post.caption, 90), description: clipText(post.caption, 4000), privacy_level: String(account.config.privacyLevel ?? 'PUBLIC_TO_EVERYONE'), disable_comment: false, auto_add_music: true },
             source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: urls },
             post_mode: 'DIRECT_POST',
             media_type: 'PHOTO',

@@ -14,6 +14,7 @@ import type { Deps } from '../../context.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import { signWebhook } from '../../infra/webhook-signing.js';
 import { PlatformError, unsupported, type ConnectedAccount, type Connector } from './types.js';
+import { clipText } from '../../infra/unicode.js';
 
 function target(account: ConnectedAccount): string {
   const url = account.config.url;
@@ -44,7 +45,7 @@ export function webhookConnector(deps: Deps): Connector {
     }
     if (res.status < 200 || res.status >= 300) {
       const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-      throw new PlatformError(`the webhook receiver answered ${res.status}${res.body.length ? `: ${res.text().slice(0, 200)}` : ''}`, { retryable, statusCode: res.status });
+      throw new PlatformError(`the webhook receiver answered ${res.status}${res.body.length ? `: ${clipText(res.text(), 200)}` : ''}`, { retryable, statusCode: res.status });
     }
     try {
       const parsed = JSON.parse(res.text()) as Record<string, unknown>;

@@ -13,6 +13,7 @@ import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
 import type { CostLine } from '../catalog/pricing.js';
 import { writeCaption, type Caption } from '../profiles/captions.js';
 import { recentVoiceTexts } from '../profiles/library.js';
+import { clipText } from '../../infra/unicode.js';
 
 export interface ContentDirection {
   id: string;
@@ -95,7 +96,7 @@ export function imagePrompt(setup: GenerationSetup, item: { prompt: string | nul
     grade?.avoid.length ? `avoid: ${grade.avoid.join(', ')}` : null,
     generation > 0 ? `take ${generation + 1}` : null,
   ];
-  return parts.filter(Boolean).join('. ').slice(0, 4000);
+  return clipText(parts.filter(Boolean).join('. '), 4000);
 }
 
 export interface GeneratedContent {

@@ -20,6 +20,7 @@ import { isAppError } from '../../errors.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import * as chat from '../chat/service.js';
 import { checkAgentProvider } from '../agents/runtime.js';
+import { clipText } from '../../infra/unicode.js';
 
 export interface ToolCallOut {
   id: string;
@@ -143,7 +144,7 @@ function textOf(content: unknown): string {
 
 function httpError(status: number, json: unknown, text: string): string {
   const e = (json as { error?: unknown; detail?: unknown } | null)?.error ?? (json as { detail?: unknown } | null)?.detail;
-  const msg = typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : text.slice(0, 200);
+  const msg = typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : clipText(text, 200);
   return `HTTP ${status}${msg ? `: ${msg}` : ''}`;
 }
 
@@ -257,7 +258,7 @@ async function testLangGraph(ctx: ServiceContext, c: EvalConnector): Promise<Tes
     const latencyMs = Math.round(performance.now() - started);
     const text = res.text();
     if (res.status < 200 || res.status >= 300) return { success: false, latencyMs, error: `HTTP ${res.status}` };
-    return { success: true, latencyMs, response: text.slice(0, 2000) };
+    return { success: true, latencyMs, response: clipText(text, 2000) };
   } catch (err) {
     return { success: false, latencyMs: Math.round(performance.now() - started), error: outboundMessage(err) };
   }
@@ -321,7 +322,7 @@ async function invokeAgent(ctx: ServiceContext, c: EvalConnector, req: InvokeReq
   // The agent sees the conversation as user/assistant turns; it must end with the user's.
   const turns = req.messages
     .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content.trim())
-    .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content.slice(0, 32_000) }))
+    .map((m) => ({ role: m.role as 'user' | 'assistant', content: clipText(m.content, 32_000) }))
     .slice(-100);
   if (turns.at(-1)?.role !== 'user') return failure(started, 'The conversation must end with a user message');
   const actx = agentContext(ctx.deps, c.teamId, `eval-connector:${c.id}`);

@@ -11,6 +11,7 @@ import { JSONPath } from 'jsonpath-plus';
 import { isDeepStrictEqual } from 'node:util';
 import { ValidationError } from '../../errors.js';
 import type { RunMessage, TokensUsage } from './connector-clients.js';
+import { clipWithEllipsis } from '../../infra/unicode.js';
 
 export interface EvaluatorResult {
   type: string;
@@ -61,7 +62,7 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 const describeErrors = (errors: ErrorObject[] | null | undefined) =>
   (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
 
-const clip = (s: string, n = 80) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const clip = (s: string, n = 80) => clipWithEllipsis(s, n);
 
 const DEFINITIONS: Definition[] = [
   {

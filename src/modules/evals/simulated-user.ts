@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Persona, Scenario } from '../../generated/prisma/client.js';
 import type { RunMessage } from './connector-clients.js';
 import type { EvalLlm } from './llm.js';
+import { clipText } from '../../infra/unicode.js';
 
 type PersonaLike = Pick<Persona, 'name' | 'description' | 'systemPrompt'> | null;
 type ScenarioLike = Pick<Scenario, 'name' | 'instructions' | 'successCriteria'>;
@@ -117,7 +118,7 @@ function firstPerson(sentence: string): string {
 
 function firstSentence(text: string): string {
   const clean = text.replace(/\s+/g, ' ').trim();
-  return (/^(.+?[.!?])(\s|$)/.exec(clean)?.[1] ?? clean).slice(0, 240);
+  return clipText(/^(.+?[.!?])(\s|$)/.exec(clean)?.[1] ?? clean, 240);
 }
 
 export function embeddedUserTurn(persona: PersonaLike, scenario: ScenarioLike, messages: RunMessage[]): string {

@@ -130,7 +130,7 @@ export const influencersRoutes: Route[] = [
     handler: async ({ ctx, params, headers, readRaw }) =>
       ok(
         influencerJson(
-          await influencers.setReferences(ctx, params.id!, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxFiles: inputs.MAX_REFERENCES })),
+          await influencers.setReferences(ctx, params.id!, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxJsonDepth: ctx.deps.config.maxJsonDepth, maxFiles: inputs.MAX_REFERENCES })),
         ),
       ),
   },
@@ -160,7 +160,7 @@ export const influencersRoutes: Route[] = [
     summary: 'Analyze 1–10 uploaded photos (multipart) into a base prompt, wardrobe and attributes; nothing is stored',
     handler: async ({ ctx, headers, readRaw, query }) =>
       billable(
-        await influencers.analyzePhotos(ctx, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxFiles: influencers.MAX_ANALYZE_PHOTOS }), {
+        await influencers.analyzePhotos(ctx, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxJsonDepth: ctx.deps.config.maxJsonDepth, maxFiles: influencers.MAX_ANALYZE_PHOTOS }), {
           dryRun: query.get('dryRun') === 'true',
         }),
         (r) => r,
@@ -175,7 +175,7 @@ export const influencersRoutes: Route[] = [
     summary: 'Upload voice sample audio (multipart or a raw audio/* body) for cloning',
     handler: async ({ ctx, params, headers, readRaw }) => {
       const r = await influencers.addVoiceSamples(ctx, params.id!, () =>
-        readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxFiles: influencers.MAX_VOICE_FILES }),
+        readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxJsonDepth: ctx.deps.config.maxJsonDepth, maxFiles: influencers.MAX_VOICE_FILES }),
       );
       return created({ added: voiceJson({ ...r.profile, samples: r.added }).samples, voiceProfile: voiceJson(r.profile) });
     },

@@ -51,6 +51,7 @@ import { applyMergePatch } from './merge-patch.js';
 import { analyzeEmbedded, analyzeWithOpenAi, type PhotoAnalysis } from './photo-analysis.js';
 import { audioDurationMs, cloneState, CLONE_MIN_SECONDS, type CloneStatus } from './voice.js';
 import { composeWardrobe, wardrobeWithOpenAi } from './wardrobe.js';
+import { clipText } from '../../infra/unicode.js';
 
 export const REFERENCES_JOB = 'influencer.references';
 export const PREVIEW_JOB = 'influencer.preview';
@@ -368,15 +369,14 @@ function gradeParts(grade: AestheticGrade | null): (string | null)[] {
 
 /** The image prompt of one view of a reference pack. */
 export function packPrompt(inf: Pick<Influencer, 'name' | 'basePrompt' | 'niche' | 'aestheticGrade'>, view: (typeof PACK_VIEWS)[number]): string {
-  return [
+  return clipText([
     subjectOf(inf),
     `Character reference sheet, ${VIEW_TEXT[view]}`,
     'full body, neutral pose, plain light-grey studio background, even lighting, the same person and outfit in every view',
     ...gradeParts(findGrade(inf.aestheticGrade)),
   ]
     .filter(Boolean)
-    .join('. ')
-    .slice(0, 4000);
+    .join('. '), 4000);
 }
 
 export type PackStatus = 'queued' | 'running' | 'completed' | 'failed';
@@ -656,10 +656,9 @@ const PREVIEW_SHOTS = [
 ];
 
 export function previewPrompt(spec: PreviewSpec, index: number): string {
-  return [subjectOf(spec), spec.niche && spec.basePrompt ? `a ${spec.niche} creator` : null, PREVIEW_SHOTS[index % PREVIEW_SHOTS.length], ...gradeParts(findGrade(spec.aestheticGrade))]
+  return clipText([subjectOf(spec), spec.niche && spec.basePrompt ? `a ${spec.niche} creator` : null, PREVIEW_SHOTS[index % PREVIEW_SHOTS.length], ...gradeParts(findGrade(spec.aestheticGrade))]
     .filter(Boolean)
-    .join('. ')
-    .slice(0, 4000);
+    .join('. '), 4000);
 }
 
 export const previewSpec = (p: Pick<Preview, 'spec'>) => jsonObject(p.spec) as unknown as PreviewSpec;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../../context.js';
 import { countTokens } from '../../infra/ai/chat.js';
 import { analyzeVoice, type VoiceStyle } from './voice.js';
+import { clipText } from '../../infra/unicode.js';
 
 export interface CaptionInput {
   profile: { name: string; niche: string | null; description: string | null };
@@ -59,7 +60,7 @@ export async function writeCaption(deps: Pick<Deps, 'ai'>, input: CaptionInput, 
     ? `Rewrite this caption${input.instructions ? ` (${input.instructions})` : ''}:\n${input.previous}`
     : `Write the caption for this post${input.direction ? ` about: ${input.direction}` : ''}.${input.instructions ? `\nInstructions: ${input.instructions}` : ''}`;
   const res = await backend.complete({ system, prompt, images: input.image ? [input.image] : undefined, signal });
-  return { caption: res.text.trim().slice(0, MAX_CAPTION_LENGTH), provider: 'openai', model: res.model, usage: res.usage };
+  return { caption: clipText(res.text.trim(), MAX_CAPTION_LENGTH), provider: 'openai', model: res.model, usage: res.usage };
 }
 
 // --- the embedded composer ---------------------------------------------------
@@ -126,9 +127,9 @@ export function composeCaption(input: CaptionInput): string {
   // Instructions for a fresh caption (generate-caption): applied as far as they are understood.
   if (input.instructions) {
     const adjusted = applyInstructions(text, unique.join(' '), input.instructions, style, pick);
-    return (adjusted.tags ? `${adjusted.text}\n\n${adjusted.tags}` : adjusted.text).slice(0, MAX_CAPTION_LENGTH);
+    return clipText(adjusted.tags ? `${adjusted.text}\n\n${adjusted.tags}` : adjusted.text, MAX_CAPTION_LENGTH);
   }
-  return composed.slice(0, MAX_CAPTION_LENGTH);
+  return clipText(composed, MAX_CAPTION_LENGTH);
 }
 
 /** The instructions the embedded writer understands (shorter, longer, a question, hashtags, emoji, casing, tone). */
@@ -159,5 +160,5 @@ function refine(previous: string, instructions: string, style: VoiceStyle, pick:
     // Nothing we understood: at least give a fresh take in the same voice.
     text = `${pick(BODIES)}. ${text}`;
   }
-  return (tags ? `${text}\n\n${tags}` : text).slice(0, MAX_CAPTION_LENGTH);
+  return clipText(tags ? `${text}\n\n${tags}` : text, MAX_CAPTION_LENGTH);
 }

@@ -15,6 +15,7 @@ import type { Deps } from '../../context.js';
 import { countTokens } from '../../infra/ai/chat.js';
 import { ProviderError } from '../../infra/ai/openai.js';
 import { analyzeVoice, type VoiceStyle } from './voice.js';
+import { clipText } from '../../infra/unicode.js';
 
 export interface DraftInput {
   brief: string;
@@ -86,8 +87,8 @@ export function parseDirections(text: string, count: number): DraftedDirection[]
   for (const entry of list as unknown[]) {
     if (!entry || typeof entry !== 'object') continue;
     const e = entry as Record<string, unknown>;
-    const title = typeof e.title === 'string' ? e.title.trim().slice(0, MAX_TITLE) : '';
-    const prompt = typeof e.prompt === 'string' ? e.prompt.trim().slice(0, MAX_PROMPT) : typeof e.description === 'string' ? e.description.trim().slice(0, MAX_PROMPT) : '';
+    const title = typeof e.title === 'string' ? clipText(e.title.trim(), MAX_TITLE) : '';
+    const prompt = typeof e.prompt === 'string' ? clipText(e.prompt.trim(), MAX_PROMPT) : typeof e.description === 'string' ? clipText(e.description.trim(), MAX_PROMPT) : '';
     if (!title || !prompt || seen.has(title.toLowerCase())) continue;
     seen.add(title.toLowerCase());
     out.push({ title, prompt });
@@ -192,11 +193,11 @@ export function composeDirections(input: DraftInput): DraftedDirection[] {
     for (const [k, f] of perm.entries()) {
       if (out.length >= input.count) break;
       const focus = foci[(k + round) % foci.length]!;
-      const title = FORMATS[f]!.title(focus).slice(0, MAX_TITLE);
+      const title = clipText(FORMATS[f]!.title(focus), MAX_TITLE);
       if (taken.has(title.toLowerCase())) continue;
       taken.add(title.toLowerCase());
       const nicheLine = niche && !focus.includes(niche) ? ` Keep it rooted in ${niche}.` : '';
-      out.push({ title, prompt: `${FORMATS[f]!.prompt(focus, who, audience)}${nicheLine} ${note}`.slice(0, MAX_PROMPT) });
+      out.push({ title, prompt: clipText(`${FORMATS[f]!.prompt(focus, who, audience)}${nicheLine} ${note}`, MAX_PROMPT) });
     }
   }
   return out;

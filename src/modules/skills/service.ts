@@ -17,6 +17,7 @@ import { resolveUser } from '../agents/lookup.js';
 import { TierLimitError, tierLimits } from '../users/tiers.js';
 import { writeLog } from '../logs/service.js';
 import { MAX_SKILL_BYTES, decodeSkillText, parseSkillMd } from './skill-md.js';
+import { clipText } from '../../infra/unicode.js';
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const REGISTRY_TIMEOUT_MS = 10_000;
@@ -87,7 +88,7 @@ export async function uploadSkill(
   requireScope(ctx, 'agent:write');
   checkSlug(slug);
   const type = body.contentType?.split(';')[0]!.trim().toLowerCase();
-  if (type && !SKILL_TYPES.has(type)) throw new UnsupportedSkillTypeError(type.slice(0, 100));
+  if (type && !SKILL_TYPES.has(type)) throw new UnsupportedSkillTypeError(clipText(type, 100));
   const user = await resolveUser(ctx, userRef);
   const text = decodeSkillText(await body.read(MAX_SKILL_BYTES));
   const result = await save(ctx, user, slug, text, { source: 'custom' });
