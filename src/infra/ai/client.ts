@@ -6,12 +6,15 @@
  * checks each redirect hop the same way.
  *
  * Which addresses a model server may have:
- * - `OPENAI_BASE_URL` is the operator's own setting and is trusted: its exact
- *   origin may be private (a local model server), never a metadata address;
- * - a base URL a tenant stores (`llmSettings.baseUrl` of a project or the
- *   workspace) gets the policy of OUTBOUND_ALLOW_PRIVATE_NETWORKS and
- *   OUTBOUND_ALLOWED_HOSTS, like every other URL a tenant supplies: to use a
- *   local model server the operator lists it in OUTBOUND_ALLOWED_HOSTS.
+ * - `OPENAI_BASE_URL` is the operator's own setting and is trusted: a client
+ *   for exactly that base URL may reach its origin on a private address (a
+ *   local model server), never a metadata address;
+ * - any other base URL, in particular one a tenant stores
+ *   (`llmSettings.baseUrl` of a project or the workspace), gets the policy of
+ *   OUTBOUND_ALLOW_PRIVATE_NETWORKS and OUTBOUND_ALLOWED_HOSTS, like every
+ *   other URL a tenant supplies (another path or port on the operator's
+ *   server is not trusted): to let tenants use a local model server the
+ *   operator lists it in OUTBOUND_ALLOWED_HOSTS.
  * The same policy is checked when llmSettings are saved (`checkLlmBaseUrl`).
  */
 import OpenAI from 'openai';
@@ -24,9 +27,12 @@ export interface LlmOutboundConfig {
   openai: { baseURL: string | null };
 }
 
-/** The policy for requests to model servers: the outbound policy, plus the operator's OPENAI_BASE_URL origin. */
-export function llmPolicy(config: LlmOutboundConfig): OutboundPolicy {
-  return trustOrigins(config.outbound, [config.openai.baseURL]);
+const sameBase = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/** The policy for a client of `baseURL`: the outbound policy, trusting the origin only for the operator's own OPENAI_BASE_URL. */
+export function llmPolicy(config: LlmOutboundConfig, baseURL: string | null): OutboundPolicy {
+  const operator = config.openai.baseURL;
+  return operator && baseURL && sameBase(baseURL, operator) ? trustOrigins(config.outbound, [operator]) : config.outbound;
 }
 
 const fetches = new WeakMap<OutboundPolicy, typeof fetch>();
@@ -36,7 +42,7 @@ export function openAiClient(
   config: LlmOutboundConfig,
   opts: { apiKey: string; baseURL: string | null; maxRetries: number; timeout: number },
 ): OpenAI {
-  const policy = llmPolicy(config);
+  const policy = llmPolicy(config, opts.baseURL);
   let fetchFn = fetches.get(policy);
   if (!fetchFn) fetches.set(policy, (fetchFn = guardedFetch({ policy })));
   return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: opts.maxRetries, timeout: opts.timeout, fetch: fetchFn });
@@ -50,7 +56,7 @@ export function openAiClient(
  */
 export function checkLlmBaseUrl(config: LlmOutboundConfig, baseUrl: string, field = 'llmSettings.baseUrl'): string {
   try {
-    checkOutboundUrl(baseUrl, llmPolicy(config));
+    checkOutboundUrl(baseUrl, llmPolicy(config, baseUrl));
     return baseUrl;
   } catch (e) {
     if (e instanceof OutboundRefused) throw new ValidationError(`${field} ${e.message.replace(/^url /, '')}`, field, 'invalid_base_url');
