@@ -12,6 +12,8 @@
  *   before keep working and are sealed at the next start.
  */
 import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -205,10 +207,12 @@ describe('EvalStudio connector headers', () => {
     expect(lg.requests.at(-1)!.headers['x-team']).toBe('ops');
   });
 
-  it('rows stored in plaintext before stay usable, are shown masked, and are sealed at the next start', async () => {
+  it('rows stored in plaintext before stay usable, are shown masked, are sealed at the next start, and follow a master key rotation', async () => {
+    const OLD = 'headers-old-master-key-00000000000000000000';
+    const NEW = 'headers-new-master-key-11111111111111111111';
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-headers-'));
     const db = testDatabaseKind() === 'pglite' ? { url: `pglite:${path.join(dir, 'db')}`, drop: async () => {} } : await createTestDatabase();
-    const boot = () => startTestServer({ DATABASE_URL: db.url, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
+    const boot = (keys: Record<string, string> = { SECRET_KEY: OLD }) => startTestServer({ DATABASE_URL: db.url, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', ...keys });
     try {
       let srv = await boot();
       const pid = await project(srv);
@@ -227,6 +231,20 @@ describe('EvalStudio connector headers', () => {
         expect(row!.row).toContain('"headersCiphertext":"v1.');
         expect((await srv.request('GET', `/api/projects/${pid}/connectors/${id}`)).body.headers).toEqual({ Authorization: 'Bear...5b4a' });
         await srv.request('POST', `/api/projects/${pid}/connectors/${id}/invoke`, { body: { messages: [{ role: 'user', content: 'sealed' }] } });
+        expect(lg.requests.at(-1)!.headers.authorization).toBe(AUTH);
+      } finally {
+        await srv.close();
+      }
+
+      // secrets:rotate re-seals connector headers too: with the old key gone they still open.
+      const run = await promisify(execFile)('npm', ['run', '--silent', 'secrets:rotate'], {
+        env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dir, SECRET_KEY: NEW, SECRET_KEYS_PREVIOUS: OLD, LOG_LEVEL: 'silent' },
+      });
+      expect(run.stdout).toContain('re-encrypted 1 secret(s) under the current key');
+      srv = await boot({ SECRET_KEY: NEW });
+      try {
+        const inv = await srv.request('POST', `/api/projects/${pid}/connectors/${id}/invoke`, { body: { messages: [{ role: 'user', content: 'rotated' }] } });
+        expect(inv.body.success, inv.text).toBe(true);
         expect(lg.requests.at(-1)!.headers.authorization).toBe(AUTH);
       } finally {
         await srv.close();

@@ -103,3 +103,27 @@ export async function sealLegacyConnectorHeaders(deps: Pick<Deps, 'prisma' | 'va
   if (sealed) deps.log.info({ connectors: sealed }, 'sealed plaintext connector headers');
   return sealed;
 }
+
+/** Re-seals every connector's headers not under the vault's current key (secrets:rotate, after SECRET_KEY changed). */
+export async function reencryptConnectorHeaders(prisma: Deps['prisma'], vault: Deps['vault']): Promise<{ moved: number; unreadable: string[] }> {
+  const rows = await prisma.evalConnector.findMany({
+    where: { headersCiphertext: { not: null }, headersKeyId: { not: vault.currentKeyId } },
+    select: { id: true, headersKeyId: true, headersCiphertext: true },
+  });
+  let moved = 0;
+  const unreadable: string[] = [];
+  for (const row of rows) {
+    try {
+      const sealed = vault.seal(vault.open(row.headersKeyId ?? '', row.headersCiphertext!, aad(row.id)), aad(row.id));
+      const { count } = await prisma.evalConnector.updateMany({
+        where: { id: row.id, headersCiphertext: row.headersCiphertext },
+        data: { headersKeyId: sealed.keyId, headersCiphertext: sealed.ciphertext },
+      });
+      moved += count;
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      unreadable.push(`connector ${row.id} headers`);
+    }
+  }
+  return { moved, unreadable };
+}
