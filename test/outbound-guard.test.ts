@@ -126,7 +126,7 @@ describe('llmSettings.baseUrl', () => {
     expect((await local.request('PUT', `/api/projects/${localPid}/config`, { body: { llmSettings: { provider: 'openai', baseUrl: 'http://169.254.169.254/v1' } } })).status).toBe(400);
   });
 
-  it('a name that resolves to loopback passes the save but is refused when the request connects: the model server never sees the key', async () => {
+  it('a name that resolves to loopback passes the save but is refused when the request connects (the model server never sees the key); an allowed local server works', async () => {
     const pid = await newProject(strict);
     const baseUrl = `http://localhost:${fakePort()}/v1`;
     const saved = await strict.request('PUT', `/api/projects/${pid}/config`, { body: { llmSettings: { provider: 'openai', apiKey: PROJECT_KEY, baseUrl } } });
@@ -146,14 +146,12 @@ describe('llmSettings.baseUrl', () => {
 
     expect(fake.requests.slice(before)).toEqual([]);
     expect(fake.requests.some((r) => r.headers.authorization?.includes(PROJECT_KEY))).toBe(false);
-  });
 
-  it('with OUTBOUND_ALLOWED_HOSTS=127.0.0.1 a local OpenAI-compatible server works for evals', async () => {
-    const pid = await newProject(local);
-    expect((await local.request('PUT', `/api/projects/${pid}/config`, { body: { llmSettings: { provider: 'openai', apiKey: PROJECT_KEY, baseUrl: fake.url } } })).status).toBe(200);
-    const before = fake.requests.length;
-    const run = await playgroundRun(local, pid);
-    expect(run.status, run.error).toBe('completed');
+    // With OUTBOUND_ALLOWED_HOSTS=127.0.0.1 the operator admits a local OpenAI-compatible server: the same run completes there.
+    const localPid = await newProject(local);
+    expect((await local.request('PUT', `/api/projects/${localPid}/config`, { body: { llmSettings: { provider: 'openai', apiKey: PROJECT_KEY, baseUrl: fake.url } } })).status).toBe(200);
+    const localRun = await playgroundRun(local, localPid);
+    expect(localRun.status, localRun.error).toBe('completed');
     const sent = fake.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((r) => r.headers.authorization === `Bearer ${PROJECT_KEY}`)).toBe(true);
@@ -161,17 +159,16 @@ describe('llmSettings.baseUrl', () => {
 });
 
 describe('the operator’s OPENAI_BASE_URL', () => {
-  it('is trusted on a loopback address (chat streams from the local server)…', async () => {
-    const user = (await strict.request('POST', '/api/v1/users', { body: { username: `op-${++seq}`, tier: 'enterprise' } })).body.id;
-    const agent = (await strict.request('POST', `/api/v1/users/${user}/agents`, { body: { name: `op-agent-${seq}`, provider: 'openai', model: 'gpt-4o-mini' } })).body;
-    const before = fake.requests.length;
-    const res = await strict.request('POST', `/api/v1/users/${user}/agents/${agent.id}/chat`, { body: { messages: [{ role: 'user', content: 'hello' }] } });
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.message).toBe(fake.chat.reply);
-    expect(fake.requests.slice(before).some((r) => r.path === '/v1/chat/completions')).toBe(true);
-  });
-
-  it('…but still goes through the guard: a metadata address is refused before any connection', async () => {
+  it('is trusted on a loopback address (chat streams from the local server), but still goes through the guard: a metadata address is refused before any connection', async () => {
+    {
+      const user = (await strict.request('POST', '/api/v1/users', { body: { username: `op-${++seq}`, tier: 'enterprise' } })).body.id;
+      const agent = (await strict.request('POST', `/api/v1/users/${user}/agents`, { body: { name: `op-agent-${seq}`, provider: 'openai', model: 'gpt-4o-mini' } })).body;
+      const before = fake.requests.length;
+      const res = await strict.request('POST', `/api/v1/users/${user}/agents/${agent.id}/chat`, { body: { messages: [{ role: 'user', content: 'hello' }] } });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.message).toBe(fake.chat.reply);
+      expect(fake.requests.slice(before).some((r) => r.path === '/v1/chat/completions')).toBe(true);
+    }
     const meta = await startTestServer({ ...FAST, OPENAI_API_KEY: 'sk-operator-000000000000', OPENAI_BASE_URL: 'http://169.254.169.254/v1' });
     try {
       const user = (await meta.request('POST', '/api/v1/users', { body: { username: 'meta', tier: 'enterprise' } })).body.id;

@@ -110,14 +110,18 @@ describe('secrets and the hosts they may go to', () => {
   });
 
   it('by default (no allowedHosts) a secret is sent nowhere; a plain-string update keeps the hosts; the hosts alone can be changed', async () => {
-    expect((await putSecrets({ PLAIN_TOKEN: TOKEN })).body.find((x: any) => x.name === 'PLAIN_TOKEN').allowedHosts).toEqual([]);
+    const set = await putSecrets({ PLAIN_TOKEN: TOKEN });
+    expect(set.status, set.text).toBe(200);
     const a = await agent();
     const before = allowed.seen.length;
-    expect(await fetchWithSecret(a, allowed.url, 'PLAIN_TOKEN')).toMatchObject({
+    const refused = await fetchWithSecret(a, allowed.url, 'PLAIN_TOKEN');
+    expect(allowed.seen.length).toBe(before); // nothing reached the receiver
+    expect(sawToken(allowed)).toBe(false);
+    expect(refused).toMatchObject({
       ok: false,
       summary: 'secret PLAIN_TOKEN may not be sent to 127.0.0.1: its owner allows it for no host (set its allowedHosts); nothing was sent',
     });
-    expect(allowed.seen.length).toBe(before);
+    expect(set.body.find((x: any) => x.name === 'PLAIN_TOKEN').allowedHosts).toEqual([]);
 
     // Only the hosts: the value stays.
     const hostsOnly = await putSecrets({ PLAIN_TOKEN: { allowedHosts: ['127.0.0.2', '*.harbour.example'] } });
