@@ -1,12 +1,14 @@
 /**
  * npm run secrets:rotate — after changing SECRET_KEY (with the old key in
- * SECRET_KEYS_PREVIOUS), re-encrypt every stored user secret under the new key.
+ * SECRET_KEYS_PREVIOUS), re-encrypt every stored user secret (and EvalStudio
+ * connector headers) under the new key.
  * Then the old key can be dropped from SECRET_KEYS_PREVIOUS.
  */
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/infra/db/client.js';
 import { SecretVault } from '../src/infra/vault.js';
 import { reencryptAll } from '../src/modules/secrets/service.js';
+import { reencryptConnectorHeaders } from '../src/modules/evals/connector-headers.js';
 
 const config = loadConfig();
 if (!config.secretKey) {
@@ -14,7 +16,11 @@ if (!config.secretKey) {
   process.exit(2);
 }
 const db = await openDatabase(config.database);
-const { moved, unreadable } = await reencryptAll(db.prisma, new SecretVault(config.secretKey, config.previousSecretKeys));
+const vault = new SecretVault(config.secretKey, config.previousSecretKeys);
+const users = await reencryptAll(db.prisma, vault);
+const connectors = await reencryptConnectorHeaders(db.prisma, vault);
+const moved = users.moved + connectors.moved;
+const unreadable = [...users.unreadable, ...connectors.unreadable];
 console.log(`re-encrypted ${moved} secret(s) under the current key`);
 if (unreadable.length) console.error(`could not decrypt (no matching key): ${unreadable.join(', ')}`);
 await db.close();

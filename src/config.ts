@@ -156,7 +156,7 @@ export interface Config {
   platforms: { xBaseUrl: string; tiktokBaseUrl: string; instagramBaseUrl: string; timeoutMs: number; engagementPollMs: number };
   /** The largest media upload (image, audio, video) in bytes; also bounded by BODY_LIMIT_BYTES. */
   mediaMaxUploadBytes: number;
-  /** Requests to user-supplied URLs (src/infra/safe-fetch.ts): private addresses refused unless allowed here; metadata always. */
+  /** Every outbound request (src/infra/safe-fetch.ts): private addresses refused unless allowed here; metadata always. Operator-set URLs are trusted on their own origin. */
   outbound: { allowPrivateNetworks: boolean; allowedHosts: string[] };
   /** Outbound webhooks: the delay before each retry (attempts = 1 + its length) and the time bound of one attempt. */
   webhooks: { retryScheduleMs: number[]; timeoutMs: number };

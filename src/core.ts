@@ -23,6 +23,7 @@ import { Metrics } from './infra/metrics.js';
 import { registerJobKinds } from './jobs.js';
 import { bootstrap } from './modules/auth/service.js';
 import { syncSystemPersonas } from './modules/personas/service.js';
+import { sealLegacyConnectorHeaders } from './modules/evals/connector-headers.js';
 
 export interface Core {
   deps: Deps;
@@ -73,6 +74,7 @@ export async function openCore(
   deps.jobs.onAttempt = (kind, outcome) => deps.metrics.jobAttempts.inc({ kind, outcome });
   registerJobKinds(deps);
   await syncSystemPersonas(db.prisma);
+  await sealLegacyConnectorHeaders(deps);
   const { createdSecret } = await bootstrap(deps);
   let adminKeyFile: string | null = null;
   if (createdSecret && db.kind === 'pglite' && !config.bootstrapApiKey) {

@@ -19,7 +19,8 @@ let user: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', CHAT_HEARTBEAT_MS: '100', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-chat-000000000000' });
+  // The operator lets tools reach the loopback test target (OUTBOUND_ALLOWED_HOSTS); an agent still has to opt in with allowPrivateNetworks.
+  s = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', CHAT_HEARTBEAT_MS: '100', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-chat-000000000000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
   user = (await s.request('POST', '/api/v1/users', { body: { username: 'chatter', tier: 'enterprise' } })).body.id;
 });
 afterAll(async () => {
@@ -378,10 +379,10 @@ describe('tools', () => {
       expect(byIp.events.find((e) => e.event === 'tool_result')!.data).toEqual({
         name: 'http_fetch',
         ok: false,
-        summary: 'refused: 127.0.0.1 is a loopback address (private networks are not allowed for this agent)',
+        summary: 'refused: 127.0.0.1 is a loopback address (private networks are not allowed)',
       });
       const byName = await stream(a.id, `fetch ${targetUrl.replace('127.0.0.1', 'localhost')}/tides`);
-      expect(byName.events.find((e) => e.event === 'tool_result')!.data.summary).toMatch(/^refused: localhost resolves to .* which is a loopback address/);
+      expect(byName.events.find((e) => e.event === 'tool_result')!.data.summary).toMatch(/^refused: localhost resolves to an address that is a loopback address/);
       const metadata = await stream(a.id, 'fetch http://169.254.169.254/latest/meta-data/');
       expect(metadata.events.find((e) => e.event === 'tool_result')!.data.summary).toBe('refused: 169.254.169.254 is a cloud metadata address');
       expect(received.length).toBe(before); // nothing reached the target
@@ -401,7 +402,8 @@ describe('tools', () => {
 
     it('a secret used as a header reaches the target but never appears in a response, event or log', async () => {
       const secret = 'tok-harbour-7f3a9c21e5d84b60';
-      expect((await s.request('PUT', `/api/v1/users/${user}/secrets`, { body: { HARBOUR_TOKEN: secret } })).status).toBe(200);
+      // The owner allows this secret toward the target's host only (without allowedHosts it is sent nowhere).
+      expect((await s.request('PUT', `/api/v1/users/${user}/secrets`, { body: { HARBOUR_TOKEN: { value: secret, allowedHosts: ['127.0.0.1'] } } })).status).toBe(200);
       const a = await newAgent();
       await configure(a.id, { http: { enabled: true, allowPrivateNetworks: true } });
       const ask = `fetch ${targetUrl}/private with header Authorization: Bearer {{secrets.HARBOUR_TOKEN}}`;

@@ -42,16 +42,17 @@ describe('connectors', () => {
     const pid = await newProject();
     const created = await s.request('POST', `/api/projects/${pid}/connectors`, { body: lgConnector('support bot') });
     expect(created.status, created.text).toBe(201);
-    expect(created.body).toMatchObject({ name: 'support bot', type: 'langgraph', baseUrl: lg.url, headers: { 'X-Team': 'qa' }, config: { assistantId: 'agent' } });
+    // Header values are secrets: shown masked (like user secrets), sent in full (test/secret-hosts.test.ts).
+    expect(created.body).toMatchObject({ name: 'support bot', type: 'langgraph', baseUrl: lg.url, headers: { 'X-Team': '**' }, config: { assistantId: 'agent' } });
     const id = created.body.id;
     const list = await s.request('GET', `/api/projects/${pid}/connectors`);
     expect(list.body.map((c: any) => c.id)).toEqual([id]);
     expect((await s.request('GET', `/api/projects/${pid}/connectors/${id}`)).body).toEqual(created.body);
 
     const renamed = await s.request('PUT', `/api/projects/${pid}/connectors/${id}`, { body: { name: 'renamed' } });
-    expect(renamed.body).toMatchObject({ name: 'renamed', headers: { 'X-Team': 'qa' }, config: { assistantId: 'agent' } });
+    expect(renamed.body).toMatchObject({ name: 'renamed', headers: { 'X-Team': '**' }, config: { assistantId: 'agent' } });
     const replaced = await s.request('PUT', `/api/projects/${pid}/connectors/${id}`, { body: { headers: { Authorization: 'Bearer t' }, config: { assistantId: 'other', configurable: { lang: 'fr' } } } });
-    expect(replaced.body.headers).toEqual({ Authorization: 'Bearer t' });
+    expect(replaced.body.headers).toEqual({ Authorization: '********' });
     expect(replaced.body.config).toEqual({ assistantId: 'other', configurable: { lang: 'fr' } });
 
     const del = await s.request('DELETE', `/api/projects/${pid}/connectors/${id}`);

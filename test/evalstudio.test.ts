@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { makePng, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 
-const FAST = { RATE_LIMIT_PER_MINUTE: '100000' };
+// llmSettings.baseUrl points at a local OpenAI-compatible server: the operator allows loopback for it.
+const FAST = { RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
 
 let s: TestServer;
 let other: { teamId: string; key: string };

@@ -215,10 +215,19 @@ program
   .action(async () => {
     const c = config();
     if (!c.secretKey) throw new UsageError('set SECRET_KEY to the new master key, and SECRET_KEYS_PREVIOUS to the old one(s), first');
-    const [{ openDatabase }, { reencryptAll }, { SecretVault }] = await Promise.all([database(), import('../modules/secrets/service.js'), import('../infra/vault.js')]);
+    const [{ openDatabase }, { reencryptAll }, { reencryptConnectorHeaders }, { SecretVault }] = await Promise.all([
+      database(),
+      import('../modules/secrets/service.js'),
+      import('../modules/evals/connector-headers.js'),
+      import('../infra/vault.js'),
+    ]);
     const db = await openDatabase(c.database);
     try {
-      const { moved, unreadable } = await reencryptAll(db.prisma, new SecretVault(c.secretKey, c.previousSecretKeys));
+      const vault = new SecretVault(c.secretKey, c.previousSecretKeys);
+      const users = await reencryptAll(db.prisma, vault);
+      const connectors = await reencryptConnectorHeaders(db.prisma, vault);
+      const moved = users.moved + connectors.moved;
+      const unreadable = [...users.unreadable, ...connectors.unreadable];
       out({ moved, unreadable }, () => `re-encrypted ${moved} secret(s) under the current key${unreadable.length ? `\ncould not decrypt (no matching key): ${unreadable.join(', ')}` : ''}`);
       if (unreadable.length) process.exitCode = 1;
     } finally {

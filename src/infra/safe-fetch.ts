@@ -1,7 +1,11 @@
 /**
- * Every request the server makes to a URL a user supplied (webhook
- * endpoints, connectors, image URLs) goes through `safeFetch`, guarded
- * against server-side request forgery:
+ * Every request the server makes goes through this module, guarded against
+ * server-side request forgery: `safeFetch` (buffered: webhook endpoints,
+ * connectors, image URLs, the skill registry, the agents' http_fetch tool)
+ * and `guardedFetch` (a WHATWG `fetch` with a streaming body, given to the
+ * openai SDK and used for the social platforms' APIs). A test
+ * (test/outbound-guard.test.ts) fails when code outside this module calls
+ * `fetch(` or builds an OpenAI client without it:
  *
  * - http and https only, no credentials in the URL;
  * - the host is resolved when the connection is made and EVERY address it
@@ -21,6 +25,15 @@
  * - one time bound for the whole exchange, a response size cap, and an
  *   optional AbortSignal.
  *
+ * URLs the OPERATOR configured (OPENAI_BASE_URL, SKILL_REGISTRY_URL, the
+ * platforms' API base URLs) are trusted: `trustOrigins` lists their exact
+ * origins (scheme, host, port) in the policy, and requests to those origins
+ * may reach private addresses (a local model server); metadata addresses stay
+ * refused, and a redirect away from a trusted origin is checked as usual.
+ * URLs a tenant supplies (webhooks, connectors, llmSettings.baseUrl, tool
+ * calls) get the policy from OUTBOUND_ALLOW_PRIVATE_NETWORKS and
+ * OUTBOUND_ALLOWED_HOSTS only.
+ *
  * Failures are `OutboundRefused` (the policy said no) or `OutboundFailed`
  * (timeout, unreachable, too large…), each with a message safe to show to
  * the user who supplied the URL; socket and TLS error text is never passed on.
@@ -29,6 +42,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
 import ipaddr from 'ipaddr.js';
 
 /** Where outbound requests may go; from config (`OUTBOUND_ALLOW_PRIVATE_NETWORKS`, `OUTBOUND_ALLOWED_HOSTS`). */
@@ -36,6 +50,11 @@ export interface OutboundPolicy {
   allowPrivateNetworks: boolean;
   /** Host names (`*.example.com` for subdomains), addresses or CIDRs allowed even when private (never metadata). */
   allowedHosts: string[];
+  /**
+   * Exact origins (`http://127.0.0.1:11434`) the operator configured: requests
+   * to them may reach private addresses (never metadata). Build with `trustOrigins`.
+   */
+  trustedOrigins?: string[];
 }
 
 /** The policy said no: the URL's scheme, host, address or a redirect target is not allowed. */
@@ -156,8 +175,49 @@ function allowList(policy: OutboundPolicy): AllowList {
   return list;
 }
 
+/** Whether `host` is `pattern` (case-insensitive), or a subdomain of it when the pattern is `*.example.com`. */
+export function hostMatches(host: string, pattern: string): boolean {
+  const h = bareHost(host);
+  const n = bareHost(pattern);
+  return n.startsWith('*.') ? h.endsWith(n.slice(1)) && h.length > n.length - 1 : h === n;
+}
+
 function nameAllowed(host: string, list: AllowList): boolean {
-  return list.names.some((n) => (n.startsWith('*.') ? host.endsWith(n.slice(1)) && host.length > n.length - 1 : host === n));
+  return list.names.some((n) => hostMatches(host, n));
+}
+
+const trustCache = new WeakMap<OutboundPolicy, Map<string, OutboundPolicy>>();
+
+/**
+ * The policy plus the origins of URLs the operator configured (null and
+ * unparsable entries are skipped). The same inputs give the same object, so
+ * the parsed allow-list is cached once.
+ */
+export function trustOrigins(policy: OutboundPolicy, urls: (string | null | undefined)[]): OutboundPolicy {
+  const origins = [...new Set(urls.flatMap((u) => {
+    try {
+      return u ? [new URL(u).origin] : [];
+    } catch {
+      return [];
+    }
+  }))].sort();
+  if (!origins.length) return policy;
+  let byKey = trustCache.get(policy);
+  if (!byKey) trustCache.set(policy, (byKey = new Map()));
+  const key = origins.join(' ');
+  let trusted = byKey.get(key);
+  if (!trusted) byKey.set(key, (trusted = { ...policy, trustedOrigins: [...(policy.trustedOrigins ?? []), ...origins] }));
+  return trusted;
+}
+
+const ALLOW_PRIVATE = new WeakMap<OutboundPolicy, OutboundPolicy>();
+
+/** The policy for one URL: a trusted origin may reach private addresses. */
+function policyFor(url: URL, policy: OutboundPolicy): OutboundPolicy {
+  if (!policy.trustedOrigins?.includes(url.origin)) return policy;
+  let open = ALLOW_PRIVATE.get(policy);
+  if (!open) ALLOW_PRIVATE.set(policy, (open = { ...policy, allowPrivateNetworks: true, trustedOrigins: [] }));
+  return open;
 }
 
 /**
@@ -203,7 +263,7 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
   if (!host) throw new OutboundRefused('url must name a host');
   if (METADATA_NAMES.has(host)) throw new OutboundRefused(`refused: ${host} is a cloud metadata host`);
   if (parseAddress(host)) {
-    const why = addressRefusal(host, policy, host);
+    const why = addressRefusal(host, policyFor(url, policy), host);
     if (why) throw new OutboundRefused(`refused: ${host} ${why}`);
   }
   return url;
@@ -260,9 +320,24 @@ interface Hop {
   truncated: boolean;
 }
 
-function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Record<string, string> }, deadline: number): Promise<Hop> {
+interface HopRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  policy: OutboundPolicy;
+  resolve?: Resolver;
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to `url` through the pinned, checked lookup, sends the request and
+ * resolves with the response once its head arrives (the body unread). Fails
+ * with OutboundRefused / OutboundFailed; `deadline` bounds the wait for the head.
+ */
+function openHop(url: URL, opts: HopRequest, deadline: number | null): Promise<http.IncomingMessage> {
   const host = bareHost(url.hostname);
   const resolve = opts.resolve ?? defaultResolve;
+  const policy = policyFor(url, opts.policy);
   let refused: OutboundRefused | null = null;
   let unresolvable = false;
 
@@ -277,7 +352,7 @@ function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Re
           return callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }));
         }
         for (const a of addresses) {
-          const why = addressRefusal(a.address, opts.policy, hostname);
+          const why = addressRefusal(a.address, policy, hostname);
           if (why) {
             refused = new OutboundRefused(`refused: ${host} resolves to an address that ${why}`);
             return callback(refused);
@@ -292,20 +367,19 @@ function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Re
       });
   }) as unknown as LookupFunction;
 
-  return new Promise<Hop>((resolvePromise, reject) => {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return reject(new OutboundFailed('timeout', `${host} did not answer within the time limit`));
+  return new Promise<http.IncomingMessage>((resolvePromise, reject) => {
+    if (deadline !== null && deadline - Date.now() <= 0) return reject(new OutboundFailed('timeout', `${host} did not answer within the time limit`));
     const mod = url.protocol === 'https:' ? https : http;
     let settled = false;
-    const finish = (err: Error | null, hop?: Hop) => {
+    const finish = (err: Error | null, res?: http.IncomingMessage) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
         req.destroy();
         reject(err);
-      } else resolvePromise(hop!);
+      } else resolvePromise(res!);
     };
     const literal = parseAddress(host) !== null;
     const req = mod.request(
@@ -318,42 +392,9 @@ function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Re
         agent: false,
         servername: literal ? undefined : host,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let truncated = false;
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        const done = () => finish(null, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated });
-        // A redirect's body is not read.
-        if (REDIRECTS.has(res.statusCode ?? 0) && headers.location && (opts.followRedirects ?? true)) {
-          res.destroy();
-          return done();
-        }
-        const announced = Number(res.headers['content-length']);
-        if ((opts.onTooLarge ?? 'error') === 'error' && Number.isFinite(announced) && announced > opts.maxBytes) {
-          return finish(new OutboundFailed('too_large', `the response from ${host} is larger than ${opts.maxBytes} bytes`));
-        }
-        res.on('data', (c: Buffer) => {
-          if (settled) return;
-          const room = opts.maxBytes - size;
-          if (c.length > room) {
-            if ((opts.onTooLarge ?? 'error') === 'error') return finish(new OutboundFailed('too_large', `the response from ${host} is larger than ${opts.maxBytes} bytes`));
-            chunks.push(c.subarray(0, room));
-            size += room;
-            truncated = true;
-            res.destroy();
-            return done();
-          }
-          chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', done);
-        res.on('error', () => finish(new OutboundFailed('broken', `the response from ${host} broke off`)));
-        res.on('close', () => (res.complete ? done() : finish(new OutboundFailed('broken', `the response from ${host} broke off`))));
-      },
+      (res) => finish(null, res),
     );
-    const timer = setTimeout(() => finish(new OutboundFailed('timeout', `${host} did not answer within the time limit`)), remaining);
+    const timer = deadline === null ? null : setTimeout(() => finish(new OutboundFailed('timeout', `${host} did not answer within the time limit`)), deadline - Date.now());
     const onAbort = () => finish(new OutboundFailed('aborted', 'the request was cancelled'));
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -365,4 +406,149 @@ function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Re
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
+}
+
+function headerRecord(res: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return headers;
+}
+
+async function oneHop(url: URL, opts: SafeFetchOptions & { method: string; headers: Record<string, string> }, deadline: number): Promise<Hop> {
+  const host = bareHost(url.hostname);
+  const res = await openHop(url, opts, deadline);
+  return new Promise<Hop>((resolvePromise, reject) => {
+    let settled = false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    const headers = headerRecord(res);
+    const finish = (err: Error | null, hop?: Hop) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        res.destroy();
+        reject(err);
+      } else resolvePromise(hop!);
+    };
+    const done = () => finish(null, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated });
+    const timer = setTimeout(() => finish(new OutboundFailed('timeout', `${host} did not answer within the time limit`)), Math.max(0, deadline - Date.now()));
+    const onAbort = () => finish(new OutboundFailed('aborted', 'the request was cancelled'));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // A redirect's body is not read.
+    if (REDIRECTS.has(res.statusCode ?? 0) && headers.location && (opts.followRedirects ?? true)) {
+      res.destroy();
+      return done();
+    }
+    const announced = Number(res.headers['content-length']);
+    if ((opts.onTooLarge ?? 'error') === 'error' && Number.isFinite(announced) && announced > opts.maxBytes) {
+      return finish(new OutboundFailed('too_large', `the response from ${host} is larger than ${opts.maxBytes} bytes`));
+    }
+    res.on('data', (c: Buffer) => {
+      if (settled) return;
+      const room = opts.maxBytes - size;
+      if (c.length > room) {
+        if ((opts.onTooLarge ?? 'error') === 'error') return finish(new OutboundFailed('too_large', `the response from ${host} is larger than ${opts.maxBytes} bytes`));
+        chunks.push(c.subarray(0, room));
+        size += room;
+        truncated = true;
+        res.destroy();
+        return done();
+      }
+      chunks.push(c);
+      size += c.length;
+    });
+    res.on('end', done);
+    res.on('error', () => finish(new OutboundFailed('broken', `the response from ${host} broke off`)));
+    res.on('close', () => (res.complete ? done() : finish(new OutboundFailed('broken', `the response from ${host} broke off`))));
+  });
+}
+
+export interface GuardedFetchOptions {
+  policy: OutboundPolicy;
+  /** Most redirects followed (each checked like the first) when the request asks to follow them; default 5. */
+  maxRedirects?: number;
+  /** Name resolution; default the system resolver (tests pass their own). */
+  resolve?: Resolver;
+}
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A WHATWG `fetch` whose every connection goes through the guard: the
+ * checked, pinned lookup at connect time (DNS rebinding cannot swap in a
+ * private address), redirects (when the request follows them) checked hop
+ * by hop, credentials dropped on a cross-origin hop. The response body
+ * streams (server-sent events work). Refusals reject with OutboundRefused,
+ * other failures with OutboundFailed (callers such as the openai SDK report
+ * them as connection errors, with the error as `cause`); an abort of the
+ * request's signal rejects with the signal's reason, as fetch does.
+ */
+export function guardedFetch(opts: GuardedFetchOptions): typeof fetch {
+  const maxRedirects = opts.maxRedirects ?? 5;
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init?.body instanceof ReadableStream ? ({ ...init, duplex: 'half' } as RequestInit) : init);
+    const signal = init?.signal ?? request.signal;
+    const abortReason = () => signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+    if (signal?.aborted) throw abortReason();
+    let method = request.method.toUpperCase();
+    let headers: Record<string, string> = {};
+    // No accept-encoding: this transport does not decompress, so ask for identity bodies.
+    request.headers.forEach((v, k) => k !== 'accept-encoding' && (headers[k] = v));
+    let body: Uint8Array | undefined = method === 'GET' || method === 'HEAD' || !request.body ? undefined : new Uint8Array(await request.arrayBuffer());
+    let url = checkOutboundUrl(request.url, opts.policy);
+    const redirects: string[] = [];
+    for (;;) {
+      let res: http.IncomingMessage;
+      if (body !== undefined) headers['content-length'] = String(body.byteLength);
+      else delete headers['content-length'];
+      try {
+        res = await openHop(url, { method, headers, body, policy: opts.policy, resolve: opts.resolve, signal: signal ?? undefined }, null);
+      } catch (e) {
+        if (signal?.aborted) throw abortReason();
+        if (e instanceof OutboundRefused && redirects.length) throw new OutboundRefused(`refused redirect to ${url.protocol}//${url.host}: ${e.message.replace(/^refused: /, '')}`);
+        throw e;
+      }
+      const status = res.statusCode ?? 0;
+      const location = typeof res.headers.location === 'string' ? res.headers.location : null;
+      if (REDIRECTS.has(status) && location && request.redirect !== 'manual') {
+        res.destroy();
+        if (request.redirect === 'error') throw new OutboundRefused(`refused: ${url.host} answered a redirect`);
+        if (redirects.length >= maxRedirects) throw new OutboundFailed('too_many_redirects', `more than ${maxRedirects} redirects`);
+        let next: URL;
+        try {
+          next = checkOutboundUrl(new URL(location, url).toString(), opts.policy);
+        } catch (e) {
+          throw new OutboundRefused(`refused redirect from ${url.host}: ${(e as Error).message.replace(/^refused: /, '')}`);
+        }
+        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+          method = method === 'HEAD' ? 'HEAD' : 'GET';
+          body = undefined;
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^content-(type|length|encoding)$/i.test(k)));
+        }
+        if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie|proxy-authorization|api-key|x-api-key)$/i.test(k)));
+        redirects.push(next.toString());
+        url = next;
+        continue;
+      }
+      const onAbort = () => res.destroy(abortReason());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      res.once('close', () => signal?.removeEventListener('abort', onAbort));
+      const responseHeaders = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v === undefined) continue;
+        for (const one of Array.isArray(v) ? v : [v]) responseHeaders.append(k, one);
+      }
+      const nullBody = NULL_BODY.has(status) || method === 'HEAD';
+      if (nullBody) res.resume();
+      const response = new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: responseHeaders });
+      // Response.url is read-only and empty for a constructed Response; callers that care read it from here.
+      Object.defineProperty(response, 'url', { value: url.toString() });
+      if (redirects.length) Object.defineProperty(response, 'redirected', { value: true });
+      return response;
+    }
+  };
 }

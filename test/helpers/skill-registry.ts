@@ -4,7 +4,11 @@
  * skills, one whose content was tampered with after its hash was published,
  * one whose content lives at a separate URL (and one whose linked content was
  * swapped), one far larger than a SKILL.md may be (streamed, without a
- * Content-Length), a failing one, and nothing for other slugs.
+ * Content-Length), a failing one, and nothing for other slugs. Three point
+ * their content where the server must not go: `elsewhere` at this very
+ * server under another origin (`localhost`: a loopback name, not the
+ * configured registry), `redirected` at a registry path that redirects there,
+ * and `metadata` at the cloud metadata address.
  */
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -70,13 +74,23 @@ export async function startSkillRegistry(): Promise<SkillRegistry> {
         res.on('error', () => {});
         return pump();
       }
+      case '/skills/elsewhere':
+        return json(200, { slug: 'elsewhere', version: '1', sha256: sha(LINKED_SKILL), url: `http://localhost:${port}/content/translator.md` });
+      case '/skills/redirected':
+        return json(200, { slug: 'redirected', version: '1', sha256: sha(LINKED_SKILL), url: '/content/redirect' });
+      case '/content/redirect':
+        res.writeHead(302, { Location: `http://localhost:${port}/content/translator.md` });
+        return res.end();
+      case '/skills/metadata':
+        return json(200, { slug: 'metadata', version: '1', sha256: sha(LINKED_SKILL), url: 'http://169.254.169.254/latest/meta-data/' });
       case '/skills/broken':
         return json(500, { error: 'registry is down' });
       default:
         return json(404, { error: 'not found' });
     }
   });
+  let port = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
 }

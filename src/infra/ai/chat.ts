@@ -9,11 +9,12 @@
  * When a provider reports no usage, tokens are counted with js-tiktoken
  * (cl100k ranks bundled in the package, so it works offline).
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { ProviderError, providerFailure } from './openai.js';
 import { codePointBoundary } from '../unicode.js';
+import { openAiClient, type LlmOutboundConfig } from './client.js';
 
 export interface ToolCall {
   id: string;
@@ -102,8 +103,8 @@ function toOpenAi(m: ChatTurn): OpenAI.Chat.ChatCompletionMessageParam {
 export class OpenAiChat implements ChatProvider {
   readonly name = 'openai' as const;
   private readonly client: OpenAI;
-  constructor(opts: { apiKey: string; baseURL: string | null }) {
-    this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 1, timeout: 120_000 });
+  constructor(config: LlmOutboundConfig, opts: { apiKey: string; baseURL: string | null }) {
+    this.client = openAiClient(config, { apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 1, timeout: 120_000 });
   }
 
   async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {

@@ -5,13 +5,14 @@
  * provider's own error text on (it may echo the key).
  */
 import OpenAI from 'openai';
+import { openAiClient, outboundRefusal, type LlmOutboundConfig } from './client.js';
 
 export type ModelListResult =
   | { ok: true; models: string[]; latencyMs: number }
   | { ok: false; error: string; latencyMs: number };
 
-export async function listOpenAiModels(opts: { apiKey: string; baseURL: string | null; timeoutMs: number }): Promise<ModelListResult> {
-  const client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 0, timeout: opts.timeoutMs });
+export async function listOpenAiModels(config: LlmOutboundConfig, opts: { apiKey: string; baseURL: string | null; timeoutMs: number }): Promise<ModelListResult> {
+  const client = openAiClient(config, { apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs });
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
@@ -22,6 +23,8 @@ export async function listOpenAiModels(opts: { apiKey: string; baseURL: string |
     }
     return { ok: true, models, latencyMs: elapsed() };
   } catch (err) {
+    const refused = outboundRefusal(err);
+    if (refused) return { ok: false, error: `the provider's address was refused: ${refused.message.replace(/^refused: /, '')}`, latencyMs: elapsed() };
     if (err instanceof OpenAI.APIConnectionTimeoutError) return { ok: false, error: `the provider did not answer within ${opts.timeoutMs} ms`, latencyMs: elapsed() };
     if (err instanceof OpenAI.APIConnectionError) return { ok: false, error: 'the provider could not be reached', latencyMs: elapsed() };
     if (err instanceof OpenAI.APIError && (err.status === 401 || err.status === 403)) {

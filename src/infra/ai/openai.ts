@@ -1,6 +1,7 @@
 /** OpenAI, or any OpenAI-compatible server, through the official SDK. */
 import OpenAI, { toFile } from 'openai';
 import { AppError, ValidationError } from '../../errors.js';
+import { openAiClient, outboundRefusal, type LlmOutboundConfig } from './client.js';
 import type { AiProvider, GeneratedImage, ImageRequest } from './provider.js';
 
 export class ProviderError extends AppError {
@@ -17,6 +18,9 @@ export class ProviderError extends AppError {
  * provider's failure: 502.
  */
 export function providerFailure(err: unknown, label: { request: string; provider: string }): AppError {
+  // The outbound guard refused the provider's address (at connect time: what the name resolved to, or a redirect).
+  const refused = outboundRefusal(err);
+  if (refused) return new ValidationError(`The LLM provider's address was refused: ${refused.message.replace(/^refused: /, '')}`, 'llmSettings.baseUrl', 'llm_base_url_refused');
   const status = err instanceof OpenAI.APIError ? err.status : undefined;
   if (status === 401 || status === 403) {
     return new ValidationError('The LLM provider rejected the API key', 'llmSettings.apiKey', 'llm_provider_auth_failed');
@@ -32,8 +36,8 @@ export class OpenAiProvider implements AiProvider {
   private readonly client: OpenAI;
   private readonly imageModel: string;
 
-  constructor(opts: { apiKey: string; baseURL: string | null; imageModel: string }) {
-    this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 1, timeout: 120_000 });
+  constructor(config: LlmOutboundConfig, opts: { apiKey: string; baseURL: string | null; imageModel: string }) {
+    this.client = openAiClient(config, { apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 1, timeout: 120_000 });
     this.imageModel = opts.imageModel;
   }
 

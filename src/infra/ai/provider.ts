@@ -4,6 +4,7 @@
  * runs offline and deterministically, and labels everything it makes.
  */
 import { ValidationError } from '../../errors.js';
+import type { OutboundPolicy } from '../safe-fetch.js';
 import { EmbeddedProvider } from './embedded.js';
 import { OpenAiProvider } from './openai.js';
 import { EMBEDDED_TEXT_MODEL, openAiText, type TextBackend } from './text.js';
@@ -37,6 +38,8 @@ export interface LlmSettings {
 export interface AiConfig {
   openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
   embeddedAi: boolean;
+  /** Where model servers may be (see client.ts). */
+  outbound: OutboundPolicy;
 }
 
 export class AiProviders {
@@ -61,14 +64,14 @@ export class AiProviders {
       const inherited = settings.slice(settings.indexOf(chosen) + 1).find((s) => s?.provider === 'openai' && s.apiKey);
       const apiKey = chosen.apiKey ?? inherited?.apiKey ?? this.config.openai.apiKey;
       if (!apiKey) throw new ValidationError('No LLM provider configured', 'llmSettings.apiKey', 'no_llm_provider');
-      return new OpenAiProvider({
+      return new OpenAiProvider(this.config, {
         apiKey,
         baseURL: chosen.baseUrl ?? (chosen.apiKey ? null : inherited?.baseUrl) ?? this.config.openai.baseURL,
         imageModel: chosen.models?.image ?? this.config.openai.imageModel,
       });
     }
     if (this.config.openai.apiKey) {
-      return new OpenAiProvider({
+      return new OpenAiProvider(this.config, {
         apiKey: this.config.openai.apiKey,
         baseURL: this.config.openai.baseURL,
         imageModel: this.config.openai.imageModel,
@@ -81,7 +84,7 @@ export class AiProviders {
   /** Text generation: OpenAI when OPENAI_API_KEY is set, else the embedded composer (see text.ts). */
   forText(): TextBackend {
     const { apiKey, baseURL, chatModel } = this.config.openai;
-    if (apiKey) return openAiText({ apiKey, baseURL, model: chatModel });
+    if (apiKey) return openAiText(this.config, { apiKey, baseURL, model: chatModel });
     if (this.config.embeddedAi) return { kind: 'embedded', model: EMBEDDED_TEXT_MODEL };
     throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
   }

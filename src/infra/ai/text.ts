@@ -9,8 +9,9 @@
  * from its inputs (profile voice corpus, influencer fields, image pixels) and
  * labels it `embedded`. Usage is the provider's, else counted with the tokenizer.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { countTokens } from './chat.js';
+import { openAiClient, type LlmOutboundConfig } from './client.js';
 import { ProviderError, providerFailure } from './openai.js';
 
 export interface TextRequest {
@@ -43,8 +44,8 @@ export type TextBackend = OpenAiText | { kind: 'embedded'; model: string };
 
 export const EMBEDDED_TEXT_MODEL = 'embedded-composer-v1';
 
-export function openAiText(opts: { apiKey: string; baseURL: string | null; model: string }): OpenAiText {
-  const client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 1, timeout: 120_000 });
+export function openAiText(config: LlmOutboundConfig, opts: { apiKey: string; baseURL: string | null; model: string }): OpenAiText {
+  const client = openAiClient(config, { apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 1, timeout: 120_000 });
   return {
     kind: 'openai',
     model: opts.model,

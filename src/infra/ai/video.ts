@@ -20,6 +20,8 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { ProviderError, providerFailure } from './openai.js';
 import { clipText } from '../unicode.js';
+import { openAiClient, type LlmOutboundConfig } from './client.js';
+import type { OutboundPolicy } from '../safe-fetch.js';
 
 /** The provider finished the render as failed: asking again for the same render cannot help. */
 export class VideoRenderFailed extends ProviderError {
@@ -66,11 +68,12 @@ export interface VideoBackend {
 export interface VideoConfig {
   openai: { apiKey: string | null; baseURL: string | null; videoModel?: string };
   embeddedAi: boolean;
+  outbound: OutboundPolicy;
 }
 
 /** OpenAI when OPENAI_API_KEY is set, else the embedded renderer (if enabled), else null. */
 export function videoBackend(config: VideoConfig): VideoBackend | null {
-  if (config.openai.apiKey) return new OpenAiVideo({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.videoModel ?? 'sora-2' });
+  if (config.openai.apiKey) return new OpenAiVideo(config, { apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.videoModel ?? 'sora-2' });
   if (config.embeddedAi) return new EmbeddedVideo();
   return null;
 }
@@ -169,8 +172,8 @@ class OpenAiVideo implements VideoBackend {
   readonly model: string;
   private readonly client: OpenAI;
 
-  constructor(opts: { apiKey: string; baseURL: string | null; model: string }) {
-    this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: 1, timeout: 120_000 });
+  constructor(config: LlmOutboundConfig, opts: { apiKey: string; baseURL: string | null; model: string }) {
+    this.client = openAiClient(config, { apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 1, timeout: 120_000 });
     this.model = opts.model;
   }
 

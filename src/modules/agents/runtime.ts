@@ -54,7 +54,7 @@ export async function checkAgentProvider(config: Config, agent: Pick<Agent, 'pro
   if (rt.provider === 'embedded') {
     return { ok: true, provider: 'embedded', model: rt.model, latencyMs: Math.round(performance.now() - started), error: null, modelAvailable: true };
   }
-  const listed = await listOpenAiModels({ apiKey: rt.apiKey, baseURL: rt.baseURL, timeoutMs: config.agentCheckTimeoutMs });
+  const listed = await listOpenAiModels(config, { apiKey: rt.apiKey, baseURL: rt.baseURL, timeoutMs: config.agentCheckTimeoutMs });
   if (!listed.ok) return { ok: false, provider: 'openai', model: rt.model, latencyMs: listed.latencyMs, error: listed.error, modelAvailable: null };
   const available = listed.models.includes(rt.model);
   return {

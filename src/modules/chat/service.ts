@@ -45,7 +45,7 @@ function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvide
   if (!resolved.ok) throw new ValidationError(resolved.error, 'provider', 'agent_provider_unavailable');
   const rt = resolved.runtime;
   return rt.provider === 'openai'
-    ? { provider: new OpenAiChat({ apiKey: rt.apiKey, baseURL: rt.baseURL }), model: rt.model }
+    ? { provider: new OpenAiChat(ctx.deps.config, { apiKey: rt.apiKey, baseURL: rt.baseURL }), model: rt.model }
     : { provider: new EmbeddedChat(), model: rt.model };
 }
 

@@ -3,11 +3,18 @@
  * (`agentToolConfig`, PATCH …/config):
  * - files: `read_file`, `write_file`, `list_files` on the agent's workspace
  *   (through the files module, so its path rules and plan limits apply);
- * - http: `http_fetch` {url, method, headers, body}. Header values may use the
- *   user's secrets as `{{secrets.NAME}}`; they are substituted here, on the
- *   server, and every substituted value is masked (as `[secret NAME]`) in
+ * - http: `http_fetch` {url, method, headers, body}, through the server's one
+ *   outbound guard (src/infra/safe-fetch.ts): the agent's config can only
+ *   narrow what the operator allows (OUTBOUND_* settings): without
+ *   `allowPrivateNetworks` private addresses are refused whatever the
+ *   operator allows; with it, the operator's policy applies. Its
+ *   `allowedHosts` (`host`, `*.example.com`, `host:port`) limit the hosts
+ *   further. Redirects are not followed (status and Location are reported).
+ *   Header values may use the user's secrets as `{{secrets.NAME}}`; a secret
+ *   is substituted only when the request's host is one its owner allows
+ *   (Secret.allowedHosts; none by default), else the call fails and nothing
+ *   is sent. Every substituted value is masked (as `[secret NAME]`) in
  *   whatever goes back to the model, the stream, the run events and the log.
- *   Addresses are checked by http-fetch.ts.
  * A tool never throws: it answers {ok, summary, content}, where `content` is
  * what the model reads (JSON) and `summary` what clients see.
  */
@@ -18,8 +25,29 @@ import { isAppError } from '../../errors.js';
 import type { ToolCall, ToolSpec } from '../../infra/ai/chat.js';
 import { agentToolConfig } from '../agents/tool-config.js';
 import { listAgentFiles, readAgentFile, writeAgentFile } from '../files/service.js';
-import { secretValues } from '../secrets/service.js';
-import { FetchRefused, guardedFetch } from './http-fetch.js';
+import { secretAllowsHost, secretGrants } from '../secrets/service.js';
+import { checkOutboundUrl, hostMatches, OutboundFailed, OutboundRefused, safeFetch, type OutboundPolicy } from '../../infra/safe-fetch.js';
+
+/** A tool call refused before anything was sent; the message is for the model. */
+class ToolRefused extends Error {
+  override name = 'ToolRefused';
+}
+
+/** An agent that does not allow private networks: nothing private, whatever the operator allows. */
+const PUBLIC_ONLY: OutboundPolicy = { allowPrivateNetworks: false, allowedHosts: [] };
+
+/** The agent's own host list (`host`, `*.example.com`, optionally `:port`); empty allows every host. */
+function agentAllowsHost(url: URL, allowed: string[]): boolean {
+  if (!allowed.length) return true;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return allowed.some((entry) => {
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase())!;
+    const [pattern, p] = [m[1]!, m[2]];
+    if (p && p !== port) return false;
+    return hostMatches(host, pattern);
+  });
+}
 import { clipText } from '../../infra/unicode.js';
 
 export interface ToolOutcome {
@@ -85,6 +113,8 @@ const SECRET_REF = /\{\{\s*secrets\.([A-Za-z0-9_.-]+)\s*\}\}/g;
 const HAS_SECRET_REF = /\{\{\s*secrets\./;
 const MAX_TEXT_TO_MODEL = 32 * 1024;
 
+const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|[\w.+-]+\+(json|xml)))/i;
+
 const isText = (type: string, bytes: Buffer) => /^(text\/|application\/(json|xml|javascript|[\w.+-]+\+(json|xml)))/i.test(type) || !bytes.includes(0);
 
 export class AgentTools {
@@ -135,7 +165,7 @@ export class AgentTools {
       const summary = this.mask(result.summary);
       return { ok: true, summary, content: this.mask(JSON.stringify({ ok: true, ...result, summary })) };
     } catch (err) {
-      if (err instanceof FetchRefused || isAppError(err)) return fail(err.message);
+      if (err instanceof ToolRefused || err instanceof OutboundRefused || err instanceof OutboundFailed || isAppError(err)) return fail(err.message);
       this.ctx.deps.log.error({ err, tool: call.name, requestId: this.ctx.requestId }, 'chat tool failed');
       return fail('the tool failed');
     }
@@ -171,32 +201,60 @@ export class AgentTools {
       case 'http_fetch': {
         const a = args as z.infer<(typeof Args)['http_fetch']>;
         if (HAS_SECRET_REF.test(a.url) || (a.body !== undefined && HAS_SECRET_REF.test(a.body))) {
-          throw new FetchRefused('secrets may be used in header values only');
+          throw new ToolRefused('secrets may be used in header values only');
         }
-        const headers = await this.substituteSecrets(a.headers);
-        const { timeoutMs, maxBytes } = this.ctx.deps.config.chatHttpTool;
         const http = agentToolConfig(this.agent).http;
-        const res = await guardedFetch({ url: a.url, method: a.method, headers, body: a.body }, { ...http, timeoutMs, maxBytes }, this.signal);
+        const policy = http.allowPrivateNetworks ? this.ctx.deps.config.outbound : PUBLIC_ONLY;
+        // Scheme, credentials, metadata names and literal addresses first: a refused URL never gets a secret.
+        const url = checkOutboundUrl(a.url, policy);
+        if (!agentAllowsHost(url, http.allowedHosts)) throw new ToolRefused(`host ${url.hostname} is not in this agent's allowed hosts`);
+        const headers = await this.substituteSecrets(a.headers, url);
+        const { timeoutMs, maxBytes } = this.ctx.deps.config.chatHttpTool;
+        const res = await safeFetch(url.toString(), {
+          method: a.method,
+          headers,
+          body: a.body,
+          timeoutMs,
+          maxBytes,
+          onTooLarge: 'truncate',
+          followRedirects: false,
+          policy,
+          signal: this.signal,
+        });
+        const contentType = res.headers['content-type'] ?? '';
+        const text = !res.body.length ? '' : TEXTUAL.test(contentType) || !contentType ? res.body.toString('utf8') : `[${res.body.length} bytes of ${contentType}]`;
         return {
-          summary: `${a.method} ${a.url} → ${res.status} (${res.bytes} bytes${res.truncated ? ', cut off' : ''})`,
+          summary: `${a.method} ${a.url} → ${res.status} (${res.body.length} bytes${res.truncated ? ', cut off' : ''})`,
           status: res.status,
-          contentType: res.contentType,
-          body: clipText(res.body, MAX_TEXT_TO_MODEL),
-          truncated: res.truncated || res.body.length > MAX_TEXT_TO_MODEL,
-          ...(res.location ? { location: res.location } : {}),
+          contentType,
+          body: clipText(text, MAX_TEXT_TO_MODEL),
+          truncated: res.truncated || text.length > MAX_TEXT_TO_MODEL,
+          ...(res.headers.location ? { location: res.headers.location } : {}),
         };
       }
     }
   }
 
-  private async substituteSecrets(headers: Record<string, string>): Promise<Record<string, string>> {
+  /** Fills in `{{secrets.NAME}}`, only for secrets whose owner allows the request's host; else refuses the whole call. */
+  private async substituteSecrets(headers: Record<string, string>, url: URL): Promise<Record<string, string>> {
     const names = new Set<string>();
     for (const v of Object.values(headers)) for (const m of v.matchAll(SECRET_REF)) names.add(m[1]!);
     if (!names.size) return headers;
-    const values = await secretValues(this.ctx, this.agent.userId, [...names]);
-    const missing = [...names].filter((n) => values[n] === undefined);
-    if (missing.length) throw new FetchRefused(`secret ${missing.join(', ')} is not set for this user`);
-    for (const n of names) if (values[n]!.length) this.used.set(values[n]!, n);
-    return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(SECRET_REF, (_m, n: string) => values[n]!)]));
+    const grants = await secretGrants(this.ctx, this.agent.userId, [...names]);
+    const missing = [...names].filter((n) => grants[n] === undefined);
+    if (missing.length) throw new ToolRefused(`secret ${missing.join(', ')} is not set for this user`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    for (const n of names) {
+      const g = grants[n]!;
+      if (!secretAllowsHost(g, host)) {
+        throw new ToolRefused(
+          g.allowedHosts.length
+            ? `secret ${n} may not be sent to ${host}: its owner allows it only for ${g.allowedHosts.join(', ')}; nothing was sent`
+            : `secret ${n} may not be sent to ${host}: its owner allows it for no host (set its allowedHosts); nothing was sent`,
+        );
+      }
+    }
+    for (const n of names) if (grants[n]!.value.length) this.used.set(grants[n]!.value, n);
+    return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(SECRET_REF, (_m, n: string) => grants[n]!.value)]));
   }
 }

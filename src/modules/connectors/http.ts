@@ -1,10 +1,25 @@
 /**
- * One JSON request to a platform's API (base URLs are operator config, not
- * user input). Failures become PlatformError with the platform's own message:
+ * One JSON request to a platform's API, through the outbound guard
+ * (`guardedFetch`). The base URLs are operator config, not user input, so
+ * their exact origins are trusted (they may be private: tests and proxies);
+ * a redirect elsewhere is checked by the outbound policy.
+ * Failures become PlatformError with the platform's own message:
  * rate limits (429), 5xx, timeouts and unreachable hosts are retryable; other
  * 4xx are not (bad token, refused content).
  */
+import type { Config } from '../../config.js';
+import { guardedFetch, OutboundRefused, trustOrigins } from '../../infra/safe-fetch.js';
 import { PlatformError, type Platform } from './types.js';
+
+const fetches = new WeakMap<Config['outbound'], typeof fetch>();
+
+/** The guarded fetch for the platforms' APIs: the outbound policy plus the configured API origins. */
+export function platformFetch(config: Pick<Config, 'outbound' | 'platforms'>): typeof fetch {
+  const policy = trustOrigins(config.outbound, [config.platforms.xBaseUrl, config.platforms.tiktokBaseUrl, config.platforms.instagramBaseUrl]);
+  let f = fetches.get(policy);
+  if (!f) fetches.set(policy, (f = guardedFetch({ policy })));
+  return f;
+}
 
 export interface PlatformRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -17,6 +32,8 @@ export interface PlatformRequest {
   bytes?: Buffer;
   signal: AbortSignal;
   timeoutMs: number;
+  /** `platformFetch(config)`. */
+  fetch: typeof fetch;
 }
 
 export interface PlatformResponse {
@@ -31,7 +48,7 @@ export type ErrorReader = (body: any) => string | null;
 export async function platformRequest(platform: Platform, url: string, req: PlatformRequest, readError: ErrorReader): Promise<PlatformResponse> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await req.fetch(url, {
       method: req.method ?? 'GET',
       headers: { accept: 'application/json', ...(req.json !== undefined ? { 'content-type': 'application/json' } : {}), ...req.headers },
       body: req.json !== undefined ? JSON.stringify(req.json) : (req.form ?? (req.bytes ? new Uint8Array(req.bytes) : undefined)),
@@ -39,6 +56,7 @@ export async function platformRequest(platform: Platform, url: string, req: Plat
     });
   } catch (err) {
     if (req.signal.aborted) throw err;
+    if (err instanceof OutboundRefused) throw new PlatformError(`${platform}: ${err.message}`, { retryable: false, kind: 'config' });
     const timedOut = (err as Error).name === 'TimeoutError';
     throw new PlatformError(timedOut ? `${platform} did not answer within ${req.timeoutMs} ms` : `${platform} could not be reached`, { retryable: true });
   }

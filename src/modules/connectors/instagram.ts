@@ -16,7 +16,7 @@
  * posts; import is gated (see the social-import module).
  */
 import type { Deps } from '../../context.js';
-import { platformRequest, type ErrorReader } from './http.js';
+import { platformFetch, platformRequest, type ErrorReader } from './http.js';
 import { PlatformError, unsupported, type ConnectedAccount, type Connector, type Metrics } from './types.js';
 
 const readError: ErrorReader = (b) => (b?.error ? String(b.error.message ?? b.error.type ?? 'error') : null);
@@ -31,7 +31,7 @@ export function instagramConnector(deps: Deps): Connector {
     return platformRequest(
       'instagram',
       `${deps.config.platforms.instagramBaseUrl}${path}${post ? '' : `?${q}`}`,
-      { method: opts.method ?? 'GET', ...(post ? { bytes: Buffer.from(q.toString()), headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}), signal: opts.signal, timeoutMs: deps.config.platforms.timeoutMs },
+      { method: opts.method ?? 'GET', ...(post ? { bytes: Buffer.from(q.toString()), headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}), signal: opts.signal, timeoutMs: deps.config.platforms.timeoutMs, fetch: platformFetch(deps.config) },
       readError,
     );
   };

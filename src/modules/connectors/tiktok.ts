@@ -14,7 +14,7 @@
  * publish's status and never starts a second one.
  */
 import type { Deps } from '../../context.js';
-import { platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
+import { platformFetch, platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
 import { PlatformError, unsupported, type ConnectedAccount, type Connector, type Metrics } from './types.js';
 import { clipText } from '../../infra/unicode.js';
 
@@ -37,10 +37,10 @@ interface TikTokVideo {
 }
 
 export function tiktokConnector(deps: Deps): Connector {
-  const call = (account: ConnectedAccount, path: string, req: Omit<PlatformRequest, 'timeoutMs' | 'headers'>) => {
+  const call = (account: ConnectedAccount, path: string, req: Omit<PlatformRequest, 'timeoutMs' | 'headers' | 'fetch'>) => {
     const token = account.credentials.accessToken;
     if (!token) throw new PlatformError('a tiktok account needs credentials.accessToken (a user access token)', { retryable: false, kind: 'config' });
-    return platformRequest('tiktok', `${deps.config.platforms.tiktokBaseUrl}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs }, readError);
+    return platformRequest('tiktok', `${deps.config.platforms.tiktokBaseUrl}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs, fetch: platformFetch(deps.config) }, readError);
   };
   const postUrl = (account: ConnectedAccount, id: string) => `https://www.tiktok.com/@${account.handle.replace(/^@/, '')}/photo/${id}`;
 

@@ -15,7 +15,7 @@
  * for one with the same text, and answers that one instead of posting again.
  */
 import type { Deps } from '../../context.js';
-import { platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
+import { platformFetch, platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
 import { PlatformError, type ConnectedAccount, type Connector, type Metrics } from './types.js';
 
 const readError: ErrorReader = (b) => {
@@ -36,10 +36,10 @@ interface Tweet {
 
 export function xConnector(deps: Deps): Connector {
   const base = () => deps.config.platforms.xBaseUrl;
-  const call = (account: ConnectedAccount, path: string, req: Omit<PlatformRequest, 'timeoutMs' | 'headers'>) => {
+  const call = (account: ConnectedAccount, path: string, req: Omit<PlatformRequest, 'timeoutMs' | 'headers' | 'fetch'>) => {
     const token = account.credentials.accessToken;
     if (!token) throw new PlatformError('an x account needs credentials.accessToken (an OAuth 2.0 user access token)', { retryable: false, kind: 'config' });
-    return platformRequest('x', `${base()}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs }, readError);
+    return platformRequest('x', `${base()}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs, fetch: platformFetch(deps.config) }, readError);
   };
   const userId = async (account: ConnectedAccount, signal: AbortSignal) => account.externalId ?? (await call(account, '/2/users/me', { signal })).body.data.id as string;
   const tweetUrl = (account: ConnectedAccount, id: string) => `https://x.com/${account.handle.replace(/^@/, '')}/status/${id}`;

@@ -18,6 +18,7 @@ import type { Deps, ServiceContext } from '../../context.js';
 import { jobContext } from '../../context.js';
 import { isAppError } from '../../errors.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
+import { connectorHeaders } from './connector-headers.js';
 import * as chat from '../chat/service.js';
 import { checkAgentProvider } from '../agents/runtime.js';
 import { clipText } from '../../infra/unicode.js';
@@ -85,11 +86,6 @@ export interface ConnectorConfig {
 
 export const connectorConfig = (c: Pick<EvalConnector, 'config'>): ConnectorConfig =>
   (c.config && typeof c.config === 'object' && !Array.isArray(c.config) ? c.config : {}) as ConnectorConfig;
-
-const stringMap = (v: unknown): Record<string, string> =>
-  v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'string') as [string, string][])
-    : {};
 
 /** Content type, then connector headers, then persona headers; later names win, case-insensitively. */
 export function mergeHeaders(...layers: (Record<string, string> | null | undefined)[]): Record<string, string> {
@@ -201,7 +197,7 @@ export async function recoverLangGraphTurn(ctx: ServiceContext, c: EvalConnector
   try {
     const res = await safeFetch(joinUrl(c.baseUrl, `/threads/${encodeURIComponent(threadId)}/state`), {
       method: 'GET',
-      headers: mergeHeaders(stringMap(c.headers), personaHeaders),
+      headers: mergeHeaders(connectorHeaders(ctx, c), personaHeaders),
       timeoutMs: TIMEOUT_MS,
       maxBytes: MAX_BYTES,
       policy: ctx.deps.config.outbound,
@@ -234,7 +230,7 @@ async function invokeLangGraph(ctx: ServiceContext, c: EvalConnector, req: Invok
     if_not_exists: 'create',
   };
   try {
-    const headers = mergeHeaders(stringMap(c.headers), req.personaHeaders);
+    const headers = mergeHeaders(connectorHeaders(ctx, c), req.personaHeaders);
     const res = await postJson(ctx, joinUrl(c.baseUrl, `/threads/${encodeURIComponent(threadId)}/runs/wait`), headers, body, req.signal);
     if (res.status < 200 || res.status >= 300) return failure(started, httpError(res.status, res.json, res.text), { threadId, rawResponse: res.json ?? res.text });
     const all = ((res.json as { messages?: unknown } | null)?.messages ?? []) as LangGraphMessage[];
@@ -250,7 +246,7 @@ async function testLangGraph(ctx: ServiceContext, c: EvalConnector): Promise<Tes
   try {
     const res = await safeFetch(joinUrl(c.baseUrl, '/info'), {
       method: 'GET',
-      headers: mergeHeaders(stringMap(c.headers)),
+      headers: mergeHeaders(connectorHeaders(ctx, c)),
       timeoutMs: 15_000,
       maxBytes: 256 * 1024,
       policy: ctx.deps.config.outbound,
@@ -281,7 +277,7 @@ async function invokeHttp(ctx: ServiceContext, c: EvalConnector, req: InvokeRequ
     ...(typeof cfg.temperature === 'number' ? { temperature: cfg.temperature } : {}),
   };
   try {
-    const headers = mergeHeaders(stringMap(c.headers), req.personaHeaders);
+    const headers = mergeHeaders(connectorHeaders(ctx, c), req.personaHeaders);
     const res = await postJson(ctx, joinUrl(c.baseUrl, '/chat/completions'), headers, body, req.signal);
     if (res.status < 200 || res.status >= 300) return failure(started, httpError(res.status, res.json, res.text), { rawResponse: res.json ?? res.text });
     const json = res.json as {

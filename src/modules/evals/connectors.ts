@@ -3,6 +3,7 @@
  * per project; PUT changes only the given fields and replaces `headers` and
  * `config` whole. `test` and `invoke` report failures as results, not errors.
  */
+import { randomUUID } from 'node:crypto';
 import { Prisma, type EvalConnector } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -12,6 +13,7 @@ import { isUniqueViolation } from '../../infra/db/errors.js';
 import { checkOutboundUrl, OutboundRefused } from '../../infra/safe-fetch.js';
 import { resolveProject } from '../projects/service.js';
 import { parseBody, CONNECTOR_TYPE_DESCRIPTIONS, CreateConnectorInput, InvokeConnectorInput, UpdateConnectorInput, type ConnectorType } from './inputs.js';
+import { keepMaskedValues, sealHeaders } from './connector-headers.js';
 import { invokeConnector, testConnector, type InvokeResult, type RunMessage, type TestResult } from './connector-clients.js';
 
 export const connectorNotFound = () => new NotFoundError('Connector not found', 'connector_not_found');
@@ -94,16 +96,19 @@ export async function createConnector(ctx: ServiceContext, projectRef: string, r
   const input = parseBody(CreateConnectorInput, raw);
   const project = await resolveProject(ctx, projectRef);
   const shape = await checkShape(ctx, input.type, input.baseUrl, input.config);
+  // The id is made here: the sealed headers are bound to it.
+  const id = randomUUID();
   try {
     return await ctx.deps.prisma.evalConnector.create({
       data: {
+        id,
         teamId: ctx.actor.teamId,
         projectId: project.id,
         name: input.name,
         type: input.type,
         baseUrl: shape.baseUrl,
         agentId: shape.agentId,
-        headers: jsonOrNull(input.headers ?? undefined),
+        ...sealHeaders(ctx.deps, id, input.headers ?? undefined),
         config: jsonOrNull(input.config ?? undefined),
       },
     });
@@ -129,7 +134,7 @@ export async function updateConnector(ctx: ServiceContext, projectRef: string, i
         type,
         baseUrl: shape.baseUrl,
         agentId: shape.agentId,
-        headers: jsonOrNull(input.headers),
+        ...sealHeaders(ctx.deps, current.id, keepMaskedValues(ctx, current, input.headers)),
         config: jsonOrNull(input.config),
       },
     });

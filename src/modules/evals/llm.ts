@@ -35,11 +35,11 @@ export async function evalLlm(ctx: ServiceContext, projectId: string, role: 'per
     if (!apiKey) throw new ValidationError('No LLM provider configured', 'llmSettings.apiKey', 'no_llm_provider');
     const baseURL = chosen.baseUrl ?? (chosen.apiKey ? null : inherited?.baseUrl) ?? config.openai.baseURL;
     const model = pickModel(chosen.models);
-    return { kind: 'openai', text: openAiText({ apiKey, baseURL: baseURL ?? null, model }), model };
+    return { kind: 'openai', text: openAiText(config, { apiKey, baseURL: baseURL ?? null, model }), model };
   }
   if (config.openai.apiKey) {
     const model = pickModel(null);
-    return { kind: 'openai', text: openAiText({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model }), model };
+    return { kind: 'openai', text: openAiText(config, { apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model }), model };
   }
   return embedded();
 }

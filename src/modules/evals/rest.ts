@@ -7,6 +7,7 @@ import type { EvalConnector, EvalRun, Eval, Scenario } from '../../generated/pri
 import { created, noContent, ok, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as connectors from './connectors.js';
+import { maskedHeaders } from './connector-headers.js';
 import * as scenarios from './scenarios.js';
 import * as evals from './evals.js';
 import * as runs from './runs.js';
@@ -17,7 +18,7 @@ const put = (out: Record<string, unknown>, key: string, v: unknown) => {
 
 export function connectorJson(c: EvalConnector) {
   const out: Record<string, unknown> = { id: c.id, projectId: c.projectId, name: c.name, type: c.type, baseUrl: c.baseUrl };
-  put(out, 'headers', c.headers);
+  put(out, 'headers', maskedHeaders(c));
   put(out, 'config', c.config);
   out.createdAt = c.createdAt.toISOString();
   out.updatedAt = c.updatedAt.toISOString();

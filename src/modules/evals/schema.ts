@@ -10,6 +10,7 @@ import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
 import * as connectors from './connectors.js';
+import { maskedHeaders } from './connector-headers.js';
 import * as scenarios from './scenarios.js';
 import * as evals from './evals.js';
 import * as runs from './runs.js';
@@ -28,7 +29,13 @@ export const EvalConnector = builder.prismaObject('EvalConnector', {
     name: t.exposeString('name'),
     type: t.exposeString('type', { description: 'langgraph | http | agent' }),
     baseUrl: t.exposeString('baseUrl'),
-    headers: t.expose('headers', { type: 'JSON', nullable: true }),
+    headers: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Header names with masked values (the values are stored encrypted and only sent to the connector).',
+      select: { id: true, headers: true, headersKeyId: true, headersCiphertext: true },
+      resolve: (c) => maskedHeaders(c),
+    }),
     config: t.expose('config', { type: 'JSON', nullable: true }),
     project: t.relation('project'),
     agent: t.relation('agent', { nullable: true, description: 'For agent connectors: the agent called.' }),

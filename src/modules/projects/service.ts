@@ -10,6 +10,7 @@ import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { maskSecret } from '../../infra/crypto.js';
 import type { LlmSettings } from '../../infra/ai/provider.js';
+import { checkLlmBaseUrl } from '../../infra/ai/client.js';
 import { parseInput } from '../../validation.js';
 import { isUniqueViolation } from '../../infra/db/errors.js';
 import { fullRowWith } from '../../infra/db/query.js';
@@ -86,12 +87,17 @@ function stored(json: Prisma.JsonValue | null | undefined): StoredConfig {
   return json && typeof json === 'object' && !Array.isArray(json) ? (json as StoredConfig) : {};
 }
 
-/** Applies a PUT body to stored config: null clears, omitted keeps, an omitted apiKey keeps the old one. */
+/**
+ * Applies a PUT body to stored config: null clears, omitted keeps, an omitted apiKey keeps the old one.
+ * A baseUrl the outbound policy refuses (loopback, private, link-local, metadata…) is a 400 naming
+ * llmSettings.baseUrl; the guard checks again at every connection (names can resolve anywhere later).
+ */
 function applyPatch(ctx: ServiceContext, current: StoredConfig, patch: ConfigPatch): StoredConfig {
   const next: StoredConfig = { ...current };
   if (patch.llmSettings === null) delete next.llmSettings;
   else if (patch.llmSettings) {
     const { apiKey, ...rest } = patch.llmSettings;
+    if (rest.baseUrl) checkLlmBaseUrl(ctx.deps.config, rest.baseUrl);
     const previous = current.llmSettings?.apiKeySealed ?? null;
     next.llmSettings = {
       provider: rest.provider,

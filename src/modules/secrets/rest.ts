@@ -3,7 +3,7 @@ import * as inputs from './inputs.js';
 import { noContent, ok, type Route } from '../../rest/route.js';
 import * as secrets from './service.js';
 
-const view = (s: secrets.MaskedSecret) => ({ name: s.name, value: s.value, readable: s.readable, updatedAt: s.updatedAt.toISOString() });
+const view = (s: secrets.MaskedSecret) => ({ name: s.name, value: s.value, readable: s.readable, allowedHosts: s.allowedHosts, updatedAt: s.updatedAt.toISOString() });
 
 export const secretRoutes: Route[] = [
   {
@@ -12,7 +12,7 @@ export const secretRoutes: Route[] = [
     scope: 'secrets:write',
    
     body: inputs.PutSecretsInput,
-    summary: 'Add or update secrets ({NAME: value}; null deletes)',
+    summary: 'Add or update secrets ({NAME: value}, or {NAME: {value?, allowedHosts?}}; null deletes)',
     handler: async ({ ctx, params, body }) => ok((await secrets.putSecrets(ctx, params.user!, body)).map(view)),
   },
   {

@@ -10,6 +10,7 @@ const Secret = builder.objectRef<secrets.MaskedSecret>('Secret').implement({
     name: t.exposeString('name'),
     value: t.exposeString('value', { nullable: true, description: 'Masked, like sk-1...cdef; null when it cannot be decrypted.' }),
     readable: t.exposeBoolean('readable'),
+    allowedHosts: t.exposeStringList('allowedHosts', { description: 'Hosts agent tools may send the value to (exact, or *.example.com); empty: none.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
@@ -21,7 +22,8 @@ builder.prismaObjectField('AgentUser', 'secrets', (t) =>
 const SecretInput = builder.inputType('SecretInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
-    value: t.string({ required: false, description: 'null deletes the secret.' }),
+    value: t.string({ required: false, description: 'null (or omitted without allowedHosts) deletes the secret; omitted with allowedHosts keeps the value.' }),
+    allowedHosts: t.stringList({ required: false, description: 'Hosts agent tools may send the value to (exact, or *.example.com); omitted keeps them (none for a new secret).' }),
   }),
 });
 
@@ -31,7 +33,16 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     args: { user: t.arg.id({ required: true }), secrets: t.arg({ type: [SecretInput], required: true }) },
     resolve: (_root, args, ctx) =>
-      secrets.putSecrets(ctx, String(args.user), Object.fromEntries(args.secrets.map((s) => [s.name, s.value ?? null]))),
+      secrets.putSecrets(
+        ctx,
+        String(args.user),
+        Object.fromEntries(
+          args.secrets.map((s) => [
+            s.name,
+            s.allowedHosts == null ? (s.value ?? null) : s.value === null ? null : { ...(s.value !== undefined ? { value: s.value } : {}), allowedHosts: s.allowedHosts },
+          ]),
+        ),
+      ),
   }),
   deleteSecret: t.boolean({
     errors: mutationErrors,

@@ -1,7 +1,13 @@
 /**
  * Users' secrets (Autonomis): encrypted at rest by the vault (src/infra/vault.ts),
- * listed only as names with masked values. Plaintext leaves this module only
- * through `secretValues`, for the agent runtime's tools, and is never logged.
+ * listed only as names with masked values and the hosts each may be sent to.
+ * Plaintext leaves this module only through `secretValues` / `secretGrants`,
+ * for the agent runtime's tools, and is never logged.
+ *
+ * `allowedHosts`: the hosts an agent tool may send the value to (exact host,
+ * `*.example.com` for subdomains, or an address). Empty, the default, means
+ * the value is never sent anywhere by a tool; a plain-string PUT keeps the
+ * list a secret already has.
  */
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -11,6 +17,7 @@ import { SecretUnreadableError, type SecretVault } from '../../infra/vault.js';
 import type { PrismaClient } from '../../infra/db/client.js';
 import { parseInput } from '../../validation.js';
 import { resolveUser } from '../agents/lookup.js';
+import { hostMatches } from '../../infra/safe-fetch.js';
 import { MAX_SECRETS_PER_USER, PutSecretsInput, SECRET_NAME } from './inputs.js';
 
 export interface MaskedSecret {
@@ -18,18 +25,21 @@ export interface MaskedSecret {
   /** Like `sk-1...cdef`; null when the stored value cannot be decrypted with the configured keys. */
   value: string | null;
   readable: boolean;
+  /** Where agent tools may send the value; empty: nowhere. */
+  allowedHosts: string[];
   updatedAt: Date;
 }
 
 /** What binds a ciphertext to its row: a value moved to another owner or name will not decrypt. */
 const aad = (userId: string, name: string) => `${userId}\0${name}`;
 
-function masked(vault: SecretVault, row: { userId: string; name: string; keyId: string; ciphertext: string; updatedAt: Date }): MaskedSecret {
+function masked(vault: SecretVault, row: { userId: string; name: string; keyId: string; ciphertext: string; allowedHosts: string[]; updatedAt: Date }): MaskedSecret {
+  const shown = { name: row.name, allowedHosts: row.allowedHosts, updatedAt: row.updatedAt };
   try {
-    return { name: row.name, value: maskSecretValue(vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name))), readable: true, updatedAt: row.updatedAt };
+    return { ...shown, value: maskSecretValue(vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name))), readable: true };
   } catch (err) {
     if (!(err instanceof SecretUnreadableError)) throw err;
-    return { name: row.name, value: null, readable: false, updatedAt: row.updatedAt };
+    return { ...shown, value: null, readable: false };
   }
 }
 
@@ -46,16 +56,23 @@ export async function putSecrets(ctx: ServiceContext, userRef: string, raw: unkn
   const input = parseInput(PutSecretsInput, raw);
   const user = await resolveUser(ctx, userRef);
   await ctx.deps.prisma.$transaction(async (tx) => {
-    for (const [name, value] of Object.entries(input)) {
-      if (value === null) {
+    for (const [name, entry] of Object.entries(input)) {
+      if (entry === null) {
         await tx.secret.deleteMany({ where: { userId: user.id, name } });
+        continue;
+      }
+      const { value, allowedHosts } = typeof entry === 'string' ? { value: entry, allowedHosts: undefined } : entry;
+      if (value === undefined) {
+        // Only the hosts change: the secret must exist.
+        const { count } = await tx.secret.updateMany({ where: { userId: user.id, name }, data: { allowedHosts } });
+        if (count === 0) throw new ValidationError(`secret ${name} does not exist: give its value with its allowedHosts`, `${name}.value`, 'secret_value_required');
         continue;
       }
       const sealed = ctx.deps.vault.seal(value, aad(user.id, name));
       await tx.secret.upsert({
         where: { userId_name: { userId: user.id, name } },
-        create: { teamId: ctx.actor.teamId, userId: user.id, name, ...sealed },
-        update: sealed,
+        create: { teamId: ctx.actor.teamId, userId: user.id, name, ...sealed, allowedHosts: allowedHosts ?? [] },
+        update: { ...sealed, ...(allowedHosts ? { allowedHosts } : {}) },
       });
     }
     const count = await tx.secret.count({ where: { userId: user.id } });
@@ -91,14 +108,30 @@ export class SecretsUnavailableError extends AppError {
  * the secret, never a wrong value.
  */
 export async function secretValues(ctx: ServiceContext, userId: string, names?: string[]): Promise<Record<string, string>> {
+  const grants = await secretGrants(ctx, userId, names);
+  return Object.fromEntries(Object.entries(grants).map(([name, g]) => [name, g.value]));
+}
+
+export interface SecretGrant {
+  value: string;
+  allowedHosts: string[];
+}
+
+/** Whether a secret may be sent to `host`: it must match one of the secret's allowed hosts (none: never). */
+export function secretAllowsHost(grant: Pick<SecretGrant, 'allowedHosts'>, host: string): boolean {
+  return grant.allowedHosts.some((pattern) => hostMatches(host, pattern));
+}
+
+/** The plaintext values with the hosts each may be sent to (agent tools). Same failure rules as `secretValues`. */
+export async function secretGrants(ctx: ServiceContext, userId: string, names?: string[]): Promise<Record<string, SecretGrant>> {
   const rows = await ctx.deps.prisma.secret.findMany({
     where: { userId, teamId: ctx.actor.teamId, ...(names ? { name: { in: names } } : {}) },
   });
-  const out: Record<string, string> = {};
+  const out: Record<string, SecretGrant> = {};
   const unreadable: string[] = [];
   for (const row of rows) {
     try {
-      out[row.name] = ctx.deps.vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name));
+      out[row.name] = { value: ctx.deps.vault.open(row.keyId, row.ciphertext, aad(row.userId, row.name)), allowedHosts: row.allowedHosts };
     } catch (err) {
       if (!(err instanceof SecretUnreadableError)) throw err;
       unreadable.push(row.name);

@@ -13,6 +13,7 @@ import type { Skill } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { OutboundFailed, OutboundRefused, safeFetch, trustOrigins, type SafeResponse } from '../../infra/safe-fetch.js';
 import { resolveUser } from '../agents/lookup.js';
 import { TierLimitError, tierLimits } from '../users/tiers.js';
 import { writeLog } from '../logs/service.js';
@@ -118,42 +119,27 @@ export async function userSkills(ctx: ServiceContext, userId: string): Promise<{
   });
 }
 
-async function fetchBounded(url: string, accept: string): Promise<Response> {
+/**
+ * One registry request through the outbound guard. The registry's own origin
+ * (SKILL_REGISTRY_URL, the operator's setting) is trusted even on a private
+ * address; a content URL elsewhere, and every redirect hop, must pass the
+ * outbound policy (OUTBOUND_ALLOW_PRIVATE_NETWORKS / OUTBOUND_ALLOWED_HOSTS).
+ */
+async function registryGet(ctx: ServiceContext, url: string, accept: string, maxBytes: number): Promise<SafeResponse> {
+  const registry = ctx.deps.config.skillRegistryUrl;
   try {
-    return await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS), redirect: 'follow' });
-  } catch {
+    return await safeFetch(url, {
+      headers: { accept },
+      timeoutMs: REGISTRY_TIMEOUT_MS,
+      maxBytes,
+      policy: trustOrigins(ctx.deps.config.outbound, [registry]),
+    });
+  } catch (e) {
+    if (e instanceof OutboundRefused) throw new RegistryError(`the skill registry's URL was refused: ${e.message.replace(/^refused: /, '')}`, 422, 'registry_url_refused');
+    if (e instanceof OutboundFailed && e.reason === 'too_large') throw new RegistryError(`the registry's skill is larger than ${maxBytes} bytes`, 422, 'registry_skill_too_large');
+    if (e instanceof OutboundFailed && e.reason === 'broken') throw new RegistryError('the skill registry broke off its answer', 502, 'registry_unreachable');
     throw new RegistryError('the skill registry could not be reached', 502, 'registry_unreachable');
   }
-}
-
-/** Reads a registry response up to `limit` bytes, stopping (not buffering on) as soon as it passes. */
-async function bytesUpTo(res: Response, limit: number): Promise<Buffer> {
-  const tooLarge = () => new RegistryError(`the registry's skill is larger than ${limit} bytes`, 422, 'registry_skill_too_large');
-  if (Number(res.headers.get('content-length')) > limit) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      let step: ReadableStreamReadResult<Uint8Array>;
-      try {
-        step = await reader.read();
-      } catch {
-        throw new RegistryError('the skill registry broke off its answer', 502, 'registry_unreachable');
-      }
-      if (step.done) break;
-      size += step.value.length;
-      if (size > limit) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(Buffer.from(step.value));
-    }
-  }
-  return Buffer.concat(chunks);
 }
 
 export async function installFromRegistry(ctx: ServiceContext, userRef: string, slug: string): Promise<{ skill: Skill; created: boolean }> {
@@ -163,14 +149,13 @@ export async function installFromRegistry(ctx: ServiceContext, userRef: string, 
   const registry = ctx.deps.config.skillRegistryUrl;
   if (!registry) throw new ValidationError('no skill registry is configured (set SKILL_REGISTRY_URL)', null, 'registry_not_configured');
   const entryUrl = `${registry.replace(/\/+$/, '')}/skills/${encodeURIComponent(slug)}`;
-  const res = await fetchBounded(entryUrl, 'application/json');
+  const res = await registryGet(ctx, entryUrl, 'application/json', 1024 * 1024);
   if (res.status === 404) throw new NotFoundError('skill not found in registry', 'registry_skill_not_found');
-  if (!res.ok) throw new RegistryError(`the skill registry answered ${res.status}`, 502, 'registry_error');
+  if (res.status < 200 || res.status > 299) throw new RegistryError(`the skill registry answered ${res.status}`, 502, 'registry_error');
   let entry: { sha256?: unknown; version?: unknown; content?: unknown; url?: unknown };
   try {
-    entry = JSON.parse((await bytesUpTo(res, 1024 * 1024)).toString('utf8'));
-  } catch (e) {
-    if (e instanceof AppError) throw e;
+    entry = JSON.parse(res.text());
+  } catch {
     throw new RegistryError('the skill registry answered with malformed JSON', 502, 'registry_error');
   }
   if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) {
@@ -179,10 +164,15 @@ export async function installFromRegistry(ctx: ServiceContext, userRef: string, 
   let bytes: Buffer;
   if (typeof entry.content === 'string') bytes = Buffer.from(entry.content, 'utf8');
   else if (typeof entry.url === 'string') {
-    const contentUrl = new URL(entry.url, entryUrl).toString();
-    const c = await fetchBounded(contentUrl, 'text/markdown, text/plain');
-    if (!c.ok) throw new RegistryError(`the skill registry answered ${c.status} for the skill's content`, 502, 'registry_error');
-    bytes = await bytesUpTo(c, MAX_SKILL_BYTES);
+    let contentUrl: string;
+    try {
+      contentUrl = new URL(entry.url, entryUrl).toString();
+    } catch {
+      throw new RegistryError("the skill registry gave an invalid url for the skill's content", 502, 'registry_error');
+    }
+    const c = await registryGet(ctx, contentUrl, 'text/markdown, text/plain', MAX_SKILL_BYTES);
+    if (c.status < 200 || c.status > 299) throw new RegistryError(`the skill registry answered ${c.status} for the skill's content`, 502, 'registry_error');
+    bytes = c.body;
   } else throw new RegistryError('the skill registry gave neither content nor a url', 502, 'registry_error');
   if (bytes.length > MAX_SKILL_BYTES) throw new RegistryError(`the registry's skill is larger than ${MAX_SKILL_BYTES} bytes`, 422, 'registry_skill_too_large');
 
