@@ -10,8 +10,9 @@
  *
  * Real server processes (test/helpers/lifecycle.ts) and a local
  * OpenAI-compatible server that holds the chat stream open mid-reply.
- * The restart test runs once (on PostgreSQL when this run has it); the
- * test of two processes needs PostgreSQL and is skipped, visibly, without it.
+ * The restart and graceful-stop tests run once (on PostgreSQL when this run
+ * has it); the test of two processes needs PostgreSQL and is skipped,
+ * visibly, without it.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { loadConfig } from '../src/config.js';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/infra/logger.js';
 import { createTestDatabase, onceAcrossDatabases, testDatabaseKind, type TestDatabase } from './helpers/database.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { START_MS, banner, start, type Proc } from './helpers/lifecycle.js';
@@ -246,6 +252,51 @@ describe.skipIf(!onceAcrossDatabases())('a server killed mid-stream, then starte
     },
     4 * START_MS,
   );
+});
+
+describe.skipIf(!onceAcrossDatabases())('a graceful stop (SIGTERM) with a run still going', () => {
+  it('ends it at once as error with a final event, rather than leaving it running until a lease expires', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'personagraph-interrupted-stop-'));
+    let url = `pglite:${path.join(dataDir, 'db')}`;
+    if (testDatabaseKind() === 'postgres') {
+      const db = await createTestDatabase();
+      dbs.push(db);
+      url = db.url;
+    }
+    // A lease far longer than the test: only the stop itself can end the run in time.
+    const config = loadConfig({ ...baseEnv(url, dataDir), PORT: '0', RUN_LEASE_MS: '3600000', SHUTDOWN_TIMEOUT_MS: '200', LOG_LEVEL: 'silent' });
+    const app = await createApp(config, createLogger('silent'));
+    const { port } = await app.listen();
+    const s = { url: `http://127.0.0.1:${port}` } as Server;
+    let runId: string;
+    try {
+      await newAgent(s, 'stop-user');
+      const started = await gql(s, 'mutation { startChatRun(user: "stop-user", agent: "scout", messages: [{ role: "user", content: "go on" }]) { ... on MutationStartChatRunSuccess { data { id } } } }');
+      runId = started.body.data.startChatRun.data.id;
+      await until(async () => (await app.deps.prisma.chatRunEvent.count({ where: { runId } })) === 3, 'the run to be mid-stream');
+    } finally {
+      await app.close();
+    }
+    const rows = async (sql: string) => {
+      if (url.startsWith('pglite:')) {
+        const lite = new PGlite(path.join(dataDir, 'db'));
+        try {
+          return (await lite.query<any>(sql, [runId])).rows;
+        } finally {
+          await lite.close();
+        }
+      }
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return (await c.query(sql, [runId])).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    expect(await rows('SELECT status, error, message FROM "ChatRun" WHERE id = $1')).toEqual([{ status: 'error', error: INTERRUPTED, message: 'word0 word1 word2 ' }]);
+    expect(await rows('SELECT seq, type, data FROM "ChatRunEvent" WHERE "runId" = $1 AND seq > 3 ORDER BY seq')).toEqual([{ seq: 4, type: 'error', data: { error: INTERRUPTED, status: 503 } }]);
+  }, START_MS);
 });
 
 const onPostgres = testDatabaseKind() === 'postgres';
