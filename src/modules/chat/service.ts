@@ -310,7 +310,7 @@ async function execute(
     const safe = isAppError(err) ? { error: err.message, status: err.httpStatus } : { error: 'internal server error', status: 500 };
     if (!isAppError(err)) ctx.deps.log.error({ err, runId: run.id, requestId: ctx.requestId }, 'chat run failed');
     await events.settle().catch(() => {});
-    // Not recorded (the database failed): the run keeps its lease until this process stops renewing it, then is swept.
+    // Not recorded (the database failed): its lease is released when this returns, so a sweep ends it once that expires.
     if (!(await end({ status: 'error', error: safe.error }).catch(() => false))) return;
     await emit('error', safe).catch(() => {});
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'error', message: `chat run ${run.id} failed: ${safe.error}` });
