@@ -74,7 +74,7 @@ function baseEnv(databaseUrl: string, dataDir: string): Record<string, string> {
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     CHAT_HEARTBEAT_MS: '200',
     JOB_POLL_MS: '100',
-    RUN_LEASE_MS: '1500',
+    RUN_LEASE_MS: '3000', // renewed every second: a live process under load keeps it
   };
 }
 
