@@ -37,6 +37,8 @@ export async function createApp(
   const { deps } = core;
   const http = createHttpServer(deps);
   await deps.jobs.start();
+  // Every role: any process may hold chat runs (a worker's eval jobs chat with agents), and any may end a dead one's.
+  await deps.leases.start();
   if (config.role !== 'api') await scheduleRecurringJobs(deps);
 
   return {
@@ -57,6 +59,7 @@ export async function createApp(
     async close() {
       await deps.jobs.stop(config.shutdownTimeoutMs);
       await http.close(config.shutdownTimeoutMs);
+      await deps.leases.stop(); // runs still going end as interrupted now, not after the lease
       await core.close();
     },
   };

@@ -75,6 +75,7 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  RUN_LEASE_MS: z.coerce.number().int().min(300).max(3_600_000).default(30_000),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PROCESS_ROLE: z.enum(['all', 'api', 'worker'], { message: 'must be all, api or worker' }).default('all'),
@@ -140,6 +141,8 @@ export interface Config {
   agentCheckTimeoutMs: number;
   /** Durable jobs: lease (a dead worker's job is claimed again after it), poll interval, jobs run at once (0: this process runs none). */
   jobs: { leaseMs: number; pollMs: number; concurrency: number };
+  /** In-memory work (chat runs, src/infra/leases.ts): a run whose process stopped renewing it for this long is ended as interrupted. */
+  runLeaseMs: number;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   /**
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chatHttpTool: { timeoutMs: e.CHAT_HTTP_TOOL_TIMEOUT_MS, maxBytes: e.CHAT_HTTP_TOOL_MAX_BYTES },
     agentCheckTimeoutMs: e.AGENT_CHECK_TIMEOUT_MS,
     jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, concurrency: e.JOB_CONCURRENCY },
+    runLeaseMs: e.RUN_LEASE_MS,
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
     outbound: {
       allowPrivateNetworks: e.OUTBOUND_ALLOW_PRIVATE_NETWORKS,

@@ -13,6 +13,7 @@ import type { AiProviders } from './infra/ai/provider.js';
 import type { PubSub } from './infra/pubsub.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { JobQueue } from './infra/jobs.js';
+import type { WorkLeases } from './infra/leases.js';
 import type { Metrics } from './infra/metrics.js';
 import type { Scope } from './modules/auth/scopes.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
@@ -32,6 +33,8 @@ export interface Deps {
   rateLimiter: RateLimiter;
   /** Durable background jobs (src/infra/jobs.ts); kinds are registered in src/jobs.ts. */
   jobs: JobQueue;
+  /** Leases of in-memory work (chat runs): renewed while it runs, ended as interrupted when its process died (src/infra/leases.ts). */
+  leases: WorkLeases;
   /** Prometheus metrics of this process (src/infra/metrics.ts). */
   metrics: Metrics;
 }

@@ -19,8 +19,10 @@ import { AiProviders } from './infra/ai/provider.js';
 import { createAppPubSub } from './infra/pubsub.js';
 import { RateLimiter } from './infra/rate-limit.js';
 import { JobQueue } from './infra/jobs.js';
+import { WorkLeases } from './infra/leases.js';
 import { Metrics } from './infra/metrics.js';
 import { registerJobKinds } from './jobs.js';
+import { registerChatRunLeases } from './modules/chat/service.js';
 import { bootstrap } from './modules/auth/service.js';
 import { syncSystemPersonas } from './modules/personas/service.js';
 import { sealLegacyConnectorHeaders } from './modules/evals/connector-headers.js';
@@ -69,10 +71,12 @@ export async function openCore(
     pubsub: pubsub.pubsub,
     rateLimiter,
     jobs: new JobQueue(db.prisma, log, { ...config.jobs, singleProcess: db.kind === 'pglite' }),
+    leases: new WorkLeases(db.sql, log, { leaseMs: config.runLeaseMs, singleProcess: db.kind === 'pglite' }),
     metrics: new Metrics({ prisma: db.prisma }),
   };
   deps.jobs.onAttempt = (kind, outcome) => deps.metrics.jobAttempts.inc({ kind, outcome });
   registerJobKinds(deps);
+  registerChatRunLeases(deps);
   await syncSystemPersonas(db.prisma);
   await sealLegacyConnectorHeaders(deps);
   const { createdSecret } = await bootstrap(deps);

@@ -38,6 +38,14 @@ export interface FakeOpenAI {
    * (streamed in fragments, as OpenAI does) instead of the reply; the follow-up request gets the reply.
    */
   chat: { reply: string; delayMs: number; reportUsage: boolean; toolCalls: { name: string; arguments: string }[] };
+  /**
+   * Holds every chat stream open after its first `words` words (unanswered, the connection kept) until
+   * `releaseChats()` or the client goes away: a run stays mid-stream (e.g. while its server is killed).
+   */
+  holdChats(words: number): void;
+  releaseChats(): void;
+  /** Chat streams being held now. */
+  readonly heldChats: number;
   /** Every following request answers with this status (null: succeed again). */
   failWith(status: number | null): void;
   /** Content pipeline additions (non-streaming chat, image holds and failures, the video API): see `ContentFake`. */
@@ -72,6 +80,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   let failure: number | null = null;
   const chat = { reply: 'The quick brown fox jumps over the lazy dog.', delayMs: 0, reportUsage: true, toolCalls: [] as { name: string; arguments: string }[] };
   const content = createContentFake(chat);
+  const chatHold = { after: null as number | null, held: 0, waiters: [] as (() => void)[] };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -138,7 +147,15 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
             res.write('data: [DONE]\n\n');
             return void res.end();
           }
-          for (const w of words) {
+          for (const [i, w] of words.entries()) {
+            if (chatHold.after !== null && i >= chatHold.after) {
+              chatHold.held++;
+              await new Promise<void>((resolve) => {
+                chatHold.waiters.push(resolve);
+                res.once('close', resolve);
+              });
+              chatHold.held--;
+            }
             if (res.destroyed) return;
             await new Promise((r) => setTimeout(r, chat.delayMs));
             send({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] });
@@ -178,10 +195,21 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     failWith(status) {
       failure = status;
     },
+    holdChats(words) {
+      chatHold.after = words;
+    },
+    releaseChats() {
+      chatHold.after = null;
+      for (const w of chatHold.waiters.splice(0)) w();
+    },
+    get heldChats() {
+      return chatHold.held;
+    },
     content,
     close: () =>
       new Promise<void>((resolve, reject) => {
         content.releaseImages();
+        for (const w of chatHold.waiters.splice(0)) w();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

@@ -8,6 +8,13 @@
  * new user messages when the run starts, the reply when it is done); usage
  * is stored on the run.
  *
+ * A run executes in this process's memory; its row holds a lease
+ * (src/infra/leases.ts) renewed while it runs. When the process dies, the
+ * run is ended by whichever process sweeps it first (on start, and
+ * periodically): status `error` "interrupted: the server process stopped",
+ * and a final `error` event, so every stream resuming it ends. Whoever moves
+ * a run out of `running` writes its one final event.
+ *
  * Tools: the agent's enabled tools (tools.ts) are offered to the model; when
  * it calls some, they run, their results go back to the model, and it is
  * asked again, up to MAX_TOOL_ROUNDS times (the last round offers no tools,
@@ -21,6 +28,7 @@ import { AppError, NotFoundError, ValidationError, isAppError } from '../../erro
 import { OpenAiChat, type ChatProvider, type ChatTurn, type ChatUsage, type ToolCall } from '../../infra/ai/chat.js';
 import { EmbeddedChat } from '../../infra/ai/chat-embedded.js';
 import { parseInput } from '../../validation.js';
+import { WorkLeases } from '../../infra/leases.js';
 import { resolveAgent } from '../agents/lookup.js';
 import { resolveAgentRuntime } from '../agents/runtime.js';
 import { composeSystemPrompt } from '../agents/templates.js';
@@ -37,6 +45,10 @@ const HISTORY_MESSAGES = 40;
 /** Model calls per run when it keeps calling tools. */
 const MAX_TOOL_ROUNDS = 5;
 const running = new Map<string, AbortController>();
+/** The leased-work kind of chat runs (src/infra/leases.ts). */
+export const CHAT_RUN_WORK = 'chat.run';
+/** Why a run was aborted when another process (or this one, stopping) ended it: nothing is left to record. */
+const LEASE_LOST = 'the run was ended as interrupted';
 
 const runNotFound = () => new NotFoundError('run not found', 'run_not_found');
 
@@ -85,15 +97,30 @@ export async function startChatRun(
   // neither (execute stores its first event once the run exists). If the write fails, the call is aborted.
   const data = { id: randomUUID(), teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id };
   const kept = opts.isolated ? [] : input.messages;
-  const stored = ctx.deps.sql
-    .rows<ChatRun>('chat_run_insert', RUN_INSERT, [data.id, data.teamId, data.userId, data.agentId, provider.name, model, kept.map(() => randomUUID()), kept.map((m) => m.role), kept.map((m) => m.content)])
-    .then((rows) => rows[0]!);
-  const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
+  const { leases } = ctx.deps;
   const controller = new AbortController();
+  let release = () => {};
+  let done: Promise<void> = Promise.resolve();
+  const stored = ctx.deps.sql
+    .rows<ChatRun>('chat_run_insert', RUN_INSERT, [
+      data.id, data.teamId, data.userId, data.agentId, provider.name, model,
+      kept.map(() => randomUUID()), kept.map((m) => m.role), kept.map((m) => m.content),
+      leases.owner, leases.opts.leaseMs,
+    ])
+    .then((rows) => {
+      // Held (renewed) once the row exists; if it is ended elsewhere meanwhile, this execution stops.
+      release = leases.hold(CHAT_RUN_WORK, data.id, () => {
+        controller.abort(LEASE_LOST);
+        return done;
+      });
+      return rows[0]!;
+    });
+  const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
   running.set(data.id, controller);
-  void execute(ctx, data, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated, stored }).finally(() =>
-    running.delete(data.id),
-  );
+  done = execute(ctx, data, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated, stored }).finally(() => {
+    running.delete(data.id);
+    release();
+  });
   try {
     return { ...(await stored), agent };
   } catch (err) {
@@ -168,12 +195,27 @@ class RunEventWriter {
  * four round trips and ~8 ms for it.
  */
 const RUN_INSERT = `WITH r AS (
-  INSERT INTO "ChatRun" (id, "teamId", "userId", "agentId", provider, model) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
+  INSERT INTO "ChatRun" (id, "teamId", "userId", "agentId", provider, model, "leaseOwner", "leaseUntil")
+  VALUES ($1, $2, $3, $4, $5, $6, $10, ${WorkLeases.leaseUntilSql('$11')}) RETURNING *
 ), m AS (
   INSERT INTO "ChatMessage" (id, "teamId", "agentId", "runId", role, content)
   SELECT x.id, $2, $4, $1, x.role, x.content FROM unnest($7::text[], $8::text[], $9::text[]) AS x(id, role, content)
 )
 SELECT * FROM r`;
+
+/**
+ * A run done: its row (only if still running: a run ended meanwhile as interrupted keeps that end) and,
+ * unless isolated, the reply in the kept conversation, in one statement. Returns 1 when it was still running.
+ */
+const RUN_DONE = `WITH r AS (
+  UPDATE "ChatRun" SET status = 'done', message = $2, "promptTokens" = $3, "completionTokens" = $4,
+    "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseUntil" = NULL
+  WHERE id = $1 AND status = 'running' RETURNING id, "teamId", "agentId"
+), m AS (
+  INSERT INTO "ChatMessage" (id, "teamId", "agentId", "runId", role, content)
+  SELECT $5, r."teamId", r."agentId", r.id, 'assistant', $2 FROM r WHERE NOT $6::boolean
+)
+SELECT count(*)::int AS n FROM r`;
 
 /** A batch of a run's events in one statement, whatever its size (one prepared statement). */
 const EVENTS_INSERT = `INSERT INTO "ChatRunEvent" ("runId", seq, type, data)
@@ -198,9 +240,18 @@ async function execute(
   const events = new RunEventWriter(ctx.deps, run.id, job.stored);
   const emit = (type: ChatRunEventType, data: ChatRunEventPayload['data']) => events.emit(type, data);
   const tools = new AgentTools(ctx, agent, job.signal);
+  /** Ends the run as `status` if it is still running (else it was ended as interrupted, which wrote the final event). */
+  const end = async (data: { status: 'cancelled' | 'error'; error?: string }) => {
+    const { count } = await prisma.chatRun.updateMany({
+      where: { id: run.id, status: 'running' },
+      data: { ...data, message: text, ...usage, finishedAt: new Date(), leaseOwner: null, leaseUntil: null },
+    });
+    return count === 1;
+  };
+  const lost = () => job.signal.aborted && job.signal.reason === LEASE_LOST;
   const cancelled = async () => {
     await events.settle().catch(() => {});
-    await prisma.chatRun.update({ where: { id: run.id }, data: { status: 'cancelled', message: text, ...usage, finishedAt: new Date() } });
+    if (lost() || !(await end({ status: 'cancelled' }))) return;
     await emit('cancelled', { message: text });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} cancelled` });
   };
@@ -247,10 +298,8 @@ async function execute(
     await events.settle();
     if (job.signal.aborted) return await cancelled();
     const total = { ...usage, totalTokens: usage.promptTokens + usage.completionTokens };
-    await prisma.$transaction([
-      prisma.chatRun.update({ where: { id: run.id }, data: { status: 'done', message: text, ...usage, finishedAt: new Date() } }),
-      ...(job.isolated ? [] : [prisma.chatMessage.create({ data: { teamId: run.teamId, agentId: agent.id, runId: run.id, role: 'assistant', content: text } })]),
-    ]);
+    const [finished] = await ctx.deps.sql.rows<{ n: number }>('chat_run_done', RUN_DONE, [run.id, text, usage.promptTokens, usage.completionTokens, randomUUID(), !!job.isolated]);
+    if (finished?.n !== 1) return; // ended meanwhile as interrupted: that end stands
     await emit('done', { message: text, model: job.model, usage: total });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} done`, data: { model: job.model, ...total } });
   } catch (err) {
@@ -261,9 +310,8 @@ async function execute(
     const safe = isAppError(err) ? { error: err.message, status: err.httpStatus } : { error: 'internal server error', status: 500 };
     if (!isAppError(err)) ctx.deps.log.error({ err, runId: run.id, requestId: ctx.requestId }, 'chat run failed');
     await events.settle().catch(() => {});
-    await prisma.chatRun
-      .update({ where: { id: run.id }, data: { status: 'error', error: safe.error, message: text, ...usage, finishedAt: new Date() } })
-      .catch(() => {});
+    // Not recorded (the database failed): its lease is released when this returns, so a sweep ends it once that expires.
+    if (!(await end({ status: 'error', error: safe.error }).catch(() => false))) return;
     await emit('error', safe).catch(() => {});
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'error', message: `chat run ${run.id} failed: ${safe.error}` });
   }
@@ -298,7 +346,13 @@ export async function cancelChatRun(ctx: ServiceContext, runId: string): Promise
     controller.abort();
     for await (const ev of runEvents(ctx, run.id, 0)) if (TERMINAL.has(ev.type)) break;
   } else if (run.status === 'running') {
-    throw new AppError('this run is executing on another process or was interrupted', { code: 'run_not_here', httpStatus: 409, type: 'conflict' });
+    // Its process may have died: if its lease has expired it is ended now (interrupted), and answered as finished.
+    await ctx.deps.leases.sweep(CHAT_RUN_WORK);
+    const now = await findRun(ctx, run.id);
+    if (now.status === 'running') {
+      throw new AppError('this run is executing on another process or was interrupted', { code: 'run_not_here', httpStatus: 409, type: 'conflict' });
+    }
+    return now;
   }
   return findRun(ctx, run.id);
 }
@@ -348,4 +402,37 @@ export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 
   } finally {
     await live.return?.();
   }
+}
+
+/**
+ * Ends runs whose process stopped (claimed by `owner` for it, src/infra/leases.ts): status `error` with the
+ * interruption's message and what was said so far, a final `error` event after the last stored one, published
+ * so every stream on them ends, and a line in the agent's log. One statement; runs no longer running are skipped.
+ */
+const RUNS_INTERRUPT = `WITH ended AS (
+  UPDATE "ChatRun" r SET status = 'error', error = $3, "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseUntil" = NULL,
+    message = (SELECT string_agg(e.data->>'text', '' ORDER BY e.seq) FROM "ChatRunEvent" e WHERE e."runId" = r.id AND e.type = 'delta')
+  WHERE r.id = ANY($1::text[]) AND r.status = 'running' AND r."leaseOwner" = $2
+  RETURNING r.id, r."teamId", r."userId", r."agentId"
+), ev AS (
+  INSERT INTO "ChatRunEvent" ("runId", seq, type, data)
+  SELECT ended.id, COALESCE((SELECT max(seq) FROM "ChatRunEvent" WHERE "runId" = ended.id), 0) + 1, 'error', $4::jsonb FROM ended
+  RETURNING "runId", seq
+), log AS (
+  INSERT INTO "AgentLog" (id, "teamId", "userId", "agentId", level, message, data)
+  SELECT gen_random_uuid()::text, ended."teamId", ended."userId", ended."agentId", 'error', 'chat run ' || ended.id || ' failed: ' || $3, jsonb_build_object('runId', ended.id)
+  FROM ended
+)
+SELECT "runId", seq FROM ev`;
+
+export function registerChatRunLeases(deps: Deps): void {
+  deps.leases.register(CHAT_RUN_WORK, {
+    table: 'ChatRun',
+    running: 'running',
+    async interrupt(ids, owner, message) {
+      const data = { error: message, status: 503 };
+      const ended = await deps.sql.rows<{ runId: string; seq: number }>('chat_runs_interrupt', RUNS_INTERRUPT, [ids, owner, message, JSON.stringify(data)]);
+      for (const e of ended) deps.pubsub.publish('chat.run', e.runId, { runId: e.runId, seq: e.seq, type: 'error', data });
+    },
+  });
 }
