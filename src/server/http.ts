@@ -82,6 +82,12 @@ export function createHttpServer(deps: Deps) {
         // GraphiQL: the page is public; every operation it sends needs a key.
         return pipeResponse(res, await yoga.fetch(url, { method: 'GET', headers: { accept } }, undefined as never), echo);
       }
+      if (method === 'OPTIONS') {
+        // CORS preflights carry no key: Yoga's cors option answers them (src/graphql/request-shape.ts).
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+        return pipeResponse(res, await yoga.fetch(url, { method, headers }, undefined as never), echo);
+      }
       const actor = await authenticate(deps, presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') }));
       const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.config.bodyLimitBytes);
       const serverContext = { actor, requestId };
