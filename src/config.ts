@@ -100,6 +100,21 @@ const EnvSchema = z.object({
     .optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMBEDDED_AI: bool.default(true),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(15),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(100_000).default(50),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  GRAPHQL_DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
+  GRAPHQL_COST_PER_RATE_UNIT: z.coerce.number().int().min(1).default(1000),
+  GRAPHQL_MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(100_000),
+  GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  CORS_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), {
+      message: 'must be a comma-separated list of origins such as https://app.example.com,http://localhost:5173 (scheme and host, no path)',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -163,6 +178,20 @@ export interface Config {
   outbound: { allowPrivateNetworks: boolean; allowedHosts: string[] };
   /** Outbound webhooks: the delay before each retry (attempts = 1 + its length) and the time bound of one attempt. */
   webhooks: { retryScheduleMs: number[]; timeoutMs: number };
+  /** What one GraphQL operation may ask for (src/graphql/limits.ts): document size, cost, answer size; cost also sets the rate-limit charge. */
+  graphqlLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxDirectives: number;
+    maxCost: number;
+    defaultListSize: number;
+    costPerRateUnit: number;
+    maxListItems: number;
+    maxResponseBytes: number;
+  };
+  /** Browser origins allowed to call /graphql with credentials (reflected, Allow-Credentials); empty: `*` without credentials. */
+  corsOrigins: string[];
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -228,6 +257,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryScheduleMs: parseDurationList(e.WEBHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h,10h')!,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
+    graphqlLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      defaultListSize: e.GRAPHQL_DEFAULT_LIST_SIZE,
+      costPerRateUnit: e.GRAPHQL_COST_PER_RATE_UNIT,
+      maxListItems: e.GRAPHQL_MAX_LIST_ITEMS,
+      maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+    },
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     metricsToken: e.METRICS_TOKEN ?? null,
     role: e.PROCESS_ROLE,
     publicBaseUrl: e.PUBLIC_BASE_URL ? e.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,

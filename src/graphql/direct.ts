@@ -15,6 +15,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { GraphQLServer, ServerContext } from './yoga.js';
 import { rateLimitHeadersOf } from './yoga.js';
+import { serializedResult } from './limits.js';
 
 export interface DirectAnswer {
   status: number;
@@ -84,7 +85,7 @@ export function createDirectGraphQL(yoga: GraphQLServer) {
     const headers: Record<string, string> = { ...rateLimitHeadersOf(request) };
     if (!result.errors?.length && !result.extensions) {
       headers['Content-Type'] = `${media}; charset=utf-8`;
-      return { status: 200, headers, body: JSON.stringify(result) };
+      return { status: 200, headers, body: serializedResult(result) }; // the size check (limits.ts) serialized it already
     }
     // Errors: Yoga's own processor decides the status (extensions.http, 500 for unexpected errors) and strips internals.
     const response = processRegularResult(result, yoga.fetchAPI, media);

@@ -14,6 +14,8 @@ import { schema } from './schema.js';
 import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
 import { graphiqlDefaultQuery } from './graphiql.js';
 import { useTextGuard } from './text-guard.js';
+import { costMessage, limitError, operationCost, useQueryLimits } from './limits.js';
+import { useRequestShape, corsOptions } from './request-shape.js';
 
 export interface ServerContext {
   actor: Actor;
@@ -27,24 +29,37 @@ export function rateLimitHeadersOf(request: object): Record<string, string> {
   return rateHeaders.get(request) ?? {};
 }
 
-/** Counts every executed operation (a batch of N counts N, each websocket subscription counts 1). */
+/**
+ * Charges every executed operation by its cost (src/graphql/limits.ts): ceil(cost / GRAPHQL_COST_PER_RATE_UNIT),
+ * at least 1, so an alias bomb or a wide nested page pays for what it asks; a batch of N pays for each. An
+ * operation over GRAPHQL_MAX_COST is refused with 400 before it runs (and charged 1); each websocket
+ * subscription pays once, when it starts.
+ */
 export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Partial<YogaInitialContext>> {
-  const check = async (ctx: GraphQLContext & Partial<YogaInitialContext>) => {
-    const decision = await deps.rateLimiter.consume(ctx.actor.keyId, ctx.actor.rateLimitPerMinute, 1);
+  const limits = deps.config.graphqlLimits;
+  const check = async (
+    ctx: GraphQLContext & Partial<YogaInitialContext>,
+    args: { schema: import('graphql').GraphQLSchema; document: DocumentNode; variableValues?: unknown; operationName?: string | null },
+  ): Promise<GraphQLError | null> => {
+    const cost = operationCost(limits, args.schema, args.document, args.variableValues as Record<string, unknown> | undefined, args.operationName);
+    const tooCostly = cost > limits.maxCost;
+    const points = tooCostly ? 1 : Math.max(1, Math.ceil(cost / limits.costPerRateUnit));
+    const decision = await deps.rateLimiter.consume(ctx.actor.keyId, ctx.actor.rateLimitPerMinute, points);
     if (ctx.request) rateHeaders.set(ctx.request, decision.headers);
-    if (!decision.allowed) return new RateLimitError(decision.headers);
+    if (tooCostly) return limitError(costMessage(limits, cost), 'query_too_costly');
+    if (!decision.allowed) return limited(new RateLimitError(decision.headers));
     return null;
   };
   const limited = (err: AppError) =>
     new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 429, headers: err.headers } } });
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const err = await check(args.contextValue);
-      if (err) setResultAndStopExecution({ errors: [limited(err)] });
+      const err = await check(args.contextValue, args);
+      if (err) setResultAndStopExecution({ errors: [err] });
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const err = await check(args.contextValue);
-      if (err) setResultAndStopExecution({ errors: [limited(err)] });
+      const err = await check(args.contextValue, args);
+      if (err) setResultAndStopExecution({ errors: [err] });
     },
     onResponse({ request, response }) {
       const headers = rateHeaders.get(request);
@@ -183,8 +198,14 @@ export function createGraphQL(deps: Deps) {
       defaultQuery: graphiqlDefaultQuery,
       headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
     },
+    // Browsers: `*` without credentials unless CORS_ORIGINS names the origins allowed with credentials.
+    cors: corsOptions(deps.config.corsOrigins),
     context: ({ actor, requestId }) => ({ deps, actor, requestId }),
     plugins: [
+      // Bodies that are not GraphQL requests ([] , forms, multipart without operations) get 400.
+      useRequestShape(),
+      // Tokens, depth, aliases, directives, answer size: before the operation runs (limits.ts).
+      ...(useQueryLimits(deps.config.graphqlLimits) as Plugin<GraphQLContext>[]),
       useOperationRateLimit(deps),
       useTextGuard(deps), // NUL, lone surrogates and deep nesting in variables and literals: 400 naming the field
       useLogUnexpectedErrors(deps),

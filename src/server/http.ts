@@ -88,6 +88,12 @@ export function createHttpServer(deps: Deps) {
         // GraphiQL: the page is public; every operation it sends needs a key.
         return pipeResponse(res, await yoga.fetch(url, { method: 'GET', headers: { accept } }, undefined as never), echo);
       }
+      if (method === 'OPTIONS') {
+        // CORS preflights carry no key: Yoga's cors option answers them (src/graphql/request-shape.ts).
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+        return pipeResponse(res, await yoga.fetch(url, { method, headers }, undefined as never), echo);
+      }
       const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
       const actor = await authenticate(deps, presented);
       /** A subscription over SSE ends when its key is revoked, expires or is deleted. */
