@@ -206,7 +206,7 @@ describe('workspace files', () => {
     expect((await s.request('PUT', `${p}/f0`, { rawBody: chunk })).status).toBe(200);
     const used = await s.app.deps.prisma.agentFile.aggregate({ where: { agentId: a }, _sum: { size: true } });
     expect(used._sum.size).toBeLessThanOrEqual(workspaceBytes);
-  });
+  }, 120_000); // a hundred megabytes written to the database: ~12 s on a quiet 2-core machine, over 30 s on a loaded one
 
   it('unknown user and agent, another team’s agent, and scopes', async () => {
     expectError(await s.request('GET', `/api/v1/users/nobody/agents/${agent}/files/x`), 404, 'user not found');

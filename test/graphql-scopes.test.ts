@@ -360,12 +360,15 @@ function allowed(p: Probe, held: Set<string>, agent: boolean): boolean {
 const hasProbe = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && (Array.isArray(v) ? v.some(hasProbe) : Object.entries(v as object).some(([k, x]) => k === 'probe' || hasProbe(x)));
 
-/** Runs probes under one key, at most 25 aliases a document (a probe under a non-null root field alone); answers data and errors by probe. */
+/** Two aliases a probe (eN and probe): 15 probes a document stay within GRAPHQL_MAX_ALIASES (30 by default). */
+const PROBES_PER_DOCUMENT = 15;
+
+/** Runs probes under one key, at most PROBES_PER_DOCUMENT a document (a probe under a non-null root field alone); answers data and errors by probe. */
 async function run(list: Probe[], key: string): Promise<Map<Probe, { data: unknown; errors: any[] }>> {
   const out = new Map<Probe, { data: unknown; errors: any[] }>();
   const batched = list.filter((p) => !p.solo);
   const chunks = [...list.filter((p) => p.solo).map((p) => [p])];
-  for (let i = 0; i < batched.length; i += 25) chunks.push(batched.slice(i, i + 25));
+  for (let i = 0; i < batched.length; i += PROBES_PER_DOCUMENT) chunks.push(batched.slice(i, i + PROBES_PER_DOCUMENT));
   for (const chunk of chunks) {
     const doc = `query { ${chunk.map((p, j) => `e${j}: ${p.select}`).join('\n')} }`;
     const res = await s.graphql(doc, {}, { key });

@@ -53,6 +53,37 @@ export interface PubSubHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The Redis event target sends PUBLISH, SUBSCRIBE and UNSUBSCRIBE without
+ * awaiting them. While Redis is away each one fails after its retries, and an
+ * unhandled rejection would stop the process: their failures are logged
+ * instead. A SUBSCRIBE that failed is sent again once the client is ready
+ * (ioredis resubscribes by itself only to channels it had subscribed), so a
+ * subscription made during an outage starts carrying events when Redis is back.
+ */
+function settleInBackground(client: Redis, log?: Logger): void {
+  const publish = client.publish.bind(client) as (channel: string, message: string) => Promise<number>;
+  const subscribe = client.subscribe.bind(client) as (channel: string) => Promise<unknown>;
+  const unsubscribe = client.unsubscribe.bind(client) as (channel: string) => Promise<unknown>;
+  const subscribeUntilDone = (channel: string): Promise<unknown> => {
+    const sent = subscribe(channel);
+    sent.catch((err: unknown) => {
+      log?.warn({ err, channel }, 'Redis SUBSCRIBE failed; sent again when Redis is back');
+      client.once('ready', () => void subscribeUntilDone(channel));
+    });
+    return sent;
+  };
+  const logged = <T>(what: string, sent: Promise<T>, channel: string): Promise<T> => {
+    sent.catch((err: unknown) => log?.warn({ err, channel }, `Redis ${what} failed`));
+    return sent;
+  };
+  Object.assign(client, {
+    publish: (channel: string, message: string) => logged('PUBLISH (an event was not delivered to other processes)', publish(channel, message), channel),
+    subscribe: (channel: string) => subscribeUntilDone(channel),
+    unsubscribe: (channel: string) => logged('UNSUBSCRIBE', unsubscribe(channel), channel),
+  });
+}
+
 export function createAppPubSub(redisUrl: string | null, log?: Logger): PubSubHandle {
   if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
@@ -61,6 +92,8 @@ export function createAppPubSub(redisUrl: string | null, log?: Logger): PubSubHa
     watchRedis(publishClient, log, 'pubsub (publish)');
     watchRedis(subscribeClient, log, 'pubsub (subscribe)');
   }
+  settleInBackground(publishClient, log);
+  settleInBackground(subscribeClient, log);
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   return {
     pubsub: createPubSub<Topics>({ eventTarget }),

@@ -9,7 +9,7 @@ import { requireScope, type Deps, type ServiceContext } from '../context.js';
 import { AppError, NotFoundError, RateLimitError, ValidationError, isAppError } from '../errors.js';
 import { authenticate, presentedKey } from '../modules/auth/service.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
-import { assertText } from '../server/request-text.js';
+import { assertText, describeTextProblem, textProblem } from '../server/request-text.js';
 import { IdempotencyStore, requestHash, validateKey } from '../server/idempotency.js';
 import type { LiveSessions } from '../modules/auth/live-sessions.js';
 import { resolveVersion } from '../server/versions.js';
@@ -110,7 +110,9 @@ export class RestRouter {
         throw new ValidationError('invalid path: it contains malformed percent-encoding', 'path', 'invalid_path');
       }
       // Path segments and query values are request text like bodies (src/server/request-text.ts): NUL is refused here.
-      assertText(decodedPath, 'path');
+      // Worded as the router's other path refusals ("invalid path: it …"), with the text check's code.
+      const pathProblem = textProblem(decodedPath);
+      if (pathProblem) throw new ValidationError(`invalid path: it ${describeTextProblem(pathProblem)}`, 'path', 'invalid_text');
       for (const [name, value] of url.searchParams) {
         assertText(name, 'query');
         assertText(value, `query.${name}`);

@@ -37,6 +37,11 @@ const WORDS: Record<TextProblem, string> = {
   surrogate: 'contains an unpaired UTF-16 surrogate (e.g. a lone \\ud800 escape), which is not valid Unicode text',
 };
 
+/** What is wrong, in words that follow "it" or a field name ("contains a NUL character …"). */
+export function describeTextProblem(problem: TextProblem): string {
+  return WORDS[problem];
+}
+
 export function invalidTextError(field: string, problem: TextProblem, what = ''): ValidationError {
   return new ValidationError(`${field}${what} ${WORDS[problem]}`, field, 'invalid_text');
 }
