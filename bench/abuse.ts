@@ -34,17 +34,22 @@ async function main() {
     cpu: null,
   });
   try {
-    const team = async (name: string) => {
+    const team = async (name: string, rateLimitPerMinute?: number) => {
       const res = await post(api.url, KEY, { name }, '/api/v1/teams');
       if (res.status !== 201) throw new Error(`team: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { apiKey: { key: string } };
-      // Each team's admin key, with a limit high enough that only the GraphQL limits refuse anything.
-      const made = await post(api.url, body.apiKey.key, { name: `${name} bench`, scopes: ['character:read', 'character:write'], rateLimitPerMinute: 100_000 }, '/api/v1/api-keys');
+      const made = await post(api.url, body.apiKey.key, { name: `${name} bench`, scopes: ['character:read', 'character:write'], rateLimitPerMinute }, '/api/v1/api-keys');
       if (made.status !== 201) throw new Error(`key: ${made.status} ${await made.text()}`);
-      return ((await made.json()) as { key: string }).key;
+      return { key: ((await made.json()) as { key: string }).key, admin: body.apiKey.key };
     };
-    const a = await team('abuser');
-    const b = await team('bystander');
+    // Team B (the bystander) with a limit its load never reaches. Team A attacks twice: with an ordinary key
+    // (the server's default RATE_LIMIT_PER_MINUTE, as a hostile tenant has), and with a key whose limit is so high
+    // that only the GraphQL limits refuse anything (what a refusal itself costs the server).
+    const teamA = await team('abuser', 100_000);
+    const a = teamA.key;
+    const b = (await team('bystander', 100_000)).key;
+    const ordinaryKeyRes = await post(api.url, teamA.admin, { name: 'abuser ordinary', scopes: ['character:read'] }, '/api/v1/api-keys');
+    const aOrdinary = ((await ordinaryKeyRes.json()) as { key: string }).key;
     // Data that would explode: team A's influencers, each in several collaborations.
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -90,12 +95,30 @@ async function main() {
       return { perSecond: Math.round(n / SECONDS), requests: n, wrong };
     };
 
-    // Warm up both paths, then measure B alone, then B beside A.
+    // Warm up both paths; then each refusal alone on the idle server; then B alone, then B beside A (twice).
     for (let i = 0; i < 50; i++) await post(api.url, b, ordinary);
     for (const x of abusive) await (await post(api.url, a, x.body)).text();
+    const idle: string[] = [];
+    for (const x of abusive) {
+      const times: number[] = [];
+      let status = 0;
+      for (let i = 0; i < 20; i++) {
+        const t = performance.now();
+        const res = await post(api.url, a, x.body);
+        await res.arrayBuffer();
+        times.push(performance.now() - t);
+        status = res.status;
+      }
+      times.sort((p, q) => p - q);
+      idle.push(`${x.name}: ${status}, median ${times[10]!.toFixed(1)} ms, slowest ${times[19]!.toFixed(1)} ms`);
+    }
+    for (const line of idle) console.log(`idle server, ${line}`);
     const alone = await runB();
     console.log(`team B alone: ${alone.perSecond} req/s (${alone.wrong} wrong answers)`);
+    const ordinaryAbuse = await besideAbuse(aOrdinary);
+    const unlimitedAbuse = await besideAbuse(a);
 
+    async function besideAbuse(attackKey: string) {
     let stop = false;
     const statuses = new Map<string, Map<number, number>>();
     let slowest = 0;
@@ -104,7 +127,7 @@ async function main() {
       while (!stop) {
         const x = abusive[k++ % abusive.length]!;
         const t = performance.now();
-        const res = await post(api.url, a, x.body);
+        const res = await post(api.url, attackKey, x.body);
         await res.arrayBuffer();
         slowest = Math.max(slowest, performance.now() - t);
         const m = statuses.get(x.name) ?? new Map<number, number>();
@@ -121,6 +144,8 @@ async function main() {
     console.log(`team B beside team A's abuse: ${beside.perSecond} req/s (${beside.wrong} wrong answers); ratio ${ratio}×`);
     for (const r of refused) console.log(`  team A ${r}`);
     console.log(`  slowest refusal: ${Math.round(slowest)} ms`);
+    return { beside, ratio, refused, slowest };
+    }
 
     const when = new Date().toISOString();
     const md = [
@@ -129,17 +154,25 @@ async function main() {
       `One server process on the embedded database (PGlite in memory), load from one process on the same 2-core machine; ${SECONDS} s per phase.`,
       `Team B: ${B_CLIENTS} concurrent clients sending \`${ordinary.query}\`. Team A: ${A_CLIENTS} concurrent clients cycling through abusive requests the GraphQL limits refuse.`,
       '',
-      '| phase | team B req/s | wrong answers |',
-      '| --- | ---: | ---: |',
-      `| team B alone | ${alone.perSecond} | ${alone.wrong} |`,
-      `| team B while team A abuses | ${beside.perSecond} | ${beside.wrong} |`,
+      'Each abusive request alone on the idle server (20 times each):',
       '',
-      `Ratio: **${ratio}×** (target ≥ 0.8×).`,
+      ...idle.map((line) => `- ${line}`),
       '',
-      'How team A was answered:',
+      '| phase | team B req/s | wrong answers | ratio to B alone (target ≥ 0.8×) |',
+      '| --- | ---: | ---: | ---: |',
+      `| team B alone | ${alone.perSecond} | ${alone.wrong} | |`,
+      `| team B while team A abuses with an ordinary key (RATE_LIMIT_PER_MINUTE default) | ${ordinaryAbuse.beside.perSecond} | ${ordinaryAbuse.beside.wrong} | **${ordinaryAbuse.ratio}×** |`,
+      `| team B while team A abuses with a key limited to 100,000/min | ${unlimitedAbuse.beside.perSecond} | ${unlimitedAbuse.beside.wrong} | **${unlimitedAbuse.ratio}×** |`,
       '',
-      ...refused.map((r) => `- ${r}`),
-      `- slowest refusal (under load): ${Math.round(slowest)} ms`,
+      'How team A was answered, ordinary key:',
+      '',
+      ...ordinaryAbuse.refused.map((r) => `- ${r}`),
+      `- slowest answer (under load): ${Math.round(ordinaryAbuse.slowest)} ms`,
+      '',
+      'How team A was answered, 100,000/min key:',
+      '',
+      ...unlimitedAbuse.refused.map((r) => `- ${r}`),
+      `- slowest answer (under load): ${Math.round(unlimitedAbuse.slowest)} ms`,
       '',
       'Run: `npx tsx bench/abuse.ts` (BENCH_SECONDS sets the length of each phase).',
       '',

@@ -109,6 +109,7 @@ const EnvSchema = z.object({
   GRAPHQL_COST_PER_RATE_UNIT: z.coerce.number().int().min(1).default(1000),
   GRAPHQL_MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(100_000),
   GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  GRAPHQL_REFUSAL_RATE_POINTS: z.coerce.number().int().min(1).default(10),
   CORS_ORIGINS: z
     .string()
     .refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), {
@@ -189,6 +190,8 @@ export interface Config {
     costPerRateUnit: number;
     maxListItems: number;
     maxResponseBytes: number;
+    /** What a document refused by a limit spends of the key's per-minute budget (it cost parsing and validating). */
+    refusalRatePoints: number;
   };
   /** Browser origins allowed to call /graphql with credentials (reflected, Allow-Credentials); empty: `*` without credentials. */
   corsOrigins: string[];
@@ -267,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       costPerRateUnit: e.GRAPHQL_COST_PER_RATE_UNIT,
       maxListItems: e.GRAPHQL_MAX_LIST_ITEMS,
       maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+      refusalRatePoints: e.GRAPHQL_REFUSAL_RATE_POINTS,
     },
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     metricsToken: e.METRICS_TOKEN ?? null,

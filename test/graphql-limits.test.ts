@@ -178,6 +178,26 @@ describe('rate limits charged by cost', () => {
     expect(codes.sort()).toEqual(['ok', 'ok', 'ok', 'rate_limit_exceeded']);
     expect((await s.graphql('{ influencers(first: 1) { edges { cursor } } }', undefined, { key: k })).status).toBe(429);
   });
+
+  it('a document a limit refuses spends GRAPHQL_REFUSAL_RATE_POINTS; a spent key gets 429 before its body is parsed', async () => {
+    const made = await s.createKey(['character:read'], { name: 'refused', rateLimitPerMinute: 30 });
+    // Three refusals (10 points each by default): the alias limit by validation, the token limit by the parser, the depth limit.
+    for (const query of [aliases(40), aliases(3000), nested(20)]) {
+      const res = await s.graphql(query, undefined, { key: made.key });
+      expect(res.status, res.text).toBe(400);
+    }
+    const deadline = Date.now() + 10_000;
+    while (!(await s.app.deps.rateLimiter.exhausted(made.id, 30)) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    // Spent: an ordinary query, and even a document the parser would refuse, get 429 with Retry-After.
+    for (const query of ['{ influencers(first: 1) { edges { cursor } } }', aliases(3000)]) {
+      const res = await s.graphql(query, undefined, { key: made.key });
+      expect(res.status, res.text).toBe(429);
+      expect(res.body.errors?.[0].extensions.code).toBe('rate_limit_exceeded');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Another key of the team is not affected.
+    expect((await s.graphql('{ influencers(first: 1) { edges { cursor } } }', undefined, { key })).status).toBe(200);
+  });
 });
 
 /** Runs one operation over graphql-ws and resolves with its (last) result; protocol errors resolve as `{errors}`. */

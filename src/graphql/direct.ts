@@ -11,11 +11,11 @@
  * Why: Yoga's node adapter builds a WHATWG Request and Response per call;
  * for a point lookup that costs more than the lookup itself (bench/README.md).
  */
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { GraphQLServer, ServerContext } from './yoga.js';
 import { rateLimitHeadersOf } from './yoga.js';
-import { serializedResult } from './limits.js';
+import { isLimitRefusal, serializedResult } from './limits.js';
 
 export interface DirectAnswer {
   status: number;
@@ -64,15 +64,27 @@ export function createDirectGraphQL(yoga: GraphQLServer) {
       request,
       params: { query, variables: variables as Record<string, unknown> | undefined, operationName: operationName ?? undefined },
     } as never);
+    // Errors: Yoga's own processor decides the status (extensions.http, 500 for unexpected errors) and strips internals.
+    const withErrors = async (result: ExecutionResult, headers: Record<string, string> = {}): Promise<DirectAnswer> => {
+      const response = processRegularResult(result, yoga.fetchAPI, media);
+      response.headers.forEach((v, k) => (headers[k] = v));
+      return { status: response.status, headers, body: await response.text() };
+    };
+    // A document a limit refuses (limits.ts) is answered here, 400 as Yoga answers it (request-shape.ts):
+    // handing it to Yoga would parse and validate it again.
+    const refused = async (errors: GraphQLError[]): Promise<DirectAnswer> => ({ ...(await withErrors({ errors })), status: 400 });
     let document;
     try {
       document = parse(query);
-    } catch {
+    } catch (err) {
+      if (isLimitRefusal(err)) return refused([err as GraphQLError]);
       return null; // Yoga words the syntax error
     }
     const op = getOperationAST(document, operationName ?? undefined);
     if (!op || op.operation === 'subscription') return null;
-    if (validate(schema, document).length) return null; // and the validation errors, with its status rules
+    const invalid = validate(schema, document);
+    if (invalid.some(isLimitRefusal)) return refused([...invalid]);
+    if (invalid.length) return null; // Yoga words the validation errors, with its status rules
     const contextValue = await contextFactory();
     const result = (await execute({
       schema,
@@ -87,10 +99,7 @@ export function createDirectGraphQL(yoga: GraphQLServer) {
       headers['Content-Type'] = `${media}; charset=utf-8`;
       return { status: 200, headers, body: serializedResult(result) }; // the size check (limits.ts) serialized it already
     }
-    // Errors: Yoga's own processor decides the status (extensions.http, 500 for unexpected errors) and strips internals.
-    const response = processRegularResult(result, yoga.fetchAPI, media);
-    response.headers.forEach((v, k) => (headers[k] = v));
-    return { status: response.status, headers, body: await response.text() };
+    return withErrors(result, headers);
   };
 }
 

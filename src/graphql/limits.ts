@@ -56,6 +56,13 @@ export interface GraphQLLimits {
 
 export type LimitCode = 'query_too_deep' | 'too_many_aliases' | 'too_many_tokens' | 'too_many_directives' | 'query_too_costly' | 'response_too_large';
 
+const LIMIT_CODES: ReadonlySet<string> = new Set<LimitCode>(['query_too_deep', 'too_many_aliases', 'too_many_tokens', 'too_many_directives', 'query_too_costly', 'response_too_large']);
+
+/** Whether an error is one of these limits refusing a document (as opposed to a syntax or schema mistake). */
+export function isLimitRefusal(error: unknown): boolean {
+  return error instanceof GraphQLError && LIMIT_CODES.has(String(error.extensions?.code));
+}
+
 /** A request GraphQL refuses for its size; 400 (AppError, so it keeps its words through masking). */
 export class QueryLimitError extends AppError {
   override name = 'QueryLimitError';

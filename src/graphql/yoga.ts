@@ -14,7 +14,7 @@ import { schema } from './schema.js';
 import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
 import { graphiqlDefaultQuery } from './graphiql.js';
 import { useTextGuard } from './text-guard.js';
-import { costMessage, limitError, operationCost, useQueryLimits } from './limits.js';
+import { costMessage, isLimitRefusal, limitError, operationCost, useQueryLimits } from './limits.js';
 import { useRequestShape, corsOptions } from './request-shape.js';
 
 export interface ServerContext {
@@ -43,7 +43,7 @@ export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Parti
   ): Promise<GraphQLError | null> => {
     const cost = operationCost(limits, args.schema, args.document, args.variableValues as Record<string, unknown> | undefined, args.operationName);
     const tooCostly = cost > limits.maxCost;
-    const points = tooCostly ? 1 : Math.max(1, Math.ceil(cost / limits.costPerRateUnit));
+    const points = tooCostly ? limits.refusalRatePoints : Math.max(1, Math.ceil(cost / limits.costPerRateUnit));
     const decision = await deps.rateLimiter.consume(ctx.actor.keyId, ctx.actor.rateLimitPerMinute, points);
     if (ctx.request) rateHeaders.set(ctx.request, decision.headers);
     if (tooCostly) return limitError(costMessage(limits, cost), 'query_too_costly');
@@ -52,7 +52,26 @@ export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Parti
   };
   const limited = (err: AppError) =>
     new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 429, headers: err.headers } } });
+  // A document refused by a limit (tokens while parsing; depth, aliases, directives while validating) never
+  // executes, yet parsing and validating it cost the server: it spends GRAPHQL_REFUSAL_RATE_POINTS, so a key
+  // sending abusive documents runs out of budget and then gets 429 before its next body is parsed (http.ts).
+  const chargeRefusal = (ctx: Partial<GraphQLContext>) => {
+    if (!ctx.actor) return;
+    deps.rateLimiter
+      .consume(ctx.actor.keyId, ctx.actor.rateLimitPerMinute, limits.refusalRatePoints)
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not charge a refused GraphQL document to its key'));
+  };
   return {
+    onParse({ context }) {
+      return ({ result }) => {
+        if (isLimitRefusal(result)) chargeRefusal(context as Partial<GraphQLContext>);
+      };
+    },
+    onValidate({ context }) {
+      return ({ result }) => {
+        if (result.some(isLimitRefusal)) chargeRefusal(context as Partial<GraphQLContext>);
+      };
+    },
     async onExecute({ args, setResultAndStopExecution }) {
       const err = await check(args.contextValue, args);
       if (err) setResultAndStopExecution({ errors: [err] });

@@ -19,6 +19,20 @@ export interface RateLimitDecision {
 
 const WINDOW_SECONDS = 60;
 
+function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateLimitDecision {
+  const remaining = Math.max(0, res.remainingPoints);
+  const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  const headers: Record<string, string> = {
+    'RateLimit-Policy': `${limit};w=${WINDOW_SECONDS}`,
+    RateLimit: `limit=${limit}, remaining=${remaining}, reset=${resetSeconds}`,
+    'X-RateLimit-Limit': String(limit),
+    'X-RateLimit-Remaining': String(remaining),
+    'X-RateLimit-Reset': String(Math.ceil((Date.now() + res.msBeforeNext) / 1000)),
+  };
+  if (!allowed) headers['Retry-After'] = String(resetSeconds);
+  return { allowed, limit, remaining, resetSeconds, headers };
+}
+
 export class RateLimiter {
   private readonly limiters = new Map<number, RateLimiterAbstract>();
   private readonly redis: Redis | null;
@@ -53,17 +67,22 @@ export class RateLimiter {
       res = err;
       allowed = false;
     }
-    const remaining = Math.max(0, res.remainingPoints);
-    const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    const headers: Record<string, string> = {
-      'RateLimit-Policy': `${limit};w=${WINDOW_SECONDS}`,
-      RateLimit: `limit=${limit}, remaining=${remaining}, reset=${resetSeconds}`,
-      'X-RateLimit-Limit': String(limit),
-      'X-RateLimit-Remaining': String(remaining),
-      'X-RateLimit-Reset': String(Math.ceil((Date.now() + res.msBeforeNext) / 1000)),
-    };
-    if (!allowed) headers['Retry-After'] = String(resetSeconds);
-    return { allowed, limit, remaining, resetSeconds, headers };
+    return decision(res, limit, allowed);
+  }
+
+  /**
+   * Without spending anything: the refusal if the key has already spent this
+   * minute's budget (null otherwise), so a caller can answer 429 before doing
+   * any work for the request (e.g. parsing a GraphQL document).
+   */
+  async exhausted(keyId: string, limit: number): Promise<RateLimitDecision | null> {
+    let res: RateLimiterRes | null;
+    try {
+      res = await this.limiterFor(limit).get(keyId);
+    } catch {
+      return null; // the store is away: consume() decides later, on its insurance counter
+    }
+    return res && res.consumedPoints >= limit ? decision(res, limit, false) : null;
   }
 
   /** Whether Redis answers (true without Redis: nothing to reach). */

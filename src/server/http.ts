@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../context.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, RateLimitError, isAppError } from '../errors.js';
 import { createGraphQL } from '../graphql/yoga.js';
 import { createDirectGraphQL } from '../graphql/direct.js';
 import { createWebSocketServer } from '../graphql/ws.js';
@@ -96,6 +96,9 @@ export function createHttpServer(deps: Deps) {
       }
       const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
       const actor = await authenticate(deps, presented);
+      // A key that has spent this minute's budget is answered before its body is read or parsed.
+      const spent = await deps.rateLimiter.exhausted(actor.keyId, actor.rateLimitPerMinute);
+      if (spent) return graphqlError(res, new RateLimitError(spent.headers), { ...echo, ...spent.headers });
       /** A subscription over SSE ends when its key is revoked, expires or is deleted. */
       const pipeStream = async (stream: Response) => {
         const stop = new AbortController();
