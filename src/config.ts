@@ -186,8 +186,11 @@ export interface Config {
     maxTokens: number;
     maxDirectives: number;
     maxCost: number;
+    /** The page size assumed for a list field without `first`/`last`/`limit` (a connection without them: Pothos' default of 20). */
     defaultListSize: number;
+    /** Cost per unit of the per-minute rate limit: an operation pays ceil(cost / costPerRateUnit), at least 1. */
     costPerRateUnit: number;
+    /** List items one operation may resolve (all levels together). */
     maxListItems: number;
     maxResponseBytes: number;
     /** What a document refused by a limit spends of the key's per-minute budget (it cost parsing and validating). */

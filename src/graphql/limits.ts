@@ -38,21 +38,10 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { AppError } from '../errors.js';
+import type { Config } from '../config.js';
 
-export interface GraphQLLimits {
-  maxDepth: number;
-  maxAliases: number;
-  maxTokens: number;
-  maxDirectives: number;
-  maxCost: number;
-  /** The page size assumed for a list field without `first`/`last`/`limit` (and for a connection without them, Pothos' default of 20 applies). */
-  defaultListSize: number;
-  /** Cost per unit of the per-minute rate limit: an operation pays ceil(cost / costPerRateUnit), at least 1. */
-  costPerRateUnit: number;
-  /** List items one operation may resolve (all levels together). */
-  maxListItems: number;
-  maxResponseBytes: number;
-}
+/** The limits as configured (src/config.ts, GRAPHQL_* variables). */
+export type GraphQLLimits = Config['graphqlLimits'];
 
 export type LimitCode = 'query_too_deep' | 'too_many_aliases' | 'too_many_tokens' | 'too_many_directives' | 'query_too_costly' | 'response_too_large';
 
