@@ -7,7 +7,7 @@
  * bench/contenders/personagraph.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { BACKGROUND_STATEMENT, startTestServer, type TestServer } from './helpers/server.js';
 import { seed, type SqlClient } from '../bench/lib/seed.js';
 import { personagraphWorkloads } from '../bench/contenders/personagraph.js';
 
@@ -41,7 +41,7 @@ describe('SQL statements per request of the benchmark workloads', () => {
     await send(i);
     const seen: string[] = [];
     // The job queue's poller runs beside the request; its statements are not the request's.
-    const stop = s.app.onQuery((e) => void (/"Job"/.test(e.query) || seen.push(e.query)));
+    const stop = s.app.onQuery((e) => void (BACKGROUND_STATEMENT.test(e.query) || seen.push(e.query)));
     const answer = await send(i + 1);
     stop();
     return { count: seen.length, seen, answer };

@@ -119,7 +119,7 @@ describe('path segments and query values', () => {
     // EvalStudio's family answers {error}: the same refusal in its shape.
     const evalstudio = await s.request('GET', '/api/projects/x%00y/personas');
     expect(evalstudio.status).toBe(400);
-    expect(evalstudio.body).toEqual({ error: expect.stringMatching(/^path contains a NUL/) });
+    expect(evalstudio.body).toEqual({ error: expect.stringMatching(/^invalid path: it contains a NUL/) });
   });
 
   it('%00 in a query value or name is a 400 naming it', async () => {

@@ -205,6 +205,10 @@ export function createGraphQL(deps: Deps) {
     schema,
     graphqlEndpoint: '/graphql',
     batching: { limit: 20 },
+    // Parsed documents and validation results are cached; parse errors are not: Yoga would rethrow a cached one
+    // before any other plugin's parse hook runs, and a document the token limit refuses must be charged to its key
+    // each time (useOperationRateLimit). Re-parsing it is cheap: the parser stops at GRAPHQL_MAX_TOKENS.
+    parserAndValidationCache: { errorCache: { get: () => undefined, set: () => {} } },
     logging: false,
     landingPage: false,
     maskedErrors: { maskError: maskError(deps) },

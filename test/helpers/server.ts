@@ -11,6 +11,12 @@ import { createApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createTestDatabase } from './database.js';
 
+/**
+ * Statements a server makes on its own, whatever the request: the job queue's poll and the
+ * leases of in-memory work (renewal and sweep). Tests that count a request's statements leave them out.
+ */
+export const BACKGROUND_STATEMENT = /"Job"|"leaseUntil"/;
+
 export const ADMIN_KEY = 'pg_test_admin_key_0123456789abcdefghij';
 
 export interface TestServer {
