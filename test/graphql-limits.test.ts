@@ -6,9 +6,10 @@
  * stopping another team's ordinary queries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer, type TestResponse } from './helpers/server.js';
+import { runOverWs } from './helpers/ws.js';
 
 let s: TestServer;
 /** Low caps and CORS_ORIGINS set: the limits are configurable. */
@@ -200,35 +201,21 @@ describe('rate limits charged by cost', () => {
   });
 });
 
-/** Runs one operation over graphql-ws and resolves with its (last) result; protocol errors resolve as `{errors}`. */
-function run(client: Client, query: string): Promise<{ data?: any; errors?: any[] }> {
-  return new Promise((resolve, reject) => {
-    let result: { data?: any; errors?: any[] } = {};
-    client.subscribe(
-      { query },
-      {
-        next: (value) => (result = value as typeof result),
-        error: (err) => (Array.isArray(err) ? resolve({ errors: err }) : reject(err)),
-        complete: () => resolve(result),
-      },
-    );
-  });
-}
 
 describe('the same limits over graphql-ws', () => {
   it('answers refused operations with an error message and keeps the socket', async () => {
     const client = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
     try {
-      const deep = await run(client, nested(20));
+      const deep = await runOverWs(client, nested(20));
       expect(deep.errors?.[0]?.extensions?.code).toBe('query_too_deep');
-      const bomb = await run(client, aliases(3000));
+      const bomb = await runOverWs(client, aliases(3000));
       expect(bomb.errors?.[0]?.extensions?.code).toBe('too_many_tokens');
-      const many = await run(client, aliases(31, 'influencers(first: 1) { edges { cursor } }'));
+      const many = await runOverWs(client, aliases(31, 'influencers(first: 1) { edges { cursor } }'));
       expect(many.errors?.[0]?.extensions?.code).toBe('too_many_aliases');
-      const costly = await run(client, nested(9));
+      const costly = await runOverWs(client, nested(9));
       expect(costly.data ?? null).toBeNull();
       expect(costly.errors?.[0]?.extensions?.code).toBe('query_too_costly');
-      const ok = await run(client, '{ influencers(first: 2) { edges { node { name } } } }');
+      const ok = await runOverWs(client, '{ influencers(first: 2) { edges { node { name } } } }');
       expect(ok.data.influencers.edges).toHaveLength(2);
     } finally {
       await client.dispose();
@@ -238,7 +225,7 @@ describe('the same limits over graphql-ws', () => {
   it('refuses a too deep subscription before it starts', async () => {
     const client = createClient({ url: small.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${small.adminKey}` }, retryAttempts: 0 });
     try {
-      const res = await run(client, 'subscription { batchProgress(batchId: "x") { item { influencer { collaborations { influencers { collaborations { influencers { id } } } } } } } }');
+      const res = await runOverWs(client, 'subscription { batchProgress(batchId: "x") { item { influencer { collaborations { influencers { collaborations { influencers { id } } } } } } } }');
       expect(res.errors?.[0]?.extensions?.code).toBe('query_too_deep');
     } finally {
       await client.dispose();

@@ -6,9 +6,10 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer, type TestResponse } from './helpers/server.js';
+import { runOverWs } from './helpers/ws.js';
 
 const BODY_LIMIT = 16 * 1024;
 
@@ -138,11 +139,11 @@ describe('rate limits', () => {
       retryAttempts: 0,
     });
     try {
-      const one = await run(client, '{ me { key { name } } }');
+      const one = await runOverWs(client, '{ me { key { name } } }');
       expect(one.data?.me.key.name).toBe('socket');
-      const two = await run(client, '{ me { key { name } } }');
+      const two = await runOverWs(client, '{ me { key { name } } }');
       expect(two.data?.me.key.name).toBe('socket');
-      const three = await run(client, '{ me { key { name } } }');
+      const three = await runOverWs(client, '{ me { key { name } } }');
       expect(three.data?.me ?? null).toBeNull();
       expect(three.errors?.[0]?.extensions?.code).toBe('rate_limit_exceeded');
     } finally {
@@ -153,20 +154,6 @@ describe('rate limits', () => {
   });
 });
 
-/** Runs one operation over graphql-ws and resolves with its (last) result; protocol errors resolve as `{errors}`. */
-function run(client: Client, query: string): Promise<{ data?: any; errors?: any[] }> {
-  return new Promise((resolve, reject) => {
-    let result: { data?: any; errors?: any[] } = {};
-    client.subscribe(
-      { query },
-      {
-        next: (value) => (result = value as typeof result),
-        error: (err) => (Array.isArray(err) ? resolve({ errors: err }) : reject(err)),
-        complete: () => resolve(result),
-      },
-    );
-  });
-}
 
 describe('Idempotency-Key on REST writes', () => {
   it('replays the first response byte for byte and creates nothing new', async () => {
