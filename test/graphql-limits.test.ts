@@ -188,7 +188,7 @@ describe('rate limits charged by cost', () => {
       expect(res.status, res.text).toBe(400);
     }
     const deadline = Date.now() + 10_000;
-    while (!(await s.app.deps.rateLimiter.exhausted(made.id, 30)) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    while (!s.app.deps.rateLimiter.exhausted(made.id, 30) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     // Spent: an ordinary query, and even a document the parser would refuse, get 429 with Retry-After.
     for (const query of ['{ influencers(first: 1) { edges { cursor } } }', aliases(3000)]) {
       const res = await s.graphql(query, undefined, { key: made.key });

@@ -32,8 +32,8 @@ export function rateLimitHeadersOf(request: object): Record<string, string> {
 /**
  * Charges every executed operation by its cost (src/graphql/limits.ts): ceil(cost / GRAPHQL_COST_PER_RATE_UNIT),
  * at least 1, so an alias bomb or a wide nested page pays for what it asks; a batch of N pays for each. An
- * operation over GRAPHQL_MAX_COST is refused with 400 before it runs (and charged 1); each websocket
- * subscription pays once, when it starts.
+ * operation over GRAPHQL_MAX_COST is refused with 400 before it runs (and charged GRAPHQL_REFUSAL_RATE_POINTS,
+ * as a document the other limits refuse); each websocket subscription pays once, when it starts.
  */
 export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Partial<YogaInitialContext>> {
   const limits = deps.config.graphqlLimits;

@@ -18,6 +18,7 @@ export interface RateLimitDecision {
 }
 
 const WINDOW_SECONDS = 60;
+const MAX_SPENT = 10_000;
 
 function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateLimitDecision {
   const remaining = Math.max(0, res.remainingPoints);
@@ -36,6 +37,8 @@ function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateLim
 export class RateLimiter {
   private readonly limiters = new Map<number, RateLimiterAbstract>();
   private readonly redis: Redis | null;
+  /** Keys this process saw spend their whole budget, until their window resets (see exhausted()). */
+  private readonly spent = new Map<string, { resetsAt: number }>();
 
   constructor(redisUrl: string | null, log?: Logger) {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : null;
@@ -67,22 +70,27 @@ export class RateLimiter {
       res = err;
       allowed = false;
     }
+    const id = `${limit}:${keyId}`;
+    if (res.consumedPoints >= limit) {
+      if (this.spent.size >= MAX_SPENT) this.spent.delete(this.spent.keys().next().value!); // the oldest
+      this.spent.set(id, { resetsAt: Date.now() + res.msBeforeNext });
+    } else this.spent.delete(id);
     return decision(res, limit, allowed);
   }
 
   /**
-   * Without spending anything: the refusal if the key has already spent this
-   * minute's budget (null otherwise), so a caller can answer 429 before doing
-   * any work for the request (e.g. parsing a GraphQL document).
+   * Without spending anything or asking the store: the refusal if this process saw the key spend this
+   * minute's whole budget (null otherwise), so a caller can answer 429 before doing any work for the
+   * request (e.g. parsing a GraphQL document). Other processes learn it at their own next consume.
    */
-  async exhausted(keyId: string, limit: number): Promise<RateLimitDecision | null> {
-    let res: RateLimiterRes | null;
-    try {
-      res = await this.limiterFor(limit).get(keyId);
-    } catch {
-      return null; // the store is away: consume() decides later, on its insurance counter
+  exhausted(keyId: string, limit: number): RateLimitDecision | null {
+    const spent = this.spent.get(`${limit}:${keyId}`);
+    if (!spent) return null;
+    if (spent.resetsAt <= Date.now()) {
+      this.spent.delete(`${limit}:${keyId}`);
+      return null;
     }
-    return res && res.consumedPoints >= limit ? decision(res, limit, false) : null;
+    return decision(new RateLimiterRes(0, spent.resetsAt - Date.now(), limit), limit, false);
   }
 
   /** Whether Redis answers (true without Redis: nothing to reach). */

@@ -97,8 +97,8 @@ export function createHttpServer(deps: Deps) {
       const presented = presentedKey({ authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') });
       const actor = await authenticate(deps, presented);
       // A key that has spent this minute's budget is answered before its body is read or parsed.
-      const spent = await deps.rateLimiter.exhausted(actor.keyId, actor.rateLimitPerMinute);
-      if (spent) return graphqlError(res, new RateLimitError(spent.headers), { ...echo, ...spent.headers });
+      const spent = deps.rateLimiter.exhausted(actor.keyId, actor.rateLimitPerMinute);
+      if (spent) return graphqlError(res, new RateLimitError(spent.headers), echo);
       /** A subscription over SSE ends when its key is revoked, expires or is deleted. */
       const pipeStream = async (stream: Response) => {
         const stop = new AbortController();
