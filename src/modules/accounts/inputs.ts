@@ -1,7 +1,7 @@
 /** Connecting social accounts: bodies and list filters, shared by REST and GraphQL. */
 import { z } from 'zod';
 import { PLATFORMS } from '../connectors/types.js';
-import { listQuery } from '../../rest/list.js';
+import { listQuery } from '../../infra/pagination.js';
 
 const strict = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject(shape, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field: ${i.keys.join(', ')}` : undefined) });

@@ -13,7 +13,7 @@ import type { Prisma, SocialAccount } from '../../generated/prisma/client.js';
 import { newId } from '../../infra/ids.js';
 import { checkOutboundUrl, OutboundRefused } from '../../infra/safe-fetch.js';
 import { generateWebhookSecret, isWebhookSecret } from '../../infra/webhook-signing.js';
-import { pageArgs, toPage } from '../../rest/list.js';
+import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
 import { connectorFor, PLATFORMS, PlatformError, type Platform } from '../connectors/index.js';
 import { AccountListInput, ConnectAccountInput, NoConfig, PostListInput, SandboxConfig, TikTokConfig, WebhookConfig } from './inputs.js';
@@ -111,10 +111,10 @@ export async function listAccounts(ctx: ServiceContext, raw: unknown) {
   requireScope(ctx, 'profile:read');
   const input = parseInput(AccountListInput, raw);
   const where: Prisma.SocialAccountWhereInput = { teamId: ctx.actor.teamId, profileId: input.profileId, platform: input.platform, status: input.status };
-  if (input.starting_after && !(await ctx.deps.prisma.socialAccount.findFirst({ where: { ...where, id: input.starting_after }, select: { id: true } }))) {
-    throw new ValidationError('starting_after does not name an account in this list', 'starting_after');
-  }
-  return toPage(await ctx.deps.prisma.socialAccount.findMany({ where, ...pageArgs(input.limit, input.starting_after) }), input.limit);
+  return keysetPage(input, 'an account', {
+    anchor: (id) => ctx.deps.prisma.socialAccount.findFirst({ where: { ...where, id }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.socialAccount.findMany({ where, ...page }),
+  });
 }
 
 /** Disconnects: credentials wiped, history kept. Publications still due to go out to it fail with that reason when their time comes. */
@@ -132,10 +132,10 @@ export async function listSandboxPosts(ctx: ServiceContext, accountId: string, r
   const account = await findAccount(ctx, accountId);
   if (account.platform !== 'sandbox') throw new ValidationError(`only sandbox accounts keep their posts here; see the post on ${account.platform} itself`, 'id', 'not_sandbox');
   const where = { accountId: account.id };
-  if (input.starting_after && !(await ctx.deps.prisma.sandboxPost.findFirst({ where: { ...where, id: input.starting_after }, select: { id: true } }))) {
-    throw new ValidationError('starting_after does not name a post in this list', 'starting_after');
-  }
-  return toPage(await ctx.deps.prisma.sandboxPost.findMany({ where, ...pageArgs(input.limit, input.starting_after) }), input.limit);
+  return keysetPage(input, 'a post', {
+    anchor: (id) => ctx.deps.prisma.sandboxPost.findFirst({ where: { ...where, id }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.sandboxPost.findMany({ where, ...page }),
+  });
 }
 
 export async function getSandboxPost(ctx: ServiceContext, accountId: string, postId: string) {

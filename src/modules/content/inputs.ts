@@ -3,7 +3,7 @@
  * arguments. Keys are the body / query parameter names, so errors name them.
  */
 import { z } from 'zod';
-import { listQuery } from '../../rest/list.js';
+import { listQuery } from '../../infra/pagination.js';
 import { CONTENT_STATUSES } from './status.js';
 import { MAX_CAPTION_LENGTH } from '../profiles/captions.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';

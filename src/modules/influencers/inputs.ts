@@ -3,7 +3,7 @@
  * arguments. Keys are the body / query parameter names, so errors name them.
  */
 import { z } from 'zod';
-import { listQuery } from '../../rest/list.js';
+import { listQuery } from '../../infra/pagination.js';
 import { AESTHETIC_GRADES } from '../catalog/aesthetic-grades.js';
 
 export const REFERENCE_VIEWS = ['front', 'left', 'right', 'back', 'other'] as const;
