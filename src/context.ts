@@ -10,7 +10,7 @@ import type { Logger } from './infra/logger.js';
 import type { SecretBox } from './infra/crypto.js';
 import type { SecretVault } from './infra/vault.js';
 import type { AiProviders } from './infra/ai/provider.js';
-import type { PubSub } from './infra/pubsub.js';
+import type { PubSub } from './events.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { JobQueue } from './infra/jobs.js';
 import type { WorkLeases } from './infra/leases.js';

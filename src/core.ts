@@ -17,6 +17,7 @@ import { SecretBox } from './infra/crypto.js';
 import { SecretVault } from './infra/vault.js';
 import { AiProviders } from './infra/ai/provider.js';
 import { createAppPubSub } from './infra/pubsub.js';
+import type { Topics } from './events.js';
 import { RateLimiter } from './infra/rate-limit.js';
 import { JobQueue } from './infra/jobs.js';
 import { WorkLeases } from './infra/leases.js';
@@ -58,7 +59,7 @@ export async function openCore(
   if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
   const master = await secretKey(config);
-  const pubsub = createAppPubSub(config.redisUrl, log);
+  const pubsub = createAppPubSub<Topics>(config.redisUrl, log);
   const rateLimiter = new RateLimiter(config.redisUrl, log);
   const deps: Deps = {
     config,

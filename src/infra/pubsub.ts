@@ -2,54 +2,31 @@
  * Typed pubsub for subscriptions: in-process by default, Redis when REDIS_URL
  * is set so that events cross processes. Services publish after their write
  * committed; schema files subscribe. Each topic has one publisher module.
+ * Generic over the topic map: the topics themselves are src/events.ts.
  */
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub, type PubSub as YogaPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import { watchRedis } from './redis.js';
-import type { PersonaEvent } from '../modules/personas/events.js';
-import type { DeployProgressEvent } from '../modules/agents/events.js';
-import type { ChatRunEventPayload } from '../modules/chat/events.js';
-import type { BatchEvent } from '../modules/content/events.js';
-import type { InfluencerJobEvent } from '../modules/influencers/events.js';
-import type { TeamEvent } from '../modules/webhooks/events.js';
-import type { ImportProgressEvent } from '../modules/social-import/events.js';
-import type { PublishStatusEvent } from '../modules/publishing/events.js';
-import type { EvalRunEvent } from '../modules/evals/events.js';
-import type { CredentialsChangedEvent } from '../modules/auth/events.js';
 
-/** The topic map: topic name → payload. Topics are scoped by team id. */
-export type Topics = {
-  'persona.changed': [teamId: string, payload: PersonaEvent];
-  /** Keyed by the Autonomis user's id (unique across teams); published by src/modules/agents/deploy.ts. */
-  'deploy.progress': [userId: string, payload: DeployProgressEvent];
-  /** Keyed by run id; published by src/modules/chat/service.ts. */
-  'chat.run': [runId: string, payload: ChatRunEventPayload];
-  /** Keyed by batch id; published by src/modules/content. */
-  'content.batch': [batchId: string, payload: BatchEvent];
-  /** Keyed by influencer id (or preview id for a draft); published by src/modules/influencers. */
-  'influencer.job': [key: string, payload: InfluencerJobEvent];
-  /** Keyed by team id: every webhook event as it is emitted; published by src/modules/webhooks. */
-  'team.event': [teamId: string, payload: TeamEvent];
-  /** Keyed by social import id; published by src/modules/social-import. */
-  'import.progress': [importId: string, payload: ImportProgressEvent];
-  /** Keyed by content item id; published by src/modules/publishing. */
-  'publish.status': [contentItemId: string, payload: PublishStatusEvent];
-  /** Keyed by profile id: the same events, for everything a profile publishes. */
-  'profile.publish': [profileId: string, payload: PublishStatusEvent];
-  /** Keyed by EvalStudio run id; published by src/modules/evals. */
-  'eval.run': [runId: string, payload: EvalRunEvent];
-  /** Keyed by `<projectId>:<executionId>` (runs started together); published by src/modules/evals. */
-  'eval.execution': [executionKey: string, payload: EvalRunEvent];
-  /** Every process hears it (no key): a team's keys changed; published by src/modules/auth/key-cache.ts (credentialsChanged). */
-  'auth.credentials': [payload: CredentialsChangedEvent];
-};
+/**
+ * What a topic map looks like: topic name → the publish arguments
+ * ([key, payload], or [payload] for a topic every subscriber hears). The
+ * application's map is src/events.ts, composed from each module's events.ts,
+ * so that infra names no module. The bound is graphql-yoga's own.
+ */
+export type TopicMap = { [topic: string]: [] | [any] | [number | string, any] };
 
-export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+/**
+ * A pubsub typed by its topic map. The default (any topic) is TEMPORARY: it
+ * only keeps src/modules/evals/events.ts compiling while it still names this
+ * type without a map; once it takes `PubSub` from src/events.ts, drop the default.
+ */
+export type PubSub<T extends TopicMap = TopicMap> = YogaPubSub<T>;
 
-export interface PubSubHandle {
-  pubsub: PubSub;
+export interface PubSubHandle<T extends TopicMap> {
+  pubsub: PubSub<T>;
   close(): Promise<void>;
 }
 
@@ -84,8 +61,9 @@ function settleInBackground(client: Redis, log?: Logger): void {
   });
 }
 
-export function createAppPubSub(redisUrl: string | null, log?: Logger): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+/** The pubsub of topic map T (the application passes src/events.ts' Topics). */
+export function createAppPubSub<T extends TopicMap>(redisUrl: string | null, log?: Logger): PubSubHandle<T> {
+  if (!redisUrl) return { pubsub: createPubSub<T>(), close: async () => {} };
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   if (log) {
@@ -96,7 +74,7 @@ export function createAppPubSub(redisUrl: string | null, log?: Logger): PubSubHa
   settleInBackground(subscribeClient, log);
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   return {
-    pubsub: createPubSub<Topics>({ eventTarget }),
+    pubsub: createPubSub<T>({ eventTarget }),
     async close() {
       publishClient.disconnect();
       subscribeClient.disconnect();
