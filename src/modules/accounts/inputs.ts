@@ -1,6 +1,6 @@
 /** Connecting social accounts: bodies and list filters, shared by REST and GraphQL. */
 import { z } from 'zod';
-import { PLATFORMS } from '../connectors/types.js';
+import { PLATFORMS } from '../connectors/service.js';
 import { listQuery } from '../../infra/pagination.js';
 
 const strict = <T extends z.ZodRawShape>(shape: T) =>

@@ -15,7 +15,7 @@ import { checkOutboundUrl, OutboundRefused } from '../../infra/safe-fetch.js';
 import { generateWebhookSecret, isWebhookSecret } from '../../infra/webhook-signing.js';
 import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
-import { connectorFor, PLATFORMS, PlatformError, type Platform } from '../connectors/index.js';
+import { connectorFor, PLATFORMS, PlatformError, type Platform } from '../connectors/service.js';
 import { AccountListInput, ConnectAccountInput, NoConfig, PostListInput, SandboxConfig, TikTokConfig, WebhookConfig } from './inputs.js';
 
 export const accountNotFound = () => new NotFoundError('No such account', 'account_not_found');

@@ -5,8 +5,7 @@
  * Changes that alter how an agent runs queue a deploy (./deploy.ts) in the
  * same transaction and start it after commit.
  */
-import { credentialsChanged } from '../auth/key-cache.js';
-import { assertCanGrant } from '../auth/service.js';
+import { assertCanGrant, credentialsChanged } from '../auth/service.js';
 import type { Agent, AgentUser, DeployJob, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
@@ -24,6 +23,16 @@ import type { DeployProgressEvent } from './events.js';
 import { checkAgentProvider } from './runtime.js';
 import { agentToolConfig, mergeAgentConfig, type AgentToolConfig } from './tool-config.js';
 import { applyTemplatePatch, effectiveTemplates, parseTemplatePatch, storedTemplates, type EffectiveTemplates, type StoredTemplates } from './templates.js';
+
+/**
+ * What other modules use of agents, exported from this entry file so that
+ * they never reach into lookup.ts, runtime.ts, templates.ts or tool-config.ts
+ * (.dependency-cruiser.cjs, rule module-through-entry).
+ */
+export { agentNotFound, resolveAgent, resolveUser, userNotFound } from './lookup.js';
+export { checkAgentProvider, EMBEDDED_CHAT_MODEL, resolveAgentRuntime, type AgentRuntime } from './runtime.js';
+export { composeSystemPrompt, storedTemplates } from './templates.js';
+export { agentToolConfig, type AgentToolConfig } from './tool-config.js';
 
 export type PrismaQuery = { include?: Prisma.AgentInclude; select?: Prisma.AgentSelect };
 

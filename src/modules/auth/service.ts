@@ -13,6 +13,9 @@ import { CreateApiKeyInput, CreateTeamInput } from './inputs.js';
 import { SCOPES, TEAM_ADMIN_SCOPES, type Scope } from './scopes.js';
 import { cachedKey, credentialsChanged, rememberKey } from './key-cache.js';
 
+/** Other modules (agents, users) announce key changes through here, not through key-cache.ts. */
+export { credentialsChanged } from './key-cache.js';
+
 /** How often last-used time is written at most, per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 

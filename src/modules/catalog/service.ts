@@ -7,6 +7,10 @@ import { requireScope } from '../../context.js';
 import { AESTHETIC_GRADES, type AestheticGrade } from './aesthetic-grades.js';
 import { RATES, RATE_TABLE_VERSION, type Rate } from './pricing.js';
 
+/** What other modules use of the catalog (grades, cost estimates and records), from this entry file only. */
+export { AESTHETIC_GRADES, findGrade, type AestheticGrade } from './aesthetic-grades.js';
+export { estimate, recordCosts, type CostEstimate, type CostLine } from './pricing.js';
+
 export interface FeatureFlags {
   /** Which provider generates text, images and video here. */
   providers: { text: 'openai' | 'embedded' | null; images: 'openai' | 'embedded' | null; video: 'openai' | 'embedded' | null };

@@ -6,7 +6,7 @@
  * account's failure is logged and skipped; the others are still captured.
  */
 import type { Deps } from '../../context.js';
-import { connectorFor, openAccount, PlatformError } from '../connectors/index.js';
+import { connectorFor, openAccount, PlatformError } from '../connectors/service.js';
 
 export interface CaptureResult {
   accounts: number;

@@ -9,7 +9,7 @@ import type { AgentFile } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
-import { resolveAgent } from '../agents/lookup.js';
+import { resolveAgent } from '../agents/service.js';
 import { tierLimits } from '../users/tiers.js';
 import { normalizePath, normalizePrefix } from './paths.js';
 

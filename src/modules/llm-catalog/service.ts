@@ -7,7 +7,7 @@ import { projectVersion } from '../../paths.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ValidationError } from '../../errors.js';
-import { EMBEDDED_CHAT_MODEL } from '../agents/runtime.js';
+import { EMBEDDED_CHAT_MODEL } from '../agents/service.js';
 import { EMBEDDED_JUDGE_MODEL, EMBEDDED_USER_MODEL } from '../evals/llm.js';
 
 export const PROVIDER_TYPES = ['openai', 'embedded'] as const;

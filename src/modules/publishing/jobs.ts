@@ -12,8 +12,8 @@
 import type { Deps } from '../../context.js';
 import { backoffDelay, PermanentJobError, RetryJobError } from '../../infra/jobs.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { connectorFor, openAccount, PlatformError, type PublishState } from '../connectors/index.js';
-import { publicMediaUrl } from '../media/public.js';
+import { connectorFor, openAccount, PlatformError, type PublishState } from '../connectors/service.js';
+import { publicMediaUrl } from '../media/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { announce, PUBLISH_JOB, syncItemStatus } from './service.js';
 

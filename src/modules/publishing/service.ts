@@ -26,7 +26,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import { newId } from '../../infra/ids.js';
 import { parseInput } from '../../validation.js';
 import { platformAppError } from '../accounts/service.js';
-import { connectorFor, openAccount, PlatformError } from '../connectors/index.js';
+import { connectorFor, openAccount, PlatformError } from '../connectors/service.js';
 import { PUBLISHING_STATUSES, transition } from '../content/status.js';
 import { PublishInput, UnpublishInput } from './inputs.js';
 import type { PublishStatusEvent } from './events.js';

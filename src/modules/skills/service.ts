@@ -14,7 +14,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { OutboundFailed, OutboundRefused, safeFetch, trustOrigins, type SafeResponse } from '../../infra/safe-fetch.js';
-import { resolveUser } from '../agents/lookup.js';
+import { resolveUser } from '../agents/service.js';
 import { TierLimitError, tierLimits } from '../users/tiers.js';
 import { writeLog } from '../logs/service.js';
 import { MAX_SKILL_BYTES, decodeSkillText, parseSkillMd } from './skill-md.js';

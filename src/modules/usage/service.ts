@@ -5,7 +5,7 @@
  */
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
-import { resolveUser } from '../agents/lookup.js';
+import { resolveUser } from '../agents/service.js';
 import { tierLimits } from '../users/tiers.js';
 
 export function monthStart(now = new Date()): Date {

@@ -1,4 +1,8 @@
-/** Picks the connector of a platform; the accounts, publishing, import and engagement modules go through here. */
+/**
+ * Picks the connector of a platform: the module's entry (service.ts, as in
+ * every module); the accounts, publishing, import and engagement modules go
+ * through here, never to a connector's own file.
+ */
 import type { Deps } from '../../context.js';
 import type { SocialAccount } from '../../generated/prisma/client.js';
 import { instagramConnector } from './instagram.js';
