@@ -11,9 +11,7 @@ import type { Influencer, Prisma, Profile } from '../../generated/prisma/client.
 import type { GeneratedImage } from '../../infra/ai/provider.js';
 import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
 import type { CostLine } from '../catalog/pricing.js';
-import { writeCaption, type Caption } from '../profiles/captions.js';
-import { recentVoiceTexts } from '../profiles/library.js';
-import type { ContentDirection } from '../profiles/service.js';
+import { recentVoiceTexts, writeCaption, type Caption, type ContentDirection } from '../profiles/service.js';
 import { clipText } from '../../infra/unicode.js';
 
 export const directionText = (d: ContentDirection | undefined | null) => (d ? [d.title, d.prompt].filter(Boolean).join(': ') || null : null);

@@ -8,7 +8,7 @@ import { requireScope } from '../../context.js';
 import type { ContentItem, Prisma } from '../../generated/prisma/client.js';
 import { keysetPage, type Page } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
-import { addVoiceSamples } from '../profiles/library.js';
+import { addVoiceSamples } from '../profiles/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { ContentListInput, RejectInput, UpdateContentInput } from './inputs.js';
 import { conditionally, findItem, ITEM_INCLUDE, itemView, refused, WriteRefused, type ItemWithVideos, type PrismaQuery } from './lookups.js';

@@ -30,7 +30,7 @@ import { getBlob, putBlob, sniffMedia } from '../../infra/blobs.js';
 import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
 import { videoBackend, VideoRenderFailed } from '../../infra/ai/video.js';
 import { recordCosts } from '../catalog/pricing.js';
-import { addMediaItem } from '../profiles/library.js';
+import { addMediaItem } from '../profiles/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';
 import type { BatchEvent } from './events.js';

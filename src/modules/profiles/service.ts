@@ -46,6 +46,10 @@ const influencerNotFound = () => new NotFoundError('Influencer not found', 'infl
 /** Pothos' selection for the caller's GraphQL query, spread into Prisma calls. */
 export type PrismaQuery<Include, Select> = { include?: Include; select?: Select };
 
+/** What other modules use of the profile's voice and media library (content generation, social imports), from this entry. */
+export { MAX_CAPTION_LENGTH, writeCaption, type Caption } from './captions.js';
+export { addMediaItem, addVoiceSamples, recentVoiceTexts } from './library.js';
+
 /** What REST shows of a profile: the row and the size of its corpus (one query, a subselect). */
 export const PROFILE_INCLUDE = { _count: { select: { voiceSamples: true } } } satisfies Prisma.ProfileInclude;
 export type ProfileView = Prisma.ProfileGetPayload<{ include: typeof PROFILE_INCLUDE }>;
