@@ -5,7 +5,7 @@
  *
  * The numbering follows from what is stored, so the same events can be
  * rebuilt from the database for a subscriber that missed some (see
- * `batchEvents` in service.ts): for a batch of `count` items,
+ * `batchEvents` in batch-events.ts): for a batch of `count` items,
  *   seq 1            progress   the job started (status generating, 0 done)
  *   seq 2k, 2k+1     item, progress   the k-th item to finish (1 ≤ k ≤ count)
  *   seq 2·count + 2  completed | failed   the batch ended

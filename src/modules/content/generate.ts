@@ -11,26 +11,8 @@ import type { Influencer, Prisma, Profile } from '../../generated/prisma/client.
 import type { GeneratedImage } from '../../infra/ai/provider.js';
 import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
 import type { CostLine } from '../catalog/pricing.js';
-import { writeCaption, type Caption } from '../profiles/captions.js';
-import { recentVoiceTexts } from '../profiles/library.js';
+import { recentVoiceTexts, writeCaption, type Caption, type ContentDirection } from '../profiles/service.js';
 import { clipText } from '../../infra/unicode.js';
-
-export interface ContentDirection {
-  id: string;
-  title: string | null;
-  prompt: string | null;
-}
-
-/** The profile's content directions as stored (`[{ id, title, prompt }]`), ignoring malformed entries. */
-export function directionsOf(profile: Pick<Profile, 'contentDirections'>): ContentDirection[] {
-  const raw = Array.isArray(profile.contentDirections) ? profile.contentDirections : [];
-  return raw.flatMap((d) => {
-    if (!d || typeof d !== 'object' || Array.isArray(d)) return [];
-    const o = d as Record<string, unknown>;
-    if (typeof o.id !== 'string') return [];
-    return [{ id: o.id, title: typeof o.title === 'string' ? o.title : null, prompt: typeof o.prompt === 'string' ? o.prompt : null }];
-  });
-}
 
 export const directionText = (d: ContentDirection | undefined | null) => (d ? [d.title, d.prompt].filter(Boolean).join(': ') || null : null);
 

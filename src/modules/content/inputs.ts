@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { listQuery } from '../../infra/pagination.js';
 import { CONTENT_STATUSES } from './status.js';
-import { MAX_CAPTION_LENGTH } from '../profiles/captions.js';
+import { MAX_CAPTION_LENGTH } from '../profiles/service.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
 
 export const MAX_BATCH_COUNT = 50;

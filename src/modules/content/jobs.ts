@@ -30,11 +30,14 @@ import { getBlob, putBlob, sniffMedia } from '../../infra/blobs.js';
 import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
 import { videoBackend, VideoRenderFailed } from '../../infra/ai/video.js';
 import { recordCosts } from '../catalog/pricing.js';
-import { addMediaItem } from '../profiles/library.js';
+import { addMediaItem } from '../profiles/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';
 import type { BatchEvent } from './events.js';
-import { BATCH_JOB, endEvent, finishEvents, jsonObject, startedEvent, VIDEO_JOB, type ItemFinish, type VideoParams } from './service.js';
+import { endEvent, finishEvents, startedEvent, type ItemFinish } from './batch-events.js';
+import { BATCH_JOB } from './batches.js';
+import { jsonObject } from './lookups.js';
+import { VIDEO_JOB, type VideoParams } from './videos.js';
 
 /** Runs of a batch job (each retries the items still generating); a restart mid-run counts as one. */
 export const BATCH_JOB_MAX_ATTEMPTS = 3;

@@ -2,6 +2,7 @@
 import type { Batch, ContentVideo } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import type { CostEstimate } from '../catalog/pricing.js';
+import { listBody } from '../../rest/list.js';
 import { ok, type RestResult, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as content from './service.js';
@@ -116,10 +117,7 @@ export const contentRoutes: Route[] = [
     scope: 'content:read',
     query: inputs.ContentListInput,
     summary: 'List content items, newest first (filters: status, profileId, influencerId, batchId)',
-    handler: async ({ ctx, query }) => {
-      const page = await content.listContent(ctx, Object.fromEntries(query.entries()));
-      return ok({ data: page.data.map(itemJson), has_more: page.hasMore, next_cursor: page.nextCursor });
-    },
+    handler: async ({ ctx, query }) => ok(listBody(await content.listContent(ctx, Object.fromEntries(query.entries())), itemJson)),
   },
   {
     method: 'GET',

@@ -3,6 +3,7 @@
  * and GraphQL arguments. Keys are the parameter names, so errors name them.
  */
 import { z } from 'zod';
+import { listQuery } from '../../infra/pagination.js';
 
 export const MAX_DIRECTIONS = 50;
 export const MAX_SAMPLE_LENGTH = 5000;
@@ -77,10 +78,7 @@ export type CreateProfileInput = z.infer<typeof CreateProfileInput>;
 export const UpdateProfileInput = z.object({ name: name.optional(), ...fields }).strict();
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
 
-export const ProfileListInput = z.object({
-  limit: limit(100, 20),
-  starting_after: z.string().max(100, 'starting_after does not name a profile in this list').optional(),
-});
+export const ProfileListInput = listQuery('a profile', {});
 
 export const AddVoiceSamplesInput = z.object({
   samples: z
@@ -118,9 +116,7 @@ export const VoiceStatsInput = z.object({ limit: limit(100, 10) });
 export const MEDIA_KINDS = ['image', 'video'] as const;
 export const MEDIA_SOURCES = ['generated', 'imported'] as const;
 
-export const MediaLibraryInput = z.object({
-  limit: limit(100, 20),
-  starting_after: z.string().max(100, 'starting_after does not name a media item in this list').optional(),
+export const MediaLibraryInput = listQuery('a media item', {
   kind: z.enum(MEDIA_KINDS, { message: 'kind must be image or video' }).optional(),
   source: z.enum(MEDIA_SOURCES, { message: 'source must be generated or imported' }).optional(),
 });

@@ -2,6 +2,7 @@
 import type { MediaItem, ProfileVoiceSample } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import type { CostEstimate } from '../catalog/pricing.js';
+import { listBody } from '../../rest/list.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as profiles from './service.js';
@@ -58,10 +59,7 @@ export const profilesRoutes: Route[] = [
     scope: 'profile:read',
     query: inputs.ProfileListInput,
     summary: 'List profiles (brand voices), newest first',
-    handler: async ({ ctx, query }) => {
-      const page = await profiles.listProfiles(ctx, Object.fromEntries(query.entries()));
-      return ok({ data: page.data.map(profileJson), has_more: page.hasMore, next_cursor: page.nextCursor });
-    },
+    handler: async ({ ctx, query }) => ok(listBody(await profiles.listProfiles(ctx, Object.fromEntries(query.entries())), profileJson)),
   },
   {
     method: 'POST',
@@ -149,9 +147,6 @@ export const profilesRoutes: Route[] = [
     scope: 'content:read',
     query: inputs.MediaLibraryInput,
     summary: 'The profile’s generated and imported media, newest first (filters kind, source)',
-    handler: async ({ ctx, params, query }) => {
-      const page = await profiles.mediaLibrary(ctx, params.profileId!, Object.fromEntries(query.entries()));
-      return ok({ data: page.data.map(mediaJson), has_more: page.hasMore, next_cursor: page.nextCursor });
-    },
+    handler: async ({ ctx, params, query }) => ok(listBody(await profiles.mediaLibrary(ctx, params.profileId!, Object.fromEntries(query.entries())), mediaJson)),
   },
 ];

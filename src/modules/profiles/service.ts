@@ -12,12 +12,14 @@
  *   (catalog/pricing.ts); the draft's cost is stored with its saved
  *   directions in one transaction.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { Influencer, MediaItem, Prisma, Profile, ProfileVoiceSample } from '../../generated/prisma/client.js';
 import { blobIdFromUrl, getBlob, sniffMedia, UnsupportedMediaError } from '../../infra/blobs.js';
+import { newId } from '../../infra/ids.js';
+import { keysetPage, type Page } from '../../infra/pagination.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import { parseInput } from '../../validation.js';
 import { estimate, recordCosts, type CostEstimate } from '../catalog/pricing.js';
@@ -38,13 +40,15 @@ import {
 import { addVoiceSamples, recentVoiceTexts } from './library.js';
 import { analyzeVoice, type VoiceStyle } from './voice.js';
 
-export const newId = (prefix: string) => `${prefix}${randomBytes(12).toString('hex')}`;
-
 const profileNotFound = () => new NotFoundError('Profile not found', 'profile_not_found');
 const influencerNotFound = () => new NotFoundError('Influencer not found', 'influencer_not_found');
 
 /** Pothos' selection for the caller's GraphQL query, spread into Prisma calls. */
 export type PrismaQuery<Include, Select> = { include?: Include; select?: Select };
+
+/** What other modules use of the profile's voice and media library (content generation, social imports), from this entry. */
+export { MAX_CAPTION_LENGTH, writeCaption, type Caption } from './captions.js';
+export { addMediaItem, addVoiceSamples, recentVoiceTexts } from './library.js';
 
 /** What REST shows of a profile: the row and the size of its corpus (one query, a subselect). */
 export const PROFILE_INCLUDE = { _count: { select: { voiceSamples: true } } } satisfies Prisma.ProfileInclude;
@@ -99,33 +103,15 @@ async function checkInfluencer(ctx: ServiceContext, id: string): Promise<void> {
 
 // --- CRUD ----------------------------------------------------------------------------
 
-export interface Page<T> {
-  data: T[];
-  hasMore: boolean;
-  nextCursor: string | null;
-}
-
 /** GET /profiles: newest first, `limit` at a time after the `starting_after` id. */
 export async function listProfiles(ctx: ServiceContext, raw: Record<string, unknown>): Promise<Page<ProfileView>> {
   requireScope(ctx, 'profile:read');
   const input = parseInput(ProfileListInput, raw);
   const where: Prisma.ProfileWhereInput = { teamId: ctx.actor.teamId };
-  let cursor: Prisma.ProfileWhereUniqueInput | undefined;
-  if (input.starting_after) {
-    const anchor = await ctx.deps.prisma.profile.findFirst({ where: { teamId: ctx.actor.teamId, id: input.starting_after }, select: { id: true } });
-    if (!anchor) throw new ValidationError('starting_after does not name a profile in this list', 'starting_after');
-    cursor = { id: anchor.id };
-  }
-  const rows = await ctx.deps.prisma.profile.findMany({
-    where,
-    include: PROFILE_INCLUDE,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: input.limit + 1,
-    ...(cursor ? { cursor, skip: 1 } : {}),
+  return keysetPage(input, 'a profile', {
+    anchor: (id) => ctx.deps.prisma.profile.findFirst({ where: { ...where, id }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.profile.findMany({ where, include: PROFILE_INCLUDE, ...page }),
   });
-  const hasMore = rows.length > input.limit;
-  const data = rows.slice(0, input.limit);
-  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
 export async function getProfile(ctx: ServiceContext, id: string): Promise<ProfileView> {
@@ -436,21 +422,10 @@ export async function mediaLibrary(ctx: ServiceContext, id: string, raw: Record<
   const input = parseInput(MediaLibraryInput, raw);
   await profileId(ctx, id);
   const where = mediaWhere(ctx, id, input);
-  let cursor: Prisma.MediaItemWhereUniqueInput | undefined;
-  if (input.starting_after) {
-    const anchor = await ctx.deps.prisma.mediaItem.findFirst({ where: { AND: [where, { id: input.starting_after }] }, select: { id: true } });
-    if (!anchor) throw new ValidationError('starting_after does not name a media item in this list', 'starting_after');
-    cursor = { id: anchor.id };
-  }
-  const rows = await ctx.deps.prisma.mediaItem.findMany({
-    where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: input.limit + 1,
-    ...(cursor ? { cursor, skip: 1 } : {}),
+  return keysetPage(input, 'a media item', {
+    anchor: (anchorId) => ctx.deps.prisma.mediaItem.findFirst({ where: { AND: [where, { id: anchorId }] }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.mediaItem.findMany({ where, ...page }),
   });
-  const hasMore = rows.length > input.limit;
-  const data = rows.slice(0, input.limit);
-  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
 /** The scope GraphQL's corpus and media fields on Profile need (as REST's voice-stats and media-library). */
