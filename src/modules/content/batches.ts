@@ -14,8 +14,7 @@ import type { Batch, ContentItem, Prisma } from '../../generated/prisma/client.j
 import { groupBy, selectList, statementName } from '../../infra/db/sql.js';
 import { newId } from '../../infra/ids.js';
 import { parseInput } from '../../validation.js';
-import { AESTHETIC_GRADES, findGrade } from '../catalog/aesthetic-grades.js';
-import { estimate, type CostEstimate } from '../catalog/pricing.js';
+import { AESTHETIC_GRADES, findGrade, estimate, type CostEstimate } from '../catalog/service.js';
 import { directionsOf } from '../profiles/service.js';
 import { currentProviders, itemTopic } from './generate.js';
 import { GenerateContentInput } from './inputs.js';

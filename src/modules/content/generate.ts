@@ -9,8 +9,7 @@
 import type { Deps } from '../../context.js';
 import type { Influencer, Prisma, Profile } from '../../generated/prisma/client.js';
 import type { GeneratedImage } from '../../infra/ai/provider.js';
-import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
-import type { CostLine } from '../catalog/pricing.js';
+import { findGrade, type AestheticGrade, type CostLine } from '../catalog/service.js';
 import { recentVoiceTexts, writeCaption, type Caption, type ContentDirection } from '../profiles/service.js';
 import { clipText } from '../../infra/unicode.js';
 

@@ -29,7 +29,7 @@ import type { Batch, ContentItem, Prisma } from '../../generated/prisma/client.j
 import { getBlob, putBlob, sniffMedia } from '../../infra/blobs.js';
 import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
 import { videoBackend, VideoRenderFailed } from '../../infra/ai/video.js';
-import { recordCosts } from '../catalog/pricing.js';
+import { recordCosts } from '../catalog/service.js';
 import { addMediaItem } from '../profiles/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';

@@ -9,7 +9,7 @@
 import type { ServiceContext } from '../../context.js';
 import { AppError, ConflictError, NotFoundError } from '../../errors.js';
 import type { Batch, ContentItem, Prisma } from '../../generated/prisma/client.js';
-import type { CostEstimate } from '../catalog/pricing.js';
+import type { CostEstimate } from '../catalog/service.js';
 import type { ProfileWithInfluencer } from './generate.js';
 import { transition, type ContentAction } from './status.js';
 

@@ -9,7 +9,7 @@ import { requireScope } from '../../context.js';
 import type { ContentItem, Prisma } from '../../generated/prisma/client.js';
 import { getBlob, putBlob } from '../../infra/blobs.js';
 import { parseInput } from '../../validation.js';
-import { estimate, recordCosts } from '../catalog/pricing.js';
+import { estimate, recordCosts } from '../catalog/service.js';
 import { addMediaItem, recentVoiceTexts, writeCaption } from '../profiles/service.js';
 import { currentProviders, generateItem, setupGeneration } from './generate.js';
 import { FineTuneCaptionInput, RegenerateInput } from './inputs.js';

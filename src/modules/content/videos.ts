@@ -9,7 +9,7 @@ import type { ContentVideo, Prisma } from '../../generated/prisma/client.js';
 import { videoBackend, type VideoMotion } from '../../infra/ai/video.js';
 import { newId } from '../../infra/ids.js';
 import { parseInput } from '../../validation.js';
-import { estimate } from '../catalog/pricing.js';
+import { estimate } from '../catalog/service.js';
 import { GenerateVideoInput, VideoComparisonInput, VIDEO_SECONDS } from './inputs.js';
 import { findItem, itemView, type Billable, type ItemWithVideos, type PrismaQuery } from './lookups.js';
 import { transition } from './status.js';
