@@ -21,9 +21,9 @@ import type { OpenAiText } from '../../infra/ai/text.js';
 import { parseInput } from '../../validation.js';
 import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
 import { estimate, recordCosts } from '../catalog/pricing.js';
+import { colourName, hexToRgb } from './colours.js';
 import type { Billable } from './costs.js';
 import { MAX_WARDROBE_ITEMS, WardrobeGenerateInput, WardrobeItem } from './inputs.js';
-import { colourName, hexToRgb } from './photo-analysis.js';
 import { findOwn, modify } from './records.js';
 
 export interface WardrobeRequest {
