@@ -13,23 +13,9 @@
 import Busboy from 'busboy';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { UnsupportedMediaError } from '../infra/blobs.js';
+import type { UploadedFile, Uploads } from '../infra/uploads.js';
 import { assertText, parseCheckedJson } from '../server/request-text.js';
 import type { RestRequest } from './route.js';
-
-export interface UploadedFile {
-  field: string;
-  filename: string | null;
-  declaredType: string | null;
-  bytes: Buffer;
-}
-
-export interface Uploads {
-  files: UploadedFile[];
-  /** Text fields of a multipart body. */
-  fields: Record<string, string>;
-  /** The parsed body when it was JSON. */
-  json: unknown;
-}
 
 const MULTIPART_OVERHEAD = 64 * 1024;
 

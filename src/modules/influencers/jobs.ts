@@ -23,18 +23,11 @@ import type { ImageRequest } from '../../infra/ai/provider.js';
 import { getBlob, putBlob, sniffMedia } from '../../infra/blobs.js';
 import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
 import { recordCosts } from '../catalog/pricing.js';
+import { publishJobEvent } from './events.js';
 import { PACK_VIEWS } from './inputs.js';
-import {
-  packPrompt,
-  PREVIEW_JOB,
-  previewImages,
-  previewPrompt,
-  previewSpec,
-  publishJobEvent,
-  referencesOf,
-  REFERENCES_JOB,
-  type StoredReference,
-} from './service.js';
+import { PREVIEW_JOB, previewImages, previewSpec } from './previews.js';
+import { packPrompt, previewPrompt } from './prompts.js';
+import { referencesOf, REFERENCES_JOB, type StoredReference } from './references.js';
 
 export const REFERENCES_JOB_MAX_ATTEMPTS = 3;
 export const PREVIEW_JOB_MAX_ATTEMPTS = 3;

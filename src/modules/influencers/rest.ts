@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Influencer, Preview } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
+import { listBody } from '../../rest/list.js';
 import { created, ok, type RestResult, type Route } from '../../rest/route.js';
 import { readUploads } from '../../rest/uploads.js';
 import type { CostEstimate } from '../catalog/pricing.js';
@@ -73,9 +74,6 @@ function billable<T>(r: influencers.Billable<T>, shape: (x: T) => unknown, statu
   return r.dryRun ? ok(estimateBody(r.estimate)) : ok(shape(r.result), status);
 }
 
-const list = <T>(page: { data: T[]; hasMore: boolean; nextCursor: string | null }, shape: (x: T) => unknown) =>
-  ok({ data: page.data.map(shape), has_more: page.hasMore, next_cursor: page.nextCursor });
-
 const PackQuery = z.object({ jobId: z.string().max(100).optional() });
 const AnalyzeQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
 
@@ -86,7 +84,7 @@ export const influencersRoutes: Route[] = [
     scope: 'character:read',
     query: inputs.ListInput,
     summary: 'List influencers, newest first',
-    handler: async ({ ctx, query }) => list(await influencers.listInfluencers(ctx, Object.fromEntries(query.entries())), influencerJson),
+    handler: async ({ ctx, query }) => ok(listBody(await influencers.listInfluencers(ctx, Object.fromEntries(query.entries())), influencerJson)),
   },
   {
     method: 'POST',
@@ -229,7 +227,7 @@ export const influencersRoutes: Route[] = [
     scope: 'character:read',
     query: inputs.PreviewListInput,
     summary: 'List previews, newest first (filter: influencerId)',
-    handler: async ({ ctx, query }) => list(await influencers.listPreviews(ctx, Object.fromEntries(query.entries())), (p) => previewJson(p)),
+    handler: async ({ ctx, query }) => ok(listBody(await influencers.listPreviews(ctx, Object.fromEntries(query.entries())), (p) => previewJson(p))),
   },
   {
     method: 'GET',
@@ -255,7 +253,7 @@ export const influencersRoutes: Route[] = [
     scope: 'character:read',
     query: inputs.ListInput,
     summary: 'List collaborations, newest first',
-    handler: async ({ ctx, query }) => list(await influencers.listCollaborations(ctx, Object.fromEntries(query.entries())), collaborationJson),
+    handler: async ({ ctx, query }) => ok(listBody(await influencers.listCollaborations(ctx, Object.fromEntries(query.entries())), collaborationJson)),
   },
   {
     method: 'GET',

@@ -6,15 +6,25 @@
  * of the niche, base prompt and prompt (athletic, outdoor, smart, editorial,
  * casual), garments of that style in category order, coloured from the
  * aesthetic grade's palette (named) or colours named in the base prompt,
- * skipping names the wardrobe already has. Same inputs, same items.
+ * skipping names the wardrobe already has. Same inputs, same items. New
+ * items are appended (or replace the wardrobe) with a conditional write, and
+ * the cost is recorded in the same transaction.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { ServiceContext } from '../../context.js';
+import { requireScope } from '../../context.js';
+import { ValidationError } from '../../errors.js';
+import type { Influencer, Prisma } from '../../generated/prisma/client.js';
 import { ProviderError } from '../../infra/ai/openai.js';
 import type { OpenAiText } from '../../infra/ai/text.js';
-import type { AestheticGrade } from '../catalog/aesthetic-grades.js';
-import type { WardrobeItem } from './inputs.js';
-import { colourName, hexToRgb } from './photo-analysis.js';
+import { parseInput } from '../../validation.js';
+import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
+import { estimate, recordCosts } from '../catalog/pricing.js';
+import { colourName, hexToRgb } from './colours.js';
+import type { Billable } from './costs.js';
+import { MAX_WARDROBE_ITEMS, WardrobeGenerateInput, WardrobeItem } from './inputs.js';
+import { findOwn, modify } from './records.js';
 
 export interface WardrobeRequest {
   name: string;
@@ -140,4 +150,35 @@ export async function wardrobeWithOpenAi(backend: OpenAiText, req: WardrobeReque
   const parsed = Answer.safeParse(JSON.parse(res.text));
   if (!parsed.success) throw new ProviderError('The LLM provider returned wardrobe items in an unexpected shape');
   return { items: parsed.data.items.slice(0, req.count), model: res.model };
+}
+
+// --- the stored wardrobe and its generation ----------------------------------------------------
+
+export function wardrobeOf(inf: Pick<Influencer, 'wardrobe'>): WardrobeItem[] {
+  const raw = Array.isArray(inf.wardrobe) ? inf.wardrobe : [];
+  return raw.flatMap((w) => {
+    const r = WardrobeItem.safeParse(w);
+    return r.success ? [r.data] : [];
+  });
+}
+
+/** New wardrobe items from the character (OpenAI JSON, or the embedded composer), appended (or `replace`); cost recorded. */
+export async function generateWardrobe(ctx: ServiceContext, id: string, raw: unknown): Promise<Billable<{ influencer: Influencer; items: WardrobeItem[]; provider: string; model: string }>> {
+  requireScope(ctx, 'character:write');
+  const input = parseInput(WardrobeGenerateInput, raw);
+  const inf = await findOwn(ctx, id);
+  const backend = ctx.deps.ai.forText();
+  const cost = estimate([{ action: 'text.generate', quantity: 1, provider: backend.kind }]);
+  if (input.dryRun) return { dryRun: true, estimate: cost };
+  const existing = wardrobeOf(inf);
+  const req = { name: inf.name, basePrompt: inf.basePrompt, niche: inf.niche, grade: findGrade(inf.aestheticGrade), existing: input.replace ? [] : existing, prompt: input.prompt ?? null, count: input.count };
+  const made = backend.kind === 'openai' ? await wardrobeWithOpenAi(backend, req) : { items: composeWardrobe(req), model: backend.model };
+  const items = made.items.map((i) => WardrobeItem.parse(i));
+  const updated = await modify(ctx, id, async (now, tx) => {
+    const next = input.replace ? items : [...wardrobeOf(now), ...items];
+    if (next.length > MAX_WARDROBE_ITEMS) throw new ValidationError(`the wardrobe would hold ${next.length} items; at most ${MAX_WARDROBE_ITEMS} (use replace: true)`, 'count');
+    await recordCosts(tx, ctx.actor.teamId, [{ action: 'text.generate', quantity: 1, provider: backend.kind, model: made.model }], { influencerId: id, wardrobe: true });
+    return { wardrobe: next as Prisma.InputJsonArray };
+  });
+  return { dryRun: false, result: { influencer: updated, items, provider: backend.kind, model: made.model }, estimate: cost };
 }
