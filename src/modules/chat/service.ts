@@ -25,8 +25,7 @@ import type { Agent, AgentUser, ChatRun } from '../../generated/prisma/client.js
 import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError, isAppError } from '../../errors.js';
-import { OpenAiChat, type ChatProvider, type ChatTurn, type ChatUsage, type ToolCall } from '../../infra/ai/chat.js';
-import { EmbeddedChat } from '../../infra/ai/chat-embedded.js';
+import type { ChatProvider, ChatTurn, ChatUsage, ToolCall } from '../../infra/ai/chat.js';
 import { parseInput } from '../../validation.js';
 import { WorkLeases } from '../../infra/leases.js';
 import { resolveAgent } from '../agents/lookup.js';
@@ -52,13 +51,11 @@ const LEASE_LOST = 'the run was ended as interrupted';
 
 const runNotFound = () => new NotFoundError('run not found', 'run_not_found');
 
+/** The agent's provider and model (agents/runtime.ts applies the AI layer's rule), built by the AI layer. */
 function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvider; model: string } {
   const resolved = resolveAgentRuntime(ctx.deps.config, agent);
   if (!resolved.ok) throw new ValidationError(resolved.error, 'provider', 'agent_provider_unavailable');
-  const rt = resolved.runtime;
-  return rt.provider === 'openai'
-    ? { provider: new OpenAiChat(ctx.deps.config, { apiKey: rt.apiKey, baseURL: rt.baseURL }), model: rt.model }
-    : { provider: new EmbeddedChat(), model: rt.model };
+  return { provider: ctx.deps.ai.forChat(resolved.runtime), model: resolved.runtime.model };
 }
 
 /**
