@@ -28,6 +28,7 @@ import { AppError, NotFoundError, ValidationError, isAppError } from '../../erro
 import type { ChatProvider, ChatTurn, ChatUsage, ToolCall } from '../../infra/ai/chat.js';
 import { parseInput } from '../../validation.js';
 import { WorkLeases } from '../../infra/leases.js';
+import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
 import { resolveAgent } from '../agents/lookup.js';
 import { resolveAgentRuntime } from '../agents/runtime.js';
 import { composeSystemPrompt } from '../agents/templates.js';
@@ -356,49 +357,29 @@ export async function cancelChatRun(ctx: ServiceContext, runId: string): Promise
 
 /**
  * The run's events after `afterSeq`: what is stored first, then live ones,
- * without gaps or repeats (subscribed before reading, de-duplicated by seq).
- * Ends after the terminal event.
+ * without gaps or repeats (infra/live-replay.ts: subscribed before reading,
+ * de-duplicated and gap-filled by seq). Ends after the terminal event; a run
+ * that has finished (and is not executing here) is read to its end without waiting.
  */
 export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 0): AsyncGenerator<ChatRunEventPayload> {
   requireScope(ctx, 'agent:chat');
   const run = await findRun(ctx, runId);
-  const live = ctx.deps.pubsub.subscribe('chat.run', run.id)[Symbol.asyncIterator]();
-  const firstLive = live.next(); // starts listening before the stored events are read
-  try {
-    let last = afterSeq;
-    const stored = await ctx.deps.prisma.chatRunEvent.findMany({ where: { runId: run.id, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' } });
-    for (const e of stored) {
-      const ev: ChatRunEventPayload = { runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] };
-      last = e.seq;
-      yield ev;
-      if (TERMINAL.has(ev.type)) return;
-    }
-    const current = await ctx.deps.prisma.chatRun.findUnique({ where: { id: run.id }, select: { status: true } });
-    if (current && current.status !== 'running' && !running.has(run.id)) {
-      // Finished, and (re-read) nothing after `last` but possibly events stored meanwhile.
-      const rest = await ctx.deps.prisma.chatRunEvent.findMany({ where: { runId: run.id, seq: { gt: last } }, orderBy: { seq: 'asc' } });
-      for (const e of rest) yield { runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] };
-      return;
-    }
-    let next = firstLive;
-    for (;;) {
-      const { value, done } = await next;
-      if (done) return;
-      if (value.seq > last) {
-        if (value.seq > last + 1) {
-          // Missed some between reading and listening: fill the gap from the store.
-          const gap = await ctx.deps.prisma.chatRunEvent.findMany({ where: { runId: run.id, seq: { gt: last, lt: value.seq } }, orderBy: { seq: 'asc' } });
-          for (const e of gap) yield { runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] };
-        }
-        last = value.seq;
-        yield value;
-        if (TERMINAL.has(value.type)) return;
-      }
-      next = live.next();
-    }
-  } finally {
-    await live.return?.();
-  }
+  const events = async (seq: { gt: number; lt?: number }) =>
+    (await ctx.deps.prisma.chatRunEvent.findMany({ where: { runId: run.id, seq }, orderBy: { seq: 'asc' } })).map(
+      (e): ChatRunEventPayload => ({ runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] }),
+    );
+  const cursor = seqCursor<ChatRunEventPayload>(afterSeq, (e) => e.seq, (last, before) => events({ gt: last, lt: before }));
+  yield* storedThenLive({
+    live: ctx.deps.pubsub.subscribe('chat.run', run.id),
+    stored: () => events({ gt: afterSeq }),
+    admit: cursor.admit,
+    ends: (e) => TERMINAL.has(e.type),
+    settled: async () => {
+      const current = await ctx.deps.prisma.chatRun.findUnique({ where: { id: run.id }, select: { status: true } });
+      // Finished: the rest (events stored while the first read ran) is all there is.
+      return current && current.status !== 'running' && !running.has(run.id) ? events({ gt: cursor.last }) : null;
+    },
+  });
 }
 
 /**
