@@ -1,10 +1,15 @@
 /**
- * The AI provider layer: one interface, two implementations. `openai` talks to
- * OpenAI or any OpenAI-compatible server through the openai SDK; `embedded`
- * runs offline and deterministically, and labels everything it makes.
+ * The AI provider layer: one interface per capability, two implementations.
+ * `openai` talks to OpenAI or any OpenAI-compatible server through the openai
+ * SDK (every client built by client.ts, behind the outbound guard);
+ * `embedded` runs offline and deterministically, and labels everything it
+ * makes. Which of the two serves a request is choice.ts's rule; this class
+ * builds the chosen capability (`deps.ai`).
  */
-import { ValidationError } from '../../errors.js';
 import type { OutboundPolicy } from '../safe-fetch.js';
+import { OpenAiChat, type ChatProvider } from './chat.js';
+import { EmbeddedChat } from './chat-embedded.js';
+import { chooseLlm, isNoLlm, noLlmError, type LlmLayer } from './choice.js';
 import { EmbeddedProvider } from './embedded.js';
 import { OpenAiProvider } from './openai.js';
 import { EMBEDDED_TEXT_MODEL, openAiText, type TextBackend } from './text.js';
@@ -27,14 +32,6 @@ export interface AiProvider {
   generateImage(req: ImageRequest): Promise<GeneratedImage>;
 }
 
-/** LLM settings as a project or workspace stores them (the key already decrypted). */
-export interface LlmSettings {
-  provider: string;
-  apiKey: string | null;
-  baseUrl?: string | null;
-  models?: Record<string, string> | null;
-}
-
 export interface AiConfig {
   openai: { apiKey: string | null; baseURL: string | null; imageModel: string; chatModel: string };
   embeddedAi: boolean;
@@ -42,50 +39,42 @@ export interface AiConfig {
   outbound: OutboundPolicy;
 }
 
+/** How a text caller names its model: from the chosen settings' `models` (else OPENAI_CHAT_MODEL), and the embedded label. */
+export interface TextModels {
+  model?: (models: Record<string, string> | null) => string | null | undefined;
+  embedded?: string;
+}
+
 export class AiProviders {
   constructor(private readonly config: AiConfig) {}
 
   /**
-   * The image provider for the first settings that name one (project, then
-   * workspace), else OPENAI_API_KEY, else the embedded provider if enabled.
+   * The image provider for the settings layers (project, then workspace;
+   * none: the server's own), by choice.ts's rule; the model is the chosen
+   * settings' `models.image`, else OPENAI_IMAGE_MODEL.
    */
-  forImages(settings: (LlmSettings | null | undefined)[]): AiProvider {
-    const chosen = settings.find((s) => s?.provider);
-    if (chosen) {
-      if (chosen.provider === 'embedded') {
-        if (!this.config.embeddedAi) throw new ValidationError('No LLM provider configured', 'llmSettings', 'no_llm_provider');
-        return new EmbeddedProvider();
-      }
-      if (chosen.provider !== 'openai') {
-        throw new ValidationError('LLM provider is not OpenAI', 'llmSettings.provider', 'llm_provider_not_openai');
-      }
-      // A project that names OpenAI without a key of its own uses the next
-      // layer's OpenAI key (the workspace's), then OPENAI_API_KEY.
-      const inherited = settings.slice(settings.indexOf(chosen) + 1).find((s) => s?.provider === 'openai' && s.apiKey);
-      const apiKey = chosen.apiKey ?? inherited?.apiKey ?? this.config.openai.apiKey;
-      if (!apiKey) throw new ValidationError('No LLM provider configured', 'llmSettings.apiKey', 'no_llm_provider');
-      return new OpenAiProvider(this.config, {
-        apiKey,
-        baseURL: chosen.baseUrl ?? (chosen.apiKey ? null : inherited?.baseUrl) ?? this.config.openai.baseURL,
-        imageModel: chosen.models?.image ?? this.config.openai.imageModel,
-      });
-    }
-    if (this.config.openai.apiKey) {
-      return new OpenAiProvider(this.config, {
-        apiKey: this.config.openai.apiKey,
-        baseURL: this.config.openai.baseURL,
-        imageModel: this.config.openai.imageModel,
-      });
-    }
-    if (this.config.embeddedAi) return new EmbeddedProvider();
-    throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
+  forImages(layers: LlmLayer[]): AiProvider {
+    const choice = chooseLlm(this.config, layers);
+    if (isNoLlm(choice)) throw noLlmError(choice, { unsupported: 'images', noneField: null });
+    if (choice.provider === 'embedded') return new EmbeddedProvider();
+    return new OpenAiProvider(this.config, { apiKey: choice.apiKey, baseURL: choice.baseURL, imageModel: choice.models?.image ?? this.config.openai.imageModel });
   }
 
-  /** Text generation: OpenAI when OPENAI_API_KEY is set, else the embedded composer (see text.ts). */
-  forText(): TextBackend {
-    const { apiKey, baseURL, chatModel } = this.config.openai;
-    if (apiKey) return openAiText(this.config, { apiKey, baseURL, model: chatModel });
-    if (this.config.embeddedAi) return { kind: 'embedded', model: EMBEDDED_TEXT_MODEL };
-    throw new ValidationError('No LLM provider configured', null, 'no_llm_provider');
+  /**
+   * One-shot text for the settings layers (none: the server's own, as captions,
+   * directions and wardrobes use it; a project's chain: EvalStudio's simulated
+   * user and judge). See text.ts for what the embedded backend is.
+   */
+  forText(layers: LlmLayer[] = [], models: TextModels = {}): TextBackend {
+    const choice = chooseLlm(this.config, layers);
+    if (isNoLlm(choice)) throw noLlmError(choice, { unsupported: 'text', noneField: layers.length ? 'llmSettings' : null });
+    if (choice.provider === 'embedded') return { kind: 'embedded', model: models.embedded ?? EMBEDDED_TEXT_MODEL };
+    const model = models.model?.(choice.models) ?? this.config.openai.chatModel;
+    return openAiText(this.config, { apiKey: choice.apiKey, baseURL: choice.baseURL, model });
+  }
+
+  /** Streaming chat on a chosen provider (an agent's: agents/runtime.ts applies the rule to the agent's settings). */
+  forChat(choice: { provider: 'openai'; apiKey: string; baseURL: string | null } | { provider: 'embedded' }): ChatProvider {
+    return choice.provider === 'openai' ? new OpenAiChat(this.config, { apiKey: choice.apiKey, baseURL: choice.baseURL }) : new EmbeddedChat();
   }
 }

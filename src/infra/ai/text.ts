@@ -1,9 +1,11 @@
 /**
  * One-shot text generation (captions, content directions, wardrobes, photo
- * analysis), the third capability of the AI provider layer.
+ * analysis, EvalStudio's simulated user and judge), the third capability of
+ * the AI provider layer.
  *
- * `AiProviders.forText()` answers either an OpenAI backend (OPENAI_API_KEY,
- * any OpenAI-compatible server; images are sent as data URLs for vision) or
+ * `AiProviders.forText()` answers, for the provider choice.ts chooses, either
+ * an OpenAI backend (any OpenAI-compatible server; images are sent as data
+ * URLs for vision) or
  * `{ kind: 'embedded' }`: the offline provider has no general language model,
  * so each feature composes its embedded result itself, deterministically,
  * from its inputs (profile voice corpus, influencer fields, image pixels) and

@@ -21,6 +21,7 @@ import jpeg from 'jpeg-js';
 import { ProviderError, providerFailure } from './openai.js';
 import { clipText } from '../unicode.js';
 import { openAiClient, type LlmOutboundConfig } from './client.js';
+import { chooseLlm, isNoLlm } from './choice.js';
 import type { OutboundPolicy } from '../safe-fetch.js';
 
 /** The provider finished the render as failed: asking again for the same render cannot help. */
@@ -71,11 +72,12 @@ export interface VideoConfig {
   outbound: OutboundPolicy;
 }
 
-/** OpenAI when OPENAI_API_KEY is set, else the embedded renderer (if enabled), else null. */
+/** The server's provider (choice.ts without tenant settings: OpenAI when OPENAI_API_KEY is set, else embedded if enabled), else null. */
 export function videoBackend(config: VideoConfig): VideoBackend | null {
-  if (config.openai.apiKey) return new OpenAiVideo(config, { apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.videoModel ?? 'sora-2' });
-  if (config.embeddedAi) return new EmbeddedVideo();
-  return null;
+  const choice = chooseLlm(config, []);
+  if (isNoLlm(choice)) return null;
+  if (choice.provider === 'openai') return new OpenAiVideo(config, { apiKey: choice.apiKey, baseURL: choice.baseURL, model: config.openai.videoModel ?? 'sora-2' });
+  return new EmbeddedVideo();
 }
 
 const MOTION_WORDS: Record<VideoMotion, string> = {

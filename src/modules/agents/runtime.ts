@@ -1,6 +1,7 @@
 /**
  * Which provider and model an agent runs on, and whether that provider
- * answers. One rule for deploys, pings and chat:
+ * answers. One rule for deploys, pings and chat: the AI layer's
+ * (src/infra/ai/choice.ts) with the agent's `provider` as the only settings:
  *   - the agent's `provider`, else `openai` when OPENAI_API_KEY is set, else `embedded`;
  *   - `openai` needs OPENAI_API_KEY (and uses OPENAI_BASE_URL); its model is
  *     the agent's, else OPENAI_CHAT_MODEL;
@@ -9,6 +10,7 @@
  */
 import type { Agent } from '../../generated/prisma/client.js';
 import type { Config } from '../../config.js';
+import { chooseLlm, isNoLlm } from '../../infra/ai/choice.js';
 import { listOpenAiModels } from '../../infra/ai/models.js';
 import type { ProviderName } from './inputs.js';
 
@@ -21,14 +23,16 @@ export type AgentRuntime =
 export type RuntimeResolution = { ok: true; runtime: AgentRuntime } | { ok: false; provider: ProviderName; error: string };
 
 export function resolveAgentRuntime(config: Config, agent: Pick<Agent, 'provider' | 'model'>): RuntimeResolution {
-  const provider = (agent.provider as ProviderName | null) ?? (config.openai.apiKey ? 'openai' : 'embedded');
-  if (provider === 'openai') {
-    if (!config.openai.apiKey) {
-      return { ok: false, provider, error: 'provider openai has no API key configured (set OPENAI_API_KEY)' };
-    }
-    return { ok: true, runtime: { provider, model: agent.model ?? config.openai.chatModel, apiKey: config.openai.apiKey, baseURL: config.openai.baseURL } };
+  const choice = chooseLlm(config, [agent.provider ? { provider: agent.provider, apiKey: null } : null]);
+  if (isNoLlm(choice)) {
+    // An agent's provider is validated on save (openai or embedded); nothing configured means the embedded fallback is off.
+    return choice.unavailable === 'no_api_key'
+      ? { ok: false, provider: 'openai', error: 'provider openai has no API key configured (set OPENAI_API_KEY)' }
+      : { ok: false, provider: 'embedded', error: 'the embedded provider is disabled (EMBEDDED_AI=false)' };
   }
-  if (!config.embeddedAi) return { ok: false, provider, error: 'the embedded provider is disabled (EMBEDDED_AI=false)' };
+  if (choice.provider === 'openai') {
+    return { ok: true, runtime: { provider: 'openai', model: agent.model ?? config.openai.chatModel, apiKey: choice.apiKey, baseURL: choice.baseURL } };
+  }
   return { ok: true, runtime: { provider: 'embedded', model: agent.model ?? EMBEDDED_CHAT_MODEL } };
 }
 

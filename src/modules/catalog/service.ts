@@ -4,6 +4,7 @@
  */
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
+import { serverProvider } from '../../infra/ai/choice.js';
 import { AESTHETIC_GRADES, type AestheticGrade } from './aesthetic-grades.js';
 import { RATES, RATE_TABLE_VERSION, type Rate } from './pricing.js';
 
@@ -34,7 +35,7 @@ export interface FeatureFlags {
 export function featureFlags(ctx: ServiceContext): FeatureFlags {
   requireScope(ctx, 'character:read');
   const { config } = ctx.deps;
-  const provider = config.openai.apiKey ? ('openai' as const) : config.embeddedAi ? ('embedded' as const) : null;
+  const provider = serverProvider(config);
   const on = provider !== null;
   return {
     providers: { text: provider, images: provider, video: provider },

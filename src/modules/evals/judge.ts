@@ -94,7 +94,7 @@ export async function judge(
     `Conversation:\n\n${transcript(messages)}`,
   ].join('\n\n');
   try {
-    const res = await llm.text.complete({ system: SYSTEM, prompt, json: true, maxTokens: 600, temperature: 0, signal });
+    const res = await llm.complete({ system: SYSTEM, prompt, json: true, maxTokens: 600, temperature: 0, signal });
     return { verdict: parseVerdict(res.text, 'openai', res.model), usage: res.usage };
   } catch (err) {
     if (err instanceof ProviderError && /malformed JSON|no text/i.test(err.message)) return { verdict: inconclusive('the judge’s answer was not valid JSON', 'openai', llm.model) };

@@ -161,7 +161,7 @@ export async function nextUserTurn(
   }
   const cfg = (input.persona?.config ?? {}) as { temperature?: number };
   const history = transcript(input.messages);
-  const res = await llm.text.complete({
+  const res = await llm.complete({
     system: input.systemPrompt,
     prompt: history
       ? `The conversation so far:\n\n${history}\n\nWrite your next message to the assistant, in character. Only the message text.`

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { maskSecret } from '../../infra/crypto.js';
-import type { LlmSettings } from '../../infra/ai/provider.js';
+import type { LlmSettings } from '../../infra/ai/choice.js';
 import { checkLlmBaseUrl } from '../../infra/ai/client.js';
 import { parseInput } from '../../validation.js';
 import { isUniqueViolation } from '../../infra/db/errors.js';
