@@ -8,7 +8,7 @@ import { requireScope } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { sniffMedia, UnsupportedMediaError } from '../../infra/blobs.js';
 import type { Uploads } from '../../infra/uploads.js';
-import { estimate, recordCosts } from '../catalog/pricing.js';
+import { estimate, recordCosts } from '../catalog/service.js';
 import type { Billable } from './costs.js';
 import { analyzeEmbedded, analyzeWithOpenAi, type PhotoAnalysis } from './photo-analysis.js';
 

@@ -5,7 +5,7 @@
  * recorded so far for one job or preview.
  */
 import type { Deps } from '../../context.js';
-import type { CostEstimate } from '../catalog/pricing.js';
+import type { CostEstimate } from '../catalog/service.js';
 
 export type Billable<T> = { dryRun: true; estimate: CostEstimate } | { dryRun: false; result: T; estimate: CostEstimate };
 

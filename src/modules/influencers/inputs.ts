@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { listQuery } from '../../infra/pagination.js';
-import { AESTHETIC_GRADES } from '../catalog/aesthetic-grades.js';
+import { AESTHETIC_GRADES } from '../catalog/service.js';
 
 export const REFERENCE_VIEWS = ['front', 'left', 'right', 'back', 'other'] as const;
 export type ReferenceView = (typeof REFERENCE_VIEWS)[number];

@@ -22,7 +22,7 @@ import type { Influencer, Prisma } from '../../generated/prisma/client.js';
 import type { ImageRequest } from '../../infra/ai/provider.js';
 import { getBlob, putBlob, sniffMedia } from '../../infra/blobs.js';
 import { PermanentJobError, type JobContext } from '../../infra/jobs.js';
-import { recordCosts } from '../catalog/pricing.js';
+import { recordCosts } from '../catalog/service.js';
 import { publishJobEvent } from './events.js';
 import { PACK_VIEWS } from './inputs.js';
 import { PREVIEW_JOB, previewImages, previewSpec } from './previews.js';

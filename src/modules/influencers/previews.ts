@@ -10,7 +10,7 @@ import { NotFoundError } from '../../errors.js';
 import type { Preview, Prisma } from '../../generated/prisma/client.js';
 import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
-import { estimate } from '../catalog/pricing.js';
+import { estimate } from '../catalog/service.js';
 import { costOf, imageProvider, type Billable } from './costs.js';
 import { publishJobEvent } from './events.js';
 import { CreatePreviewInput, PreviewListInput } from './inputs.js';

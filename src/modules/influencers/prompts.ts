@@ -6,7 +6,7 @@
  */
 import type { Influencer } from '../../generated/prisma/client.js';
 import { clipText } from '../../infra/unicode.js';
-import { findGrade, type AestheticGrade } from '../catalog/aesthetic-grades.js';
+import { findGrade, type AestheticGrade } from '../catalog/service.js';
 import type { PACK_VIEWS } from './inputs.js';
 import type { PreviewSpec } from './previews.js';
 

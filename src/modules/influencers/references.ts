@@ -12,7 +12,7 @@ import type { Influencer, Job, Prisma } from '../../generated/prisma/client.js';
 import { blobIdFromUrl, mediaUrl, putBlob, sniffMedia, UnsupportedMediaError } from '../../infra/blobs.js';
 import type { Uploads } from '../../infra/uploads.js';
 import { parseInput } from '../../validation.js';
-import { estimate } from '../catalog/pricing.js';
+import { estimate } from '../catalog/service.js';
 import { costOf, imageProvider, type Billable } from './costs.js';
 import { publishJobEvent } from './events.js';
 import { GenerateReferencesInput, MAX_REFERENCES, PACK_VIEWS, REFERENCE_VIEWS, SetReferencesJson, type ReferenceRef, type ReferenceView } from './inputs.js';

@@ -5,7 +5,7 @@ import { mediaUrl } from '../../infra/blobs.js';
 import { listBody } from '../../rest/list.js';
 import { created, ok, type RestResult, type Route } from '../../rest/route.js';
 import { readUploads } from '../../rest/uploads.js';
-import type { CostEstimate } from '../catalog/pricing.js';
+import type { CostEstimate } from '../catalog/service.js';
 import * as inputs from './inputs.js';
 import * as influencers from './service.js';
 

@@ -21,7 +21,7 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import type { Influencer, Prisma, VoiceSample } from '../../generated/prisma/client.js';
 import { blobIdFromUrl, mediaUrl, putBlob, sniffMedia, UnsupportedMediaError } from '../../infra/blobs.js';
 import type { Uploads } from '../../infra/uploads.js';
-import { recordCosts } from '../catalog/pricing.js';
+import { recordCosts } from '../catalog/service.js';
 import { findOwn, jsonObject } from './records.js';
 
 export const CLONE_MIN_SECONDS = 30;
