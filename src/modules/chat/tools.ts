@@ -23,7 +23,7 @@ import type { Agent, AgentUser } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { isAppError } from '../../errors.js';
 import type { ToolCall, ToolSpec } from '../../infra/ai/chat.js';
-import { agentToolConfig } from '../agents/tool-config.js';
+import { agentToolConfig } from '../agents/service.js';
 import { listAgentFiles, readAgentFile, writeAgentFile } from '../files/service.js';
 import { secretAllowsHost, secretGrants } from '../secrets/service.js';
 import { checkOutboundUrl, hostMatches, OutboundFailed, OutboundRefused, safeFetch, type OutboundPolicy } from '../../infra/safe-fetch.js';

@@ -18,3 +18,4 @@ export * from './batch-events.js';
 export * from './items.js';
 export * from './regenerate.js';
 export * from './videos.js';
+export { PUBLISHING_STATUSES, transition } from './status.js';

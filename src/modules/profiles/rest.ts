@@ -1,7 +1,7 @@
 /** REST paths of the profiles module (seed 001, AutoPersonas). Thin: parse, call the service, shape the body. */
 import type { MediaItem, ProfileVoiceSample } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
-import type { CostEstimate } from '../catalog/pricing.js';
+import type { CostEstimate } from '../catalog/service.js';
 import { listBody } from '../../rest/list.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';

@@ -22,7 +22,7 @@ import { newId } from '../../infra/ids.js';
 import { keysetPage, type Page } from '../../infra/pagination.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import { parseInput } from '../../validation.js';
-import { estimate, recordCosts, type CostEstimate } from '../catalog/pricing.js';
+import { estimate, recordCosts, type CostEstimate } from '../catalog/service.js';
 import { writeCaption, type Caption } from './captions.js';
 import { draftDirections, type DraftResult } from './directions.js';
 import {

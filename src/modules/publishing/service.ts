@@ -27,7 +27,7 @@ import { newId } from '../../infra/ids.js';
 import { parseInput } from '../../validation.js';
 import { platformAppError } from '../accounts/service.js';
 import { connectorFor, openAccount, PlatformError } from '../connectors/service.js';
-import { PUBLISHING_STATUSES, transition } from '../content/status.js';
+import { PUBLISHING_STATUSES, transition } from '../content/service.js';
 import { PublishInput, UnpublishInput } from './inputs.js';
 import type { PublishStatusEvent } from './events.js';
 

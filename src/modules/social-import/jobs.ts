@@ -10,7 +10,7 @@
 import type { Deps } from '../../context.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { PermanentJobError, RetryJobError, backoffDelay } from '../../infra/jobs.js';
-import { addVoiceSamples } from '../profiles/library.js';
+import { addVoiceSamples } from '../profiles/service.js';
 import { connectorFor, openAccount, PlatformError, type ImportedPost } from '../connectors/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { IMPORT_JOB, progressEvent } from './service.js';
