@@ -9,13 +9,8 @@ import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
-import * as connectors from './connectors.js';
-import { maskedHeaders } from './connector-headers.js';
-import * as scenarios from './scenarios.js';
-import * as evals from './evals.js';
-import * as runs from './runs.js';
-import type { EvalRunEvent as EvalRunEventPayload, JudgeVerdict as JudgeVerdictPayload } from './events.js';
-import type { ExecutionSummary } from './runs.js';
+import * as evals from './service.js';
+import type { EvalRunEvent as EvalRunEventPayload, ExecutionSummary, JudgeVerdict as JudgeVerdictPayload } from './service.js';
 
 const orNull = (e: unknown) => (e instanceof NotFoundError ? null : Promise.reject(e));
 const byCreation = { orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] };
@@ -34,7 +29,7 @@ export const EvalConnector = builder.prismaObject('EvalConnector', {
       nullable: true,
       description: 'Header names with masked values (the values are stored encrypted and only sent to the connector).',
       select: { id: true, headers: true, headersKeyId: true, headersCiphertext: true },
-      resolve: (c) => maskedHeaders(c),
+      resolve: (c) => evals.maskedHeaders(c),
     }),
     config: t.expose('config', { type: 'JSON', nullable: true }),
     project: t.relation('project'),
@@ -129,10 +124,10 @@ export const EvalRun = builder.prismaObject('EvalRun', {
   }),
 });
 
-registerNode('EvalConnector', (ctx, id) => connectors.getConnectorById(ctx, id));
-registerNode('Scenario', (ctx, id) => scenarios.getScenarioById(ctx, id));
+registerNode('EvalConnector', (ctx, id) => evals.getConnectorById(ctx, id));
+registerNode('Scenario', (ctx, id) => evals.getScenarioById(ctx, id));
 registerNode('Eval', (ctx, id) => evals.getEvalById(ctx, id));
-registerNode('EvalRun', (ctx, id) => runs.getRunById(ctx, id));
+registerNode('EvalRun', (ctx, id) => evals.getRunById(ctx, id));
 
 // --- results per execution ----------------------------------------------------------------
 
@@ -207,7 +202,7 @@ builder.prismaObjectFields('Project', (t) => ({
     type: EvalExecution,
     nullable: true,
     args: { executionId: t.arg.int({ required: true }) },
-    resolve: (p, { executionId }, ctx) => runs.executionSummary(ctx, p.id, executionId).catch(orNull),
+    resolve: (p, { executionId }, ctx) => evals.executionSummary(ctx, p.id, executionId).catch(orNull),
   }),
 }));
 
@@ -220,15 +215,15 @@ builder.prismaObjectField('Agent', 'evalConnectors', (t) => t.relation('evalConn
 // --- queries and mutations ------------------------------------------------------------------------
 
 builder.queryFields((t) => ({
-  evalRun: t.prismaField({ type: 'EvalRun', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => runs.getRunById(ctx, String(id), q).catch(orNull) }),
-  scenario: t.prismaField({ type: 'Scenario', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => scenarios.getScenarioById(ctx, String(id), q).catch(orNull) }),
+  evalRun: t.prismaField({ type: 'EvalRun', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => evals.getRunById(ctx, String(id), q).catch(orNull) }),
+  scenario: t.prismaField({ type: 'Scenario', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => evals.getScenarioById(ctx, String(id), q).catch(orNull) }),
   eval: t.prismaField({ type: 'Eval', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => evals.getEvalById(ctx, String(id), q).catch(orNull) }),
-  evalConnector: t.prismaField({ type: 'EvalConnector', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => connectors.getConnectorById(ctx, String(id), q).catch(orNull) }),
+  evalConnector: t.prismaField({ type: 'EvalConnector', nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (q, _r, { id }, ctx) => evals.getConnectorById(ctx, String(id), q).catch(orNull) }),
   evalExecution: t.field({
     type: EvalExecution,
     nullable: true,
     args: { projectId: t.arg.id({ required: true }), executionId: t.arg.int({ required: true }) },
-    resolve: (_r, { projectId, executionId }, ctx) => runs.executionSummary(ctx, String(projectId), executionId).catch(orNull),
+    resolve: (_r, { projectId, executionId }, ctx) => evals.executionSummary(ctx, String(projectId), executionId).catch(orNull),
   }),
 }));
 
@@ -238,28 +233,28 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Starts an eval: one queued run per scenario × persona, sharing a new executionId.',
     args: { projectId: t.arg.id({ required: true }), evalId: t.arg.id({ required: true }) },
-    resolve: (_q, _r, args, ctx) => runs.startEval(ctx, String(args.projectId), { evalId: String(args.evalId) }),
+    resolve: (_q, _r, args, ctx) => evals.startEval(ctx, String(args.projectId), { evalId: String(args.evalId) }),
   }),
   startPlaygroundRun: t.prismaField({
     type: 'EvalRun',
     errors: mutationErrors,
     args: { projectId: t.arg.id({ required: true }), scenarioId: t.arg.id({ required: true }), connectorId: t.arg.id({ required: true }), personaId: t.arg.id({ required: false }) },
     resolve: (_q, _r, args, ctx) =>
-      runs.startPlaygroundRun(ctx, String(args.projectId), { scenarioId: String(args.scenarioId), connectorId: String(args.connectorId), personaId: args.personaId ? String(args.personaId) : null }),
+      evals.startPlaygroundRun(ctx, String(args.projectId), { scenarioId: String(args.scenarioId), connectorId: String(args.connectorId), personaId: args.personaId ? String(args.personaId) : null }),
   }),
   retryRun: t.prismaField({
     type: 'EvalRun',
     errors: mutationErrors,
     description: 'Queues a run that ended in a system error again, on a new thread.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_q, _r, { id }, ctx) => runs.retryRun(ctx, null, String(id)),
+    resolve: (_q, _r, { id }, ctx) => evals.retryRun(ctx, null, String(id)),
   }),
   cancelRun: t.prismaField({
     type: 'EvalRun',
     errors: mutationErrors,
     description: 'Stops a queued, pending or running run; it ends as error "Run cancelled".',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_q, _r, { id }, ctx) => runs.cancelRun(ctx, null, String(id)),
+    resolve: (_q, _r, { id }, ctx) => evals.cancelRun(ctx, null, String(id)),
   }),
 }));
 
@@ -302,14 +297,14 @@ builder.subscriptionFields((t) => ({
     type: EvalRunEvent,
     description: 'A run’s current status and messages so far, then live messages, verdicts and status changes; ends when the run ends.',
     args: { runId: t.arg.id({ required: true }) },
-    subscribe: (_r, { runId }, ctx) => runs.runEvents(ctx, String(runId)),
+    subscribe: (_r, { runId }, ctx) => evals.runEvents(ctx, String(runId)),
     resolve: (e) => e,
   }),
   evalExecutionEvents: t.field({
     type: EvalRunEvent,
     description: 'Live events of every run of an execution; ends when all of them have ended.',
     args: { projectId: t.arg.id({ required: true }), executionId: t.arg.int({ required: true }) },
-    subscribe: (_r, { projectId, executionId }, ctx) => runs.executionEvents(ctx, String(projectId), executionId),
+    subscribe: (_r, { projectId, executionId }, ctx) => evals.executionEvents(ctx, String(projectId), executionId),
     resolve: (e) => e,
   }),
 }));
