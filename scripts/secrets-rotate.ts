@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/infra/db/client.js';
 import { SecretVault } from '../src/infra/vault.js';
 import { reencryptAll } from '../src/modules/secrets/service.js';
-import { reencryptConnectorHeaders } from '../src/modules/evals/connector-headers.js';
+import { reencryptConnectorHeaders } from '../src/modules/evals/service.js';
 
 const config = loadConfig();
 if (!config.secretKey) {

@@ -26,7 +26,7 @@ import { registerJobKinds } from './jobs.js';
 import { registerChatRunLeases } from './modules/chat/service.js';
 import { bootstrap } from './modules/auth/service.js';
 import { syncSystemPersonas } from './modules/personas/service.js';
-import { sealLegacyConnectorHeaders } from './modules/evals/connector-headers.js';
+import { sealLegacyConnectorHeaders } from './modules/evals/service.js';
 
 export interface Core {
   deps: Deps;

@@ -11,7 +11,7 @@ import { registerWebhookJobs } from './modules/webhooks/jobs.js';
 import { registerPublishingJobs } from './modules/publishing/jobs.js';
 import { registerSocialImportJobs } from './modules/social-import/jobs.js';
 import { registerEngagementJobs, scheduleEngagement } from './modules/engagement/jobs.js';
-import { registerEvalJobs } from './modules/evals/execution.js';
+import { registerEvalJobs } from './modules/evals/service.js';
 
 export function registerJobKinds(deps: Deps): void {
   registerDeployJobs(deps);

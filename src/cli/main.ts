@@ -218,7 +218,7 @@ program
     const [{ openDatabase }, { reencryptAll }, { reencryptConnectorHeaders }, { SecretVault }] = await Promise.all([
       database(),
       import('../modules/secrets/service.js'),
-      import('../modules/evals/connector-headers.js'),
+      import('../modules/evals/service.js'),
       import('../infra/vault.js'),
     ]);
     const db = await openDatabase(c.database);

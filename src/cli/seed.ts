@@ -73,7 +73,7 @@ export async function seedDemo(app: Core, ctx: ServiceContext, progress: SeedPro
   if (await prisma.project.findFirst({ where: { teamId: ctx.actor.teamId, name: DEMO_PROJECT } })) {
     throw new DemoExistsError(`team ${ctx.actor.teamName} already has the demo data (project "${DEMO_PROJECT}")`);
   }
-  const [projects, personas, users, agents, files, skills, influencers, profiles, content, accounts, publishing, connectors, scenarios, evals, runs, engagement] = await Promise.all([
+  const [projects, personas, users, agents, files, skills, influencers, profiles, content, accounts, publishing, evals, engagement] = await Promise.all([
     import('../modules/projects/service.js'),
     import('../modules/personas/service.js'),
     import('../modules/users/service.js'),
@@ -85,10 +85,7 @@ export async function seedDemo(app: Core, ctx: ServiceContext, progress: SeedPro
     import('../modules/content/service.js'),
     import('../modules/accounts/service.js'),
     import('../modules/publishing/service.js'),
-    import('../modules/evals/connectors.js'),
-    import('../modules/evals/scenarios.js'),
-    import('../modules/evals/evals.js'),
-    import('../modules/evals/runs.js'),
+    import('../modules/evals/service.js'),
     import('../modules/engagement/service.js'),
   ]);
 
@@ -162,8 +159,8 @@ export async function seedDemo(app: Core, ctx: ServiceContext, progress: SeedPro
   await engagement.captureEngagement(app.deps, { teamId: ctx.actor.teamId });
 
   progress.step('scenario, connector and eval');
-  const connector = await connectors.createConnector(ctx, project.id, { name: 'helpdesk agent', type: 'agent', config: { agentId: agent.id } });
-  const scenario = await scenarios.createScenario(ctx, project.id, {
+  const connector = await evals.createConnector(ctx, project.id, { name: 'helpdesk agent', type: 'agent', config: { agentId: agent.id } });
+  const scenario = await evals.createScenario(ctx, project.id, {
     name: 'Broken on arrival',
     instructions: 'Your order arrived broken. Get a refund or a replacement.',
     maxMessages: 6,
@@ -174,7 +171,7 @@ export async function seedDemo(app: Core, ctx: ServiceContext, progress: SeedPro
   const evaluation = await evals.createEval(ctx, project.id, { name: 'Refund handling', connectorId: connector.id, scenarioIds: [scenario.id] });
 
   progress.step('run the eval');
-  const started = await runs.startEval(ctx, project.id, { evalId: evaluation.id });
+  const started = await evals.startEval(ctx, project.id, { evalId: evaluation.id });
   const executionId = started[0]?.executionId ?? null;
   const finished = await until('the eval runs to finish', async () => {
     const rows = await prisma.evalRun.findMany({ where: { id: { in: started.map((r) => r.id) } } });

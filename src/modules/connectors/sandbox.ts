@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../../context.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
+import { keysetPage } from '../../infra/pagination.js';
 import { PlatformError, type Connector, type Metrics } from './types.js';
 
 /** Deterministic engagement of a post `ageMs` old: a fast start that slows down (log growth), scaled by its id. */
@@ -85,16 +86,13 @@ export function sandboxConnector(deps: Deps): Connector {
       return new Map(rows.map((r) => [r.id, sandboxMetrics(r.id, now - r.createdAt.getTime())]));
     },
     async importPosts(account, page) {
-      const rows = await prisma.sandboxPost.findMany({
-        where: { accountId: account.id, deletedAt: null },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: page.limit + 1,
-        ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+      // The cursor is one this platform handed out (the last page's), so it is not checked against the list.
+      const { data, nextCursor } = await keysetPage({ limit: page.limit, starting_after: page.cursor ?? undefined }, 'a post', {
+        anchor: async () => true,
+        rows: (args) => prisma.sandboxPost.findMany({ where: { accountId: account.id, deletedAt: null }, ...args }),
       });
-      const more = rows.length > page.limit;
-      const posts = rows.slice(0, page.limit);
       return {
-        posts: posts.map((r) => ({
+        posts: data.map((r) => ({
           externalId: r.id,
           text: r.caption,
           createdAt: r.createdAt,
@@ -105,7 +103,7 @@ export function sandboxConnector(deps: Deps): Connector {
             kind: m.contentType.startsWith('video/') ? ('video' as const) : ('image' as const),
           })),
         })),
-        nextCursor: more ? posts[posts.length - 1]!.id : null,
+        nextCursor,
       };
     },
   };

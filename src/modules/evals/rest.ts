@@ -6,11 +6,7 @@
 import type { EvalConnector, EvalRun, Eval, Scenario } from '../../generated/prisma/client.js';
 import { created, noContent, ok, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
-import * as connectors from './connectors.js';
-import { maskedHeaders } from './connector-headers.js';
-import * as scenarios from './scenarios.js';
-import * as evals from './evals.js';
-import * as runs from './runs.js';
+import * as evals from './service.js';
 
 const put = (out: Record<string, unknown>, key: string, v: unknown) => {
   if (v !== null && v !== undefined) out[key] = v;
@@ -18,7 +14,7 @@ const put = (out: Record<string, unknown>, key: string, v: unknown) => {
 
 export function connectorJson(c: EvalConnector) {
   const out: Record<string, unknown> = { id: c.id, projectId: c.projectId, name: c.name, type: c.type, baseUrl: c.baseUrl };
-  put(out, 'headers', maskedHeaders(c));
+  put(out, 'headers', evals.maskedHeaders(c));
   put(out, 'config', c.config);
   out.createdAt = c.createdAt.toISOString();
   out.updatedAt = c.updatedAt.toISOString();
@@ -80,14 +76,14 @@ export const evalStudioRunRoutes: Route[] = [
     path: `${p}/connectors`,
     scope: 'eval:read',
     summary: 'List connectors',
-    handler: async ({ ctx, params }) => ok((await connectors.listConnectors(ctx, params.projectId!)).map(connectorJson)),
+    handler: async ({ ctx, params }) => ok((await evals.listConnectors(ctx, params.projectId!)).map(connectorJson)),
   },
   {
     method: 'GET',
     path: `${p}/connectors/types`,
     scope: 'eval:read',
     summary: 'Connector types and what each does',
-    handler: async ({ ctx, params }) => ok(await connectors.connectorTypes(ctx, params.projectId!)),
+    handler: async ({ ctx, params }) => ok(await evals.connectorTypes(ctx, params.projectId!)),
   },
   {
     method: 'POST',
@@ -96,14 +92,14 @@ export const evalStudioRunRoutes: Route[] = [
     body: inputs.CreateConnectorInput,
     responses: { 201: 'Created' },
     summary: 'Create a connector (langgraph, http or agent)',
-    handler: async ({ ctx, params, body }) => created(connectorJson(await connectors.createConnector(ctx, params.projectId!, body))),
+    handler: async ({ ctx, params, body }) => created(connectorJson(await evals.createConnector(ctx, params.projectId!, body))),
   },
   {
     method: 'GET',
     path: `${p}/connectors/:id`,
     scope: 'eval:read',
     summary: 'Get a connector',
-    handler: async ({ ctx, params }) => ok(connectorJson(await connectors.getConnector(ctx, params.projectId!, params.id!))),
+    handler: async ({ ctx, params }) => ok(connectorJson(await evals.getConnector(ctx, params.projectId!, params.id!))),
   },
   {
     method: 'PUT',
@@ -111,7 +107,7 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:write',
     body: inputs.UpdateConnectorInput,
     summary: 'Update a connector (only the given fields; headers and config are replaced whole)',
-    handler: async ({ ctx, params, body }) => ok(connectorJson(await connectors.updateConnector(ctx, params.projectId!, params.id!, body))),
+    handler: async ({ ctx, params, body }) => ok(connectorJson(await evals.updateConnector(ctx, params.projectId!, params.id!, body))),
   },
   {
     method: 'DELETE',
@@ -120,7 +116,7 @@ export const evalStudioRunRoutes: Route[] = [
     responses: { 204: 'No content' },
     summary: 'Delete a connector',
     handler: async ({ ctx, params }) => {
-      await connectors.deleteConnector(ctx, params.projectId!, params.id!);
+      await evals.deleteConnector(ctx, params.projectId!, params.id!);
       return noContent();
     },
   },
@@ -130,7 +126,7 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:write',
     idempotent: false,
     summary: 'Check that the connector answers: {success, latencyMs, response?, error?}',
-    handler: async ({ ctx, params }) => ok(await connectors.testConnectorById(ctx, params.projectId!, params.id!)),
+    handler: async ({ ctx, params }) => ok(await evals.testConnectorById(ctx, params.projectId!, params.id!)),
   },
   {
     method: 'POST',
@@ -139,7 +135,7 @@ export const evalStudioRunRoutes: Route[] = [
     idempotent: false,
     body: inputs.InvokeConnectorInput,
     summary: 'Send messages once: {success, latencyMs, messages, rawResponse?, error?, tokensUsage?, threadId?} (failures are 200 with success false)',
-    handler: async ({ ctx, params, body }) => ok(await connectors.invokeConnectorById(ctx, params.projectId!, params.id!, body)),
+    handler: async ({ ctx, params, body }) => ok(await evals.invokeConnectorById(ctx, params.projectId!, params.id!, body)),
   },
   // --- scenarios
   {
@@ -147,7 +143,7 @@ export const evalStudioRunRoutes: Route[] = [
     path: `${p}/scenarios`,
     scope: 'eval:read',
     summary: 'List scenarios',
-    handler: async ({ ctx, params }) => ok((await scenarios.listScenarios(ctx, params.projectId!)).map(scenarioJson)),
+    handler: async ({ ctx, params }) => ok((await evals.listScenarios(ctx, params.projectId!)).map(scenarioJson)),
   },
   {
     method: 'POST',
@@ -156,14 +152,14 @@ export const evalStudioRunRoutes: Route[] = [
     body: inputs.CreateScenarioInput,
     responses: { 201: 'Created' },
     summary: 'Create a scenario',
-    handler: async ({ ctx, params, body }) => created(scenarioJson(await scenarios.createScenario(ctx, params.projectId!, body))),
+    handler: async ({ ctx, params, body }) => created(scenarioJson(await evals.createScenario(ctx, params.projectId!, body))),
   },
   {
     method: 'GET',
     path: `${p}/scenarios/:id`,
     scope: 'eval:read',
     summary: 'Get a scenario',
-    handler: async ({ ctx, params }) => ok(scenarioJson(await scenarios.getScenario(ctx, params.projectId!, params.id!))),
+    handler: async ({ ctx, params }) => ok(scenarioJson(await evals.getScenario(ctx, params.projectId!, params.id!))),
   },
   {
     method: 'GET',
@@ -171,7 +167,7 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:read',
     query: inputs.PromptQuery,
     summary: 'What the simulated user is given: {systemPrompt, messages} (?personaId= for a persona)',
-    handler: async ({ ctx, params, query }) => ok(await scenarios.scenarioPrompt(ctx, params.projectId!, params.id!, query.get('personaId'))),
+    handler: async ({ ctx, params, query }) => ok(await evals.scenarioPrompt(ctx, params.projectId!, params.id!, query.get('personaId'))),
   },
   {
     method: 'PUT',
@@ -179,7 +175,7 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:write',
     body: inputs.UpdateScenarioInput,
     summary: 'Update a scenario (only the given fields)',
-    handler: async ({ ctx, params, body }) => ok(scenarioJson(await scenarios.updateScenario(ctx, params.projectId!, params.id!, body))),
+    handler: async ({ ctx, params, body }) => ok(scenarioJson(await evals.updateScenario(ctx, params.projectId!, params.id!, body))),
   },
   {
     method: 'DELETE',
@@ -188,7 +184,7 @@ export const evalStudioRunRoutes: Route[] = [
     responses: { 204: 'No content' },
     summary: 'Delete a scenario (and its runs)',
     handler: async ({ ctx, params }) => {
-      await scenarios.deleteScenario(ctx, params.projectId!, params.id!);
+      await evals.deleteScenario(ctx, params.projectId!, params.id!);
       return noContent();
     },
   },
@@ -249,7 +245,7 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:read',
     query: inputs.RunListQuery,
     summary: 'List runs, newest first (?evalId= ?scenarioId= ?personaId= ?connectorId= ?status= ?executionId=)',
-    handler: async ({ ctx, params, query }) => ok((await runs.listRuns(ctx, params.projectId!, q(query))).map(runJson)),
+    handler: async ({ ctx, params, query }) => ok((await evals.listRuns(ctx, params.projectId!, q(query))).map(runJson)),
   },
   {
     method: 'POST',
@@ -258,7 +254,7 @@ export const evalStudioRunRoutes: Route[] = [
     body: inputs.StartRunsInput,
     responses: { 201: 'The queued runs (one per scenario × persona), sharing a new executionId' },
     summary: 'Start an eval',
-    handler: async ({ ctx, params, body }) => created((await runs.startEval(ctx, params.projectId!, body)).map(runJson)),
+    handler: async ({ ctx, params, body }) => created((await evals.startEval(ctx, params.projectId!, body)).map(runJson)),
   },
   {
     method: 'POST',
@@ -267,14 +263,14 @@ export const evalStudioRunRoutes: Route[] = [
     body: inputs.PlaygroundRunInput,
     responses: { 201: 'The queued run' },
     summary: 'Run one scenario against a connector, as a persona or none',
-    handler: async ({ ctx, params, body }) => created(runJson(await runs.startPlaygroundRun(ctx, params.projectId!, body))),
+    handler: async ({ ctx, params, body }) => created(runJson(await evals.startPlaygroundRun(ctx, params.projectId!, body))),
   },
   {
     method: 'GET',
     path: `${p}/runs/:id`,
     scope: 'eval:read',
     summary: 'Get a run',
-    handler: async ({ ctx, params }) => ok(runJson(await runs.getRun(ctx, params.projectId!, params.id!))),
+    handler: async ({ ctx, params }) => ok(runJson(await evals.getRun(ctx, params.projectId!, params.id!))),
   },
   {
     method: 'PUT',
@@ -282,21 +278,21 @@ export const evalStudioRunRoutes: Route[] = [
     scope: 'eval:write',
     body: inputs.UpdateRunInput,
     summary: 'Update a run (only the given fields)',
-    handler: async ({ ctx, params, body }) => ok(runJson(await runs.updateRun(ctx, params.projectId!, params.id!, body))),
+    handler: async ({ ctx, params, body }) => ok(runJson(await evals.updateRun(ctx, params.projectId!, params.id!, body))),
   },
   {
     method: 'POST',
     path: `${p}/runs/:id/retry`,
     scope: 'eval:write',
     summary: 'Retry a run that ended in a system error (queued again, new thread)',
-    handler: async ({ ctx, params }) => ok(runJson(await runs.retryRun(ctx, params.projectId!, params.id!))),
+    handler: async ({ ctx, params }) => ok(runJson(await evals.retryRun(ctx, params.projectId!, params.id!))),
   },
   {
     method: 'POST',
     path: `${p}/runs/:id/cancel`,
     scope: 'eval:write',
     summary: 'Cancel a queued, pending or running run (it ends as error "Run cancelled")',
-    handler: async ({ ctx, params }) => ok(runJson(await runs.cancelRun(ctx, params.projectId!, params.id!))),
+    handler: async ({ ctx, params }) => ok(runJson(await evals.cancelRun(ctx, params.projectId!, params.id!))),
   },
   {
     method: 'DELETE',
@@ -305,7 +301,7 @@ export const evalStudioRunRoutes: Route[] = [
     responses: { 204: 'No content' },
     summary: 'Delete a run',
     handler: async ({ ctx, params }) => {
-      await runs.deleteRun(ctx, params.projectId!, params.id!);
+      await evals.deleteRun(ctx, params.projectId!, params.id!);
       return noContent();
     },
   },
@@ -316,7 +312,7 @@ export const evalStudioRunRoutes: Route[] = [
     summary: 'Results of the runs started together: pass rate by persona and by scenario, latency, tokens',
     handler: async ({ ctx, params }) => {
       const id = Number(params.executionId);
-      return ok(await runs.executionSummary(ctx, params.projectId!, Number.isInteger(id) && id > 0 ? id : -1));
+      return ok(await evals.executionSummary(ctx, params.projectId!, Number.isInteger(id) && id > 0 ? id : -1));
     },
   },
   // --- evaluator types
@@ -325,6 +321,6 @@ export const evalStudioRunRoutes: Route[] = [
     path: `${p}/evaluator-types`,
     scope: 'eval:read',
     summary: 'Evaluator types: [{type, label, description, kind, configSchema, builtin, auto}]',
-    handler: async ({ ctx, params }) => ok(await scenarios.listEvaluatorTypes(ctx, params.projectId!)),
+    handler: async ({ ctx, params }) => ok(await evals.listEvaluatorTypes(ctx, params.projectId!)),
   },
 ];

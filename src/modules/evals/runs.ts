@@ -10,6 +10,7 @@ import { Prisma, type EvalRun } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
 
 import { resolveProject } from '../projects/service.js';
 import { parseBody, PlaygroundRunInput, RunListQuery, StartRunsInput, UpdateRunInput } from './inputs.js';
@@ -300,75 +301,81 @@ export function assertCanWatch(ctx: ServiceContext): void {
 
 /**
  * A run's events: first its stored state (status, then each message so far),
- * then live ones (messages de-duplicated by index); ends once the run has
- * completed or failed.
+ * then live ones (messages numbered by their index in the transcript, so
+ * repeats are dropped and a gap is read back from the store); ends once the
+ * run has completed or failed. A `queued` status (a retry) starts the
+ * transcript over.
  */
 export async function* runEvents(ctx: ServiceContext, runId: string): AsyncGenerator<EvalRunEvent> {
   requireScope(ctx, 'eval:read');
   const first = await getRunById(ctx, runId);
-  const live = ctx.deps.pubsub.subscribe('eval.run', first.id)[Symbol.asyncIterator]();
-  let next = live.next(); // listening before the stored state is read
-  try {
-    const run = await getRunById(ctx, runId);
-    const base = { runId: run.id, projectId: run.projectId, executionId: run.executionId };
-    const at = () => new Date().toISOString();
-    yield { ...base, type: 'status', status: run.status, error: run.error, ...(run.result ? { result: run.result } : {}), at: at() };
-    const stored = (Array.isArray(run.messages) ? run.messages : []) as unknown[];
-    for (let index = 0; index < stored.length; index++) yield { ...base, type: 'message', index, message: stored[index], at: at() };
-    if (TERMINAL_STATUSES.has(run.status)) return;
-    let seen = stored.length;
-    for (;;) {
-      const { value, done } = await next;
-      if (done) return;
-      next = live.next();
-      if (value.type === 'message') {
-        if ((value.index ?? 0) < seen) continue;
-        if ((value.index ?? 0) > seen) {
-          // Missed some between reading and listening: fill the gap from the store.
-          const now = await ctx.deps.prisma.evalRun.findUnique({ where: { id: run.id }, select: { messages: true } });
-          const all = (Array.isArray(now?.messages) ? now!.messages : []) as unknown[];
-          for (let i = seen; i < (value.index ?? 0) && i < all.length; i++) yield { ...base, type: 'message', index: i, message: all[i], at: at() };
-        }
-        seen = (value.index ?? 0) + 1;
-      }
-      if (value.type === 'status' && value.status === 'queued') seen = 0; // retried: the transcript starts over
-      yield value;
-      if (value.type === 'status' && value.status && TERMINAL_STATUSES.has(value.status)) return;
-    }
-  } finally {
-    await live.return?.();
-  }
+  const at = () => new Date().toISOString();
+  const transcript = (messages: unknown) => (Array.isArray(messages) ? messages : []) as unknown[];
+  const base = { runId: first.id, projectId: first.projectId, executionId: first.executionId };
+  const messageEvent = (index: number, message: unknown): EvalRunEvent => ({ ...base, type: 'message', index, message, at: at() });
+  // Message i is seq i + 1; a gap is read back from the stored transcript.
+  const newCursor = () =>
+    seqCursor<EvalRunEvent>(
+      0,
+      (e) => (e.index ?? 0) + 1,
+      async (afterSeq, beforeSeq) => {
+        const now = await ctx.deps.prisma.evalRun.findUnique({ where: { id: first.id }, select: { messages: true } });
+        return transcript(now?.messages).slice(afterSeq, beforeSeq - 1).map((m, i) => messageEvent(afterSeq + i, m));
+      },
+    );
+  let cursor = newCursor();
+  let endedBefore = false;
+  let watching = false; // the stored status says where the run stands; only a live one ends the stream
+  yield* storedThenLive<EvalRunEvent>({
+    live: ctx.deps.pubsub.subscribe('eval.run', first.id),
+    stored: async () => {
+      const run = await getRunById(ctx, runId);
+      endedBefore = TERMINAL_STATUSES.has(run.status);
+      const status: EvalRunEvent = { ...base, type: 'status', status: run.status, error: run.error, ...(run.result ? { result: run.result } : {}), at: at() };
+      return [status, ...transcript(run.messages).map((m, index) => messageEvent(index, m))];
+    },
+    admit: (e, phase) => {
+      if (e.type === 'message') return cursor.admit(e, phase);
+      if (e.type === 'status' && e.status === 'queued') cursor = newCursor(); // retried: the transcript starts over
+      return [e];
+    },
+    settled: async () => {
+      watching = true;
+      return endedBefore ? [] : null;
+    },
+    ends: (e) => watching && e.type === 'status' && !!e.status && TERMINAL_STATUSES.has(e.status),
+  });
 }
 
 /** Each run's current status, then every event of the execution's runs, live; ends when all its runs have ended. */
 export async function* executionEvents(ctx: ServiceContext, projectRef: string, executionId: number): AsyncGenerator<EvalRunEvent> {
   requireScope(ctx, 'eval:read');
   const project = await resolveProject(ctx, projectRef);
-  const live = ctx.deps.pubsub.subscribe('eval.execution', executionKey(project.id, executionId))[Symbol.asyncIterator]();
-  let next = live.next();
-  try {
-    const runs = await ctx.deps.prisma.evalRun.findMany({
-      where: { teamId: ctx.actor.teamId, projectId: project.id, executionId },
-      select: { id: true, status: true, error: true },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
-    if (!runs.length) throw new NotFoundError('Execution not found', 'execution_not_found');
-    // First where each run stands now, then what happens next.
-    for (const r of runs) yield { type: 'status', runId: r.id, projectId: project.id, executionId, status: r.status, error: r.error, at: new Date().toISOString() };
-    const open = new Set(runs.filter((r) => !TERMINAL_STATUSES.has(r.status)).map((r) => r.id));
-    if (!open.size) return;
-    for (;;) {
-      const { value, done } = await next;
-      if (done) return;
-      next = live.next();
-      yield value;
-      if (value.type === 'status' && value.status) {
-        if (TERMINAL_STATUSES.has(value.status)) open.delete(value.runId);
-        else open.add(value.runId);
-        if (!open.size) return;
+  let runs: { id: string; status: string; error: string | null }[] = [];
+  let open: Set<string> | null = null; // the runs still going: known once every stored status is sent, so none of those ends the stream
+  yield* storedThenLive<EvalRunEvent>({
+    live: ctx.deps.pubsub.subscribe('eval.execution', executionKey(project.id, executionId)),
+    stored: async () => {
+      runs = await ctx.deps.prisma.evalRun.findMany({
+        where: { teamId: ctx.actor.teamId, projectId: project.id, executionId },
+        select: { id: true, status: true, error: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      if (!runs.length) throw new NotFoundError('Execution not found', 'execution_not_found');
+      // First where each run stands now, then what happens next.
+      return runs.map((r): EvalRunEvent => ({ type: 'status', runId: r.id, projectId: project.id, executionId, status: r.status, error: r.error, at: new Date().toISOString() }));
+    },
+    settled: async () => {
+      open = new Set(runs.filter((r) => !TERMINAL_STATUSES.has(r.status)).map((r) => r.id));
+      return open.size ? null : [];
+    },
+    admit: (e, phase) => {
+      if (phase === 'live' && e.type === 'status' && e.status) {
+        if (TERMINAL_STATUSES.has(e.status)) open!.delete(e.runId);
+        else open!.add(e.runId);
       }
-    }
-  } finally {
-    await live.return?.();
-  }
+      return [e];
+    },
+    ends: (e) => e.type === 'status' && !!e.status && open?.size === 0,
+  });
 }

@@ -8,7 +8,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { EMBEDDED_CHAT_MODEL } from '../agents/service.js';
-import { EMBEDDED_JUDGE_MODEL, EMBEDDED_USER_MODEL } from '../evals/llm.js';
+import { EMBEDDED_JUDGE_MODEL, EMBEDDED_USER_MODEL } from '../evals/service.js';
 
 export const PROVIDER_TYPES = ['openai', 'embedded'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];

@@ -4,6 +4,7 @@
  * APIs document ("Name is required"), so each transport can pass them on.
  */
 import { z } from 'zod';
+import { listQuery } from '../../infra/pagination.js';
 
 const str = (label: string, max: number) =>
   z
@@ -66,7 +67,4 @@ export const CreateAutouserInput = CreatePersonaInput.extend({
 }).omit({ imageUrl: true, headers: true });
 
 /** Autousers' list query; keys are the query parameter names, so errors name them. */
-export const PersonaListInput = z.object({
-  limit: z.coerce.number({ message: 'limit must be an integer between 1 and 100' }).int('limit must be an integer between 1 and 100').min(1, 'limit must be an integer between 1 and 100').max(100, 'limit must be an integer between 1 and 100').default(20),
-  starting_after: z.string().max(100, 'starting_after does not name an autouser in this list').optional(),
-});
+export const PersonaListInput = listQuery('an autouser', {});

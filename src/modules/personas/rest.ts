@@ -5,6 +5,7 @@
 import * as inputs from './inputs.js';
 import type { Persona } from '../../generated/prisma/client.js';
 import { created, noContent, ok, type Route } from '../../rest/route.js';
+import { listBody, queryObject } from '../../rest/list.js';
 import * as personas from './service.js';
 
 /** Autousers' create response: exactly the documented fields. */
@@ -64,13 +65,7 @@ export const autouserRoutes: Route[] = [
    
     query: inputs.PersonaListInput,
     summary: 'List autousers (yours and the system library), newest first',
-    handler: async ({ ctx, query }) => {
-      const page = await personas.listAutousers(ctx, {
-        limit: query.get('limit') ?? undefined,
-        starting_after: query.get('starting_after') ?? undefined,
-      });
-      return ok({ data: page.data.map(autouser), has_more: page.hasMore, next_cursor: page.nextCursor });
-    },
+    handler: async ({ ctx, query }) => ok(listBody(await personas.listAutousers(ctx, queryObject(query)), autouser)),
   },
   {
     method: 'GET',

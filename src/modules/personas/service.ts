@@ -12,6 +12,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../e
 import { parseInput } from '../../validation.js';
 import { isUniqueViolation } from '../../infra/db/errors.js';
 import { fullRowWith } from '../../infra/db/query.js';
+import { keysetPage, type Page } from '../../infra/pagination.js';
 import * as projects from '../projects/service.js';
 import { CreateAutouserInput, CreatePersonaInput, PersonaListInput, UpdatePersonaInput } from './inputs.js';
 import type { PersonaEventKind } from './events.js';
@@ -117,25 +118,14 @@ export async function listProjectPersonas(ctx: ServiceContext, projectRef: strin
  * Autousers' list: the team's personas outside projects plus the system
  * library, newest first, `limit` at a time after the `starting_after` id.
  */
-export async function listAutousers(ctx: ServiceContext, raw: { limit?: unknown; starting_after?: unknown }) {
+export async function listAutousers(ctx: ServiceContext, raw: unknown): Promise<Page<Persona>> {
   requireScope(ctx, 'persona:read');
   const input = parseInput(PersonaListInput, raw);
   const where: Prisma.PersonaWhereInput = { OR: [{ teamId: ctx.actor.teamId, projectId: null }, { isSystem: true }] };
-  let cursor: Prisma.PersonaWhereUniqueInput | undefined;
-  if (input.starting_after) {
-    const anchor = await ctx.deps.prisma.persona.findFirst({ where: { AND: [where, { id: input.starting_after }] } });
-    if (!anchor) throw new ValidationError('starting_after does not name an autouser in this list', 'starting_after');
-    cursor = { id: anchor.id };
-  }
-  const rows = await ctx.deps.prisma.persona.findMany({
-    where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: input.limit + 1,
-    ...(cursor ? { cursor, skip: 1 } : {}),
+  return keysetPage(input, 'an autouser', {
+    anchor: (id) => ctx.deps.prisma.persona.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.persona.findMany({ where, ...page }),
   });
-  const hasMore = rows.length > input.limit;
-  const data = rows.slice(0, input.limit);
-  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
 const COLUMNS = ['id', 'teamId', 'projectId', 'name', 'description', 'systemPrompt', 'role', 'avatar', 'imageUrl', 'status', 'visibility', 'capabilities', 'config', 'headers'] as const;

@@ -1,5 +1,6 @@
 /** Webhook endpoint and delivery-log inputs, shared by the REST bodies and GraphQL arguments. */
 import { z } from 'zod';
+import { listQuery } from '../../infra/pagination.js';
 import { EVENT_TYPE_NAMES, isEventType } from './event-types.js';
 
 const strict = <T extends z.ZodRawShape>(shape: T) =>
@@ -39,21 +40,9 @@ export const UpdateWebhookInput = strict({
 });
 export type UpdateWebhookInput = z.infer<typeof UpdateWebhookInput>;
 
-const limit = z.coerce
-  .number({ message: 'limit must be an integer between 1 and 100' })
-  .int('limit must be an integer between 1 and 100')
-  .min(1, 'limit must be an integer between 1 and 100')
-  .max(100, 'limit must be an integer between 1 and 100')
-  .default(20);
+export const WebhookListInput = listQuery('a webhook endpoint', {});
 
-export const WebhookListInput = z.object({
-  limit,
-  starting_after: z.string().max(100, 'starting_after does not name a webhook endpoint in this list').optional(),
-});
-
-export const DeliveryListInput = z.object({
-  limit,
-  starting_after: z.string().max(100, 'starting_after does not name a delivery in this list').optional(),
+export const DeliveryListInput = listQuery('a delivery', {
   status: z.enum(['pending', 'succeeded', 'failed'], { message: 'status must be pending, succeeded or failed' }).optional(),
   eventType: z.string().refine(isEventType, { message: 'eventType must be a known event type' }).optional(),
 });

@@ -1,6 +1,7 @@
 /** Outbound webhook endpoints, deliveries and redelivery (AutoPersonas family). Thin: parse, call the service, shape the body. */
 import type { WebhookEndpoint } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
+import { listBody, queryObject } from '../../rest/list.js';
 import * as inputs from './inputs.js';
 import * as webhooks from './service.js';
 
@@ -72,10 +73,7 @@ export const webhookRoutes: Route[] = [
     scope: 'webhook:read',
     query: inputs.WebhookListInput,
     summary: 'List webhook endpoints, newest first',
-    handler: async ({ ctx, query }) => {
-      const p = await webhooks.listEndpoints(ctx, { limit: query.get('limit') ?? undefined, starting_after: query.get('starting_after') ?? undefined });
-      return ok({ data: p.data.map(endpointBody), has_more: p.hasMore, next_cursor: p.nextCursor });
-    },
+    handler: async ({ ctx, query }) => ok(listBody(await webhooks.listEndpoints(ctx, queryObject(query)), endpointBody)),
   },
   {
     method: 'GET',
@@ -125,15 +123,7 @@ export const webhookRoutes: Route[] = [
     scope: 'webhook:read',
     query: inputs.DeliveryListInput,
     summary: 'The endpoint’s delivery log, newest first, each with its attempts',
-    handler: async ({ ctx, params, query }) => {
-      const p = await webhooks.listDeliveries(ctx, params.id!, {
-        limit: query.get('limit') ?? undefined,
-        starting_after: query.get('starting_after') ?? undefined,
-        status: query.get('status') ?? undefined,
-        eventType: query.get('eventType') ?? undefined,
-      });
-      return ok({ data: p.data.map(deliveryBody), has_more: p.hasMore, next_cursor: p.nextCursor });
-    },
+    handler: async ({ ctx, params, query }) => ok(listBody(await webhooks.listDeliveries(ctx, params.id!, queryObject(query)), deliveryBody)),
   },
   {
     method: 'GET',

@@ -32,6 +32,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
 import { checkOutboundUrl, OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import { generateWebhookSecret, signWebhook } from '../../infra/webhook-signing.js';
+import { keysetPage, type Page } from '../../infra/pagination.js';
 import { CreateWebhookInput, DeliveryListInput, EventTypesFilter, UpdateWebhookInput, WebhookListInput } from './inputs.js';
 import { isEventType, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 import type { TeamEvent } from './events.js';
@@ -193,26 +194,14 @@ async function findEndpoint(ctx: ServiceContext, id: string, query: PrismaQuery<
 }
 
 /** The REST list: newest first, `limit` after the `starting_after` id. */
-export async function listEndpoints(ctx: ServiceContext, raw: { limit?: unknown; starting_after?: unknown }) {
+export async function listEndpoints(ctx: ServiceContext, raw: unknown): Promise<Page<WebhookEndpoint>> {
   requireScope(ctx, 'webhook:read');
   const input = parseInput(WebhookListInput, raw);
   const where: Prisma.WebhookEndpointWhereInput = { teamId: ctx.actor.teamId };
-  if (input.starting_after && !(await ctx.deps.prisma.webhookEndpoint.findFirst({ where: { ...where, id: input.starting_after }, select: { id: true } }))) {
-    throw new ValidationError('starting_after does not name a webhook endpoint in this list', 'starting_after');
-  }
-  const rows = await ctx.deps.prisma.webhookEndpoint.findMany({
-    where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: input.limit + 1,
-    ...(input.starting_after ? { cursor: { id: input.starting_after }, skip: 1 } : {}),
+  return keysetPage(input, 'a webhook endpoint', {
+    anchor: (id) => ctx.deps.prisma.webhookEndpoint.findFirst({ where: { ...where, id }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.webhookEndpoint.findMany({ where, ...page }),
   });
-  return page(rows, input.limit);
-}
-
-function page<T extends { id: string }>(rows: T[], limit: number) {
-  const hasMore = rows.length > limit;
-  const data = rows.slice(0, limit);
-  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
 }
 
 /** The GraphQL connection's rows: Pothos supplies cursor, take, skip and the nested selection. */
@@ -255,7 +244,7 @@ export async function rotateSecret(ctx: ServiceContext, id: string): Promise<End
 export const DELIVERY_INCLUDE = { event: true, attemptLog: { orderBy: { attempt: 'asc' } } } satisfies Prisma.WebhookDeliveryInclude;
 export type DeliveryWithLog = Prisma.WebhookDeliveryGetPayload<{ include: typeof DELIVERY_INCLUDE }>;
 
-export async function listDeliveries(ctx: ServiceContext, endpointId: string, raw: Record<string, unknown>) {
+export async function listDeliveries(ctx: ServiceContext, endpointId: string, raw: unknown): Promise<Page<DeliveryWithLog>> {
   requireScope(ctx, 'webhook:read');
   const input = parseInput(DeliveryListInput, raw);
   const endpoint = await findEndpoint(ctx, endpointId);
@@ -265,17 +254,10 @@ export async function listDeliveries(ctx: ServiceContext, endpointId: string, ra
     ...(input.status ? { status: input.status } : {}),
     ...(input.eventType ? { event: { type: input.eventType } } : {}),
   };
-  if (input.starting_after && !(await ctx.deps.prisma.webhookDelivery.findFirst({ where: { ...where, id: input.starting_after }, select: { id: true } }))) {
-    throw new ValidationError('starting_after does not name a delivery in this list', 'starting_after');
-  }
-  const rows = await ctx.deps.prisma.webhookDelivery.findMany({
-    where,
-    include: DELIVERY_INCLUDE,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: input.limit + 1,
-    ...(input.starting_after ? { cursor: { id: input.starting_after }, skip: 1 } : {}),
+  return keysetPage(input, 'a delivery', {
+    anchor: (id) => ctx.deps.prisma.webhookDelivery.findFirst({ where: { ...where, id }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.webhookDelivery.findMany({ where, include: DELIVERY_INCLUDE, ...page }),
   });
-  return page(rows, input.limit);
 }
 
 export async function getDelivery(ctx: ServiceContext, endpointId: string, deliveryId: string): Promise<DeliveryWithLog> {
