@@ -54,7 +54,7 @@ export function useOperationRateLimit(deps: Deps): Plugin<GraphQLContext & Parti
     new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 429, headers: err.headers } } });
   // A document refused by a limit (tokens while parsing; depth, aliases, directives while validating) never
   // executes, yet parsing and validating it cost the server: it spends GRAPHQL_REFUSAL_RATE_POINTS, so a key
-  // sending abusive documents runs out of budget and then gets 429 before its next body is parsed (http.ts).
+  // sending abusive documents runs out of budget and then gets 429 before its next body is parsed (src/server/pipeline.ts).
   const chargeRefusal = (ctx: Partial<GraphQLContext>) => {
     if (!ctx.actor) return;
     deps.rateLimiter

@@ -12,13 +12,15 @@
  * rotation successor does, as the successor inherits its scopes). Any other
  * key of the team gets 403 idempotency_key_forbidden naming the scopes it
  * lacks, and the request is not run a second time. A record made by an agent
- * key replays to that agent's key only. Callers authenticate (and REST checks
- * the route's scope) before `begin`.
+ * key replays to that agent's key only. The one flow that uses this store, for
+ * REST and GraphQL over HTTP alike, is step 8 of src/server/pipeline.ts: after
+ * authentication, the rate limit, REST's route scope and the body.
  */
 import { Prisma } from '../generated/prisma/client.js';
 import type { PrismaClient } from '../infra/db/client.js';
 import { AppError, ConflictError, ValidationError } from '../errors.js';
 import { sha256Hex } from '../infra/crypto.js';
+import type { Logger } from '../infra/logger.js';
 
 export const MAX_KEY_LENGTH = 255;
 /** A request that has run this long without finishing is taken to have died with its process. */
@@ -154,4 +156,15 @@ export class IdempotencyStore {
     const { count } = await this.prisma.idempotencyRecord.deleteMany({ where: { expiresAt: { lte: new Date() } } });
     return count;
   }
+}
+
+/** Expired replays are dropped hourly (and lazily when their key comes back); returns the function that stops it. */
+export function purgeHourly(store: IdempotencyStore, log: Logger): () => void {
+  const purge = () =>
+    store
+      .purgeExpired()
+      .then((n) => n && log.info({ purged: n }, 'purged expired idempotency records'))
+      .catch((err: unknown) => log.warn({ err }, 'could not purge idempotency records'));
+  const timer = setInterval(purge, 3600_000).unref();
+  return () => clearInterval(timer);
 }

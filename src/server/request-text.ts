@@ -2,7 +2,7 @@
  * The one place where request text is checked, for every way text comes in:
  * REST bodies (src/server/request.ts), path segments and query values
  * (src/rest/router.ts), multipart fields (src/rest/uploads.ts), GraphQL bodies
- * over HTTP (src/server/http.ts), websocket messages (src/graphql/ws.ts), and
+ * over HTTP (src/server/graphql-http.ts), websocket messages (src/graphql/ws.ts), and
  * GraphQL variables and string literals (src/graphql/text-guard.ts).
  *
  * Refused with 400, naming the field (`body.name`, `query.cursor`, `path`,
