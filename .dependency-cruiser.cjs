@@ -17,67 +17,6 @@
  * through tsconfig.json, and type-only imports count (tsPreCompilationDeps): a type import
  * couples two files as much as a value import does.
  */
-// =================================================================================================
-// TEMPORARY EXCEPTIONS (issue 17) — REMOVE THIS BLOCK once they are fixed; never add to it.
-// The violations known when the rules were written, in files that other branches were
-// restructuring at the time (or, for logs, that need a decision: see its note). Each is one
-// import (rule, from, to); any other violation, including a new one in the same file, fails.
-// /work/briefs/boundaries-report.md says how to fix each. Applied as `knownViolations` below:
-// the run reports them as "known violations ignored"; BOUNDARIES_STRICT=1 shows them.
-// =================================================================================================
-const TEMPORARY_EXCEPTIONS = [
-  // Rule module-not-to-transport: the upload parser belongs in src/infra (or the module), not src/rest.
-  ['module-not-to-transport', 'src/modules/influencers/service.ts', 'src/rest/uploads.ts'],
-  // Rule module-through-entry: users/tiers.ts has no export from users/service.ts yet (users/ is being restructured).
-  ['module-through-entry', 'src/modules/agents/service.ts', 'src/modules/users/tiers.ts'],
-  ['module-through-entry', 'src/modules/chat/service.ts', 'src/modules/users/tiers.ts'],
-  ['module-through-entry', 'src/modules/files/service.ts', 'src/modules/users/tiers.ts'],
-  ['module-through-entry', 'src/modules/skills/service.ts', 'src/modules/users/tiers.ts'],
-  ['module-through-entry', 'src/modules/usage/service.ts', 'src/modules/users/tiers.ts'],
-  // agents/service.ts exports these now: change the import to '../agents/service.js'.
-  ['module-through-entry', 'src/modules/chat/service.ts', 'src/modules/agents/lookup.ts'],
-  ['module-through-entry', 'src/modules/chat/service.ts', 'src/modules/agents/runtime.ts'],
-  ['module-through-entry', 'src/modules/chat/service.ts', 'src/modules/agents/templates.ts'],
-  ['module-through-entry', 'src/modules/chat/tools.ts', 'src/modules/agents/tool-config.ts'],
-  ['module-through-entry', 'src/modules/evals/connector-clients.ts', 'src/modules/agents/runtime.ts'],
-  ['module-through-entry', 'src/modules/users/schema.ts', 'src/modules/agents/templates.ts'],
-  ['module-through-entry', 'src/modules/users/service.ts', 'src/modules/agents/lookup.ts'],
-  // logs ↔ agents: agents/service.ts writes logs (logs/service.ts), so logs importing agents/service.ts would be a cycle.
-  ['module-through-entry', 'src/modules/logs/service.ts', 'src/modules/agents/lookup.ts'],
-  // auth/service.ts exports credentialsChanged now: change the import to '../auth/service.js'.
-  ['module-through-entry', 'src/modules/users/service.ts', 'src/modules/auth/key-cache.ts'],
-  // catalog/service.ts exports these now: change the import to '../catalog/service.js'.
-  ['module-through-entry', 'src/modules/content/generate.ts', 'src/modules/catalog/aesthetic-grades.ts'],
-  ['module-through-entry', 'src/modules/content/generate.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/content/jobs.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/content/rest.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/content/service.ts', 'src/modules/catalog/aesthetic-grades.ts'],
-  ['module-through-entry', 'src/modules/content/service.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/influencers/inputs.ts', 'src/modules/catalog/aesthetic-grades.ts'],
-  ['module-through-entry', 'src/modules/influencers/jobs.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/influencers/rest.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/influencers/service.ts', 'src/modules/catalog/aesthetic-grades.ts'],
-  ['module-through-entry', 'src/modules/influencers/service.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/influencers/wardrobe.ts', 'src/modules/catalog/aesthetic-grades.ts'],
-  ['module-through-entry', 'src/modules/profiles/rest.ts', 'src/modules/catalog/pricing.ts'],
-  ['module-through-entry', 'src/modules/profiles/service.ts', 'src/modules/catalog/pricing.ts'],
-  // profiles/captions.ts and profiles/library.ts: export what content and social-import use from profiles/service.ts.
-  ['module-through-entry', 'src/modules/content/generate.ts', 'src/modules/profiles/captions.ts'],
-  ['module-through-entry', 'src/modules/content/generate.ts', 'src/modules/profiles/library.ts'],
-  ['module-through-entry', 'src/modules/content/inputs.ts', 'src/modules/profiles/captions.ts'],
-  ['module-through-entry', 'src/modules/content/jobs.ts', 'src/modules/profiles/library.ts'],
-  ['module-through-entry', 'src/modules/content/service.ts', 'src/modules/profiles/captions.ts'],
-  ['module-through-entry', 'src/modules/content/service.ts', 'src/modules/profiles/library.ts'],
-  ['module-through-entry', 'src/modules/social-import/jobs.ts', 'src/modules/profiles/library.ts'],
-  // content/status.ts: export the publishing statuses and transition() from content/service.ts.
-  ['module-through-entry', 'src/modules/publishing/service.ts', 'src/modules/content/status.ts'],
-  // evals/llm.ts: export the embedded model names from the evals entry service.ts.
-  ['module-through-entry', 'src/modules/llm-catalog/service.ts', 'src/modules/evals/llm.ts'],
-  // personas/inputs.ts: export what evals/inputs.ts uses from personas/service.ts.
-  ['module-through-entry', 'src/modules/evals/inputs.ts', 'src/modules/personas/inputs.ts'],
-];
-// ============================================ END OF TEMPORARY EXCEPTIONS ============================================
-
 const MODULE_TRANSPORT = '^src/modules/[^/]+/(schema\\.ts$|schema/|rest\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -150,7 +89,5 @@ module.exports = {
       mainFields: ['module', 'main', 'types', 'typings'],
     },
     skipAnalysisNotInRules: true,
-    // BOUNDARIES_STRICT=1 npm run check:boundaries lists the temporary exceptions too (--no-ignore-known does not reach these).
-    knownViolations: process.env.BOUNDARIES_STRICT ? [] : TEMPORARY_EXCEPTIONS.map(([rule, from, to]) => ({ type: 'dependency', rule: { name: rule, severity: 'error' }, from, to })),
   },
 };

@@ -18,12 +18,8 @@ import { watchRedis } from './redis.js';
  */
 export type TopicMap = { [topic: string]: [] | [any] | [number | string, any] };
 
-/**
- * A pubsub typed by its topic map. The default (any topic) is TEMPORARY: it
- * only keeps src/modules/evals/events.ts compiling while it still names this
- * type without a map; once it takes `PubSub` from src/events.ts, drop the default.
- */
-export type PubSub<T extends TopicMap = TopicMap> = YogaPubSub<T>;
+/** A pubsub typed by its topic map (the application's is src/events.ts). */
+export type PubSub<T extends TopicMap> = YogaPubSub<T>;
 
 export interface PubSubHandle<T extends TopicMap> {
   pubsub: PubSub<T>;

@@ -1,31 +1,17 @@
 /**
- * Finding Autonomis users and agents from path segments, within the caller's
- * team: `{user}` is the user's id or username, `{agent}` the agent's id or
- * name. Another team's user or agent is "not found", never "forbidden".
+ * Finding Autonomis agents from path segments, within the caller's team:
+ * `{user}` is the user's id or username (users/lookup.ts), `{agent}` the
+ * agent's id or name. Another team's user or agent is "not found", never "forbidden".
  * Other modules (secrets, files, skills, chat) resolve paths through here.
  * A caller holding an agent key (actor.agentId) finds only that agent and
  * its user: every other one is "not found".
  */
 import type { Agent, AgentUser } from '../../generated/prisma/client.js';
+import { resolveUser } from '../users/service.js';
 import type { ServiceContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 
-export const userNotFound = () => new NotFoundError('user not found', 'user_not_found');
 export const agentNotFound = () => new NotFoundError('agent not found', 'agent_not_found');
-
-export async function resolveUser(ctx: ServiceContext, ref: string): Promise<AgentUser> {
-  const teamId = ctx.actor.teamId;
-  const user = await ctx.deps.prisma.agentUser.findFirst({
-    where: {
-      teamId,
-      OR: [{ id: ref }, { username: ref }],
-      ...(ctx.actor.agentId ? { agents: { some: { id: ctx.actor.agentId } } } : {}),
-    },
-    orderBy: { createdAt: 'asc' },
-  });
-  if (!user) throw userNotFound();
-  return user;
-}
 
 export async function resolveAgent(ctx: ServiceContext, userRef: string, agentRef: string): Promise<Agent & { user: AgentUser }> {
   const user = await resolveUser(ctx, userRef);

@@ -14,9 +14,9 @@ import { parseInput } from '../../validation.js';
 import { generateApiKey, sha256Hex } from '../../infra/crypto.js';
 import { isUniqueViolation } from '../../infra/db/errors.js';
 import { visibleTo } from '../personas/service.js';
-import { tierLimits, TierLimitError } from '../users/tiers.js';
+import { resolveUser, tierLimits, TierLimitError } from '../users/service.js';
 import { writeLog } from '../logs/service.js';
-import { agentNotFound, resolveAgent, resolveUser } from './lookup.js';
+import { agentNotFound, resolveAgent } from './lookup.js';
 import { AgentConfigPatch, CreateAgentInput, CreateAgentsInput } from './inputs.js';
 import { latestDeploy, queueDeploy, scheduleDeploy } from './deploy.js';
 import type { DeployProgressEvent } from './events.js';
@@ -29,7 +29,7 @@ import { applyTemplatePatch, effectiveTemplates, parseTemplatePatch, storedTempl
  * they never reach into lookup.ts, runtime.ts, templates.ts or tool-config.ts
  * (.dependency-cruiser.cjs, rule module-through-entry).
  */
-export { agentNotFound, resolveAgent, resolveUser, userNotFound } from './lookup.js';
+export { agentNotFound, resolveAgent } from './lookup.js';
 export { checkAgentProvider, EMBEDDED_CHAT_MODEL, resolveAgentRuntime, type AgentRuntime } from './runtime.js';
 export { composeSystemPrompt, storedTemplates } from './templates.js';
 export { agentToolConfig, type AgentToolConfig } from './tool-config.js';

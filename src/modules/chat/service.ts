@@ -31,7 +31,7 @@ import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
 import { composeSystemPrompt, resolveAgent, resolveAgentRuntime } from '../agents/service.js';
 import { userSkills } from '../skills/service.js';
 import { tokensThisMonth } from '../usage/service.js';
-import { TierLimitError, tierLimits } from '../users/tiers.js';
+import { TierLimitError, tierLimits } from '../users/service.js';
 import { TERMINAL, type ChatRunEventPayload, type ChatRunEventType } from './events.js';
 import { execute, LEASE_LOST } from './execution.js';
 import { ChatInput } from './inputs.js';

@@ -20,7 +20,7 @@ import { isAppError } from '../../errors.js';
 import { OutboundFailed, OutboundRefused, safeFetch } from '../../infra/safe-fetch.js';
 import { connectorHeaders } from './connector-headers.js';
 import * as chat from '../chat/service.js';
-import { checkAgentProvider } from '../agents/runtime.js';
+import { checkAgentProvider } from '../agents/service.js';
 import { clipText } from '../../infra/unicode.js';
 
 export interface ToolCallOut {

@@ -39,7 +39,7 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'err
 
 /** Publishes a run event on the run's topic and, for runs of an execution, on the execution's. */
 export function publishRunEvent(
-  pubsub: import('../../infra/pubsub.js').PubSub,
+  pubsub: import('../../events.js').PubSub,
   run: { id: string; projectId: string; executionId: number | null },
   ev: Omit<EvalRunEvent, 'runId' | 'projectId' | 'executionId' | 'at'>,
 ): void {

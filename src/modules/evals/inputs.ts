@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
-import { Headers } from '../personas/inputs.js';
+import { HeaderMap } from '../../validation.js';
 
 export const CONNECTOR_TYPES = ['langgraph', 'http', 'agent'] as const;
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
@@ -37,7 +37,7 @@ export const CreateConnectorInput = z.object({
   name,
   type: z.unknown().refine((v) => v !== undefined && v !== null && v !== '', 'Type is required').pipe(connectorType),
   baseUrl: baseUrl.optional(),
-  headers: Headers.nullish(),
+  headers: HeaderMap.nullish(),
   config: jsonObject('config').nullish(),
 });
 export type CreateConnectorInput = z.infer<typeof CreateConnectorInput>;
@@ -46,7 +46,7 @@ export const UpdateConnectorInput = z.object({
   name: name.optional(),
   type: connectorType.optional(),
   baseUrl: baseUrl.optional(),
-  headers: Headers.nullish(),
+  headers: HeaderMap.nullish(),
   config: jsonObject('config').nullish(),
 });
 export type UpdateConnectorInput = z.infer<typeof UpdateConnectorInput>;

@@ -10,7 +10,7 @@ import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { resolveAgent } from '../agents/service.js';
-import { tierLimits } from '../users/tiers.js';
+import { tierLimits } from '../users/service.js';
 import { normalizePath, normalizePrefix } from './paths.js';
 
 export type FileInfo = Pick<AgentFile, 'path' | 'size' | 'contentType' | 'sha256' | 'createdAt' | 'updatedAt'>;

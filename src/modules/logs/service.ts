@@ -8,7 +8,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { parseInput } from '../../validation.js';
-import { resolveUser } from '../agents/lookup.js';
+import { resolveUser } from '../users/service.js';
 import { LogQuery } from './inputs.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

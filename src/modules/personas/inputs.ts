@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { listQuery } from '../../infra/pagination.js';
+import { HeaderMap } from '../../validation.js';
 
 const str = (label: string, max: number) =>
   z
@@ -34,13 +35,6 @@ export const PersonaConfig = z
   }, { message: 'config must be an object' })
   .strict();
 
-export const Headers = z
-  .record(z.string().min(1).max(200), z.string({ message: 'Headers must be an object of string values' }).max(8192), {
-    message: 'Headers must be an object of string values',
-  })
-  .refine((h) => Object.keys(h).length <= 50, 'Headers may hold at most 50 entries')
-  .refine((h) => Object.keys(h).every((k) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)), 'Header names must be valid HTTP header names');
-
 const fields = {
   description: str('Description', 2000).nullish(),
   systemPrompt: str('System prompt', 50_000).nullish(),
@@ -51,7 +45,7 @@ const fields = {
   visibility: z.enum(['private', 'public'], { message: 'Visibility must be private or public' }).optional(),
   capabilities: Capabilities.nullish(),
   config: PersonaConfig.nullish(),
-  headers: Headers.nullish(),
+  headers: HeaderMap.nullish(),
 };
 
 export const CreatePersonaInput = z.object({ name: requiredName, ...fields });

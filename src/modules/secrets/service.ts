@@ -16,7 +16,7 @@ import { maskSecretValue } from '../../infra/crypto.js';
 import { SecretUnreadableError, type SecretVault } from '../../infra/vault.js';
 import type { PrismaClient } from '../../infra/db/client.js';
 import { parseInput } from '../../validation.js';
-import { resolveUser } from '../agents/service.js';
+import { resolveUser } from '../users/service.js';
 import { hostMatches } from '../../infra/safe-fetch.js';
 import { MAX_SECRETS_PER_USER, PutSecretsInput, SECRET_NAME } from './inputs.js';
 

@@ -5,8 +5,7 @@
  */
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
-import { resolveUser } from '../agents/service.js';
-import { tierLimits } from '../users/tiers.js';
+import { resolveUser, tierLimits } from '../users/service.js';
 
 export function monthStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));

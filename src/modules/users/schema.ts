@@ -8,7 +8,7 @@ import { fullRowWith } from '../../infra/db/query.js';
 import { tierLimits, type TierLimits } from './tiers.js';
 import { DeployStatus, TemplateFile, TemplatesInput, templatesPatch } from '../agents/schema.js';
 import * as agents from '../agents/service.js';
-import { storedTemplates } from '../agents/templates.js';
+import { storedTemplates } from '../agents/service.js';
 
 const TierLimitsType = builder.objectRef<TierLimits>('TierLimits').implement({
   authScopes: readableWith.agents,

@@ -5,15 +5,19 @@
  * chat runs and their events), secrets, skills, deploy jobs and logs.
  * Lowering the tier below current usage is allowed; it then blocks new agents.
  */
-import { credentialsChanged } from '../auth/key-cache.js';
+import { credentialsChanged } from '../auth/service.js';
 import type { AgentUser, Prisma } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ConflictError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
 import { isUniqueViolation } from '../../infra/db/errors.js';
-import { resolveUser, userNotFound } from '../agents/lookup.js';
+import { resolveUser, userNotFound } from './lookup.js';
 import { CreateUserInput, SetTierInput } from './inputs.js';
+
+/** What other modules use: finding a user from a path, and the plans' limits. */
+export { resolveUser, userNotFound } from './lookup.js';
+export { TIERS, TIER_NAMES, TierLimitError, tierLimits, type TierLimits, type TierName } from './tiers.js';
 
 export type PrismaQuery = { include?: Prisma.AgentUserInclude; select?: Prisma.AgentUserSelect };
 
