@@ -9,8 +9,9 @@
 import type { Deps } from '../../context.js';
 import type { Influencer, Prisma, Profile } from '../../generated/prisma/client.js';
 import type { GeneratedImage } from '../../infra/ai/provider.js';
-import { findGrade, type AestheticGrade, type CostLine } from '../catalog/service.js';
-import { recentVoiceTexts, writeCaption, type Caption, type ContentDirection } from '../profiles/service.js';
+import { findGrade, recordCosts, type AestheticGrade, type CostLine } from '../catalog/service.js';
+import { addMediaItem, recentVoiceTexts, writeCaption, type Caption, type ContentDirection } from '../profiles/service.js';
+import type { PrismaClient } from '../../infra/db/client.js';
 import { clipText } from '../../infra/unicode.js';
 
 export const directionText = (d: ContentDirection | undefined | null) => (d ? [d.title, d.prompt].filter(Boolean).join(': ') || null : null);
@@ -86,6 +87,31 @@ export interface GeneratedContent {
   imagePrompt: string;
   costs: CostLine[];
   metadata: Prisma.InputJsonObject;
+}
+
+/**
+ * Files a generated image in the profile's media library and records what it
+ * cost, in the caller's transaction (with the item's write). `about` says what
+ * made it (`{batchId}` or `{regenerate: n}`); it goes on both records.
+ */
+export async function fileGeneratedImage(
+  tx: Pick<PrismaClient, 'mediaItem' | 'profileVoiceSample' | 'costRecord'>,
+  item: { id: string; teamId: string; profileId: string },
+  blobId: string,
+  made: GeneratedContent,
+  about: { batchId: string } | { regenerate: number },
+): Promise<void> {
+  await addMediaItem(tx, {
+    teamId: item.teamId,
+    profileId: item.profileId,
+    kind: 'image',
+    source: 'generated',
+    blobId,
+    caption: made.caption.caption,
+    contentItemId: item.id,
+    metadata: { provider: made.image.metadata.provider, model: made.image.metadata.model, ...('batchId' in about ? about : { regenerated: about.regenerate }) },
+  });
+  await recordCosts(tx, item.teamId, made.costs, { contentItemId: item.id, profileId: item.profileId, ...about });
 }
 
 /** Makes the image, then the caption for it. Throws the provider's AppError on failure. */

@@ -32,7 +32,7 @@ import { videoBackend, VideoRenderFailed } from '../../infra/ai/video.js';
 import { recordCosts } from '../catalog/service.js';
 import { addMediaItem } from '../profiles/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
-import { generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';
+import { fileGeneratedImage, generateItem, setupGeneration, type GeneratedContent, type GenerationSetup } from './generate.js';
 import type { BatchEvent } from './events.js';
 import { endEvent, finishEvents, startedEvent, type ItemFinish } from './batch-events.js';
 import { BATCH_JOB } from './batches.js';
@@ -85,17 +85,7 @@ async function storeItem(deps: Deps, batch: Batch, item: ContentItem, made: Gene
         },
       });
       if (!count) throw new AlreadyDone();
-      await addMediaItem(tx, {
-        teamId: item.teamId,
-        profileId: item.profileId,
-        kind: 'image',
-        source: 'generated',
-        blobId: blob.id,
-        caption: made.caption.caption,
-        contentItemId: item.id,
-        metadata: { provider: made.image.metadata.provider, model: made.image.metadata.model, batchId: batch.id },
-      });
-      await recordCosts(tx, item.teamId, made.costs, { batchId: batch.id, contentItemId: item.id, profileId: item.profileId });
+      await fileGeneratedImage(tx, item, blob.id, made, { batchId: batch.id });
       await emitEvent(tx, deps, { teamId: item.teamId, type: 'content.generated', data: { contentItemId: item.id, profileId: item.profileId, batchId: batch.id } });
       return f;
     });

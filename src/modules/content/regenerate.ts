@@ -10,8 +10,8 @@ import type { ContentItem, Prisma } from '../../generated/prisma/client.js';
 import { getBlob, putBlob } from '../../infra/blobs.js';
 import { parseInput } from '../../validation.js';
 import { estimate, recordCosts } from '../catalog/service.js';
-import { addMediaItem, recentVoiceTexts, writeCaption } from '../profiles/service.js';
-import { currentProviders, generateItem, setupGeneration } from './generate.js';
+import { recentVoiceTexts, writeCaption } from '../profiles/service.js';
+import { currentProviders, fileGeneratedImage, generateItem, setupGeneration } from './generate.js';
 import { FineTuneCaptionInput, RegenerateInput } from './inputs.js';
 import { conditionally, findItem, itemNotFound, itemView, jsonObject, WriteRefused, type Billable, type ItemWithVideos } from './lookups.js';
 import { transition } from './status.js';
@@ -64,17 +64,7 @@ export async function regenerateContentItem(ctx: ServiceContext, id: string, raw
       },
     });
     if (!count) throw new WriteRefused();
-    await addMediaItem(tx, {
-      teamId: item.teamId,
-      profileId: item.profileId,
-      kind: 'image',
-      source: 'generated',
-      blobId: blob.id,
-      caption: made.caption.caption,
-      contentItemId: item.id,
-      metadata: { provider: made.image.metadata.provider, model: made.image.metadata.model, regenerated: generation },
-    });
-    await recordCosts(tx, item.teamId, made.costs, { contentItemId: item.id, profileId: item.profileId, regenerate: generation });
+    await fileGeneratedImage(tx, item, blob.id, made, { regenerate: generation });
   });
   return { dryRun: false, result: await itemView(ctx, id) };
 }
