@@ -3,21 +3,20 @@
  * persona, sharing a new execution id) or in the playground (one run), each
  * executed by a durable job (execution.ts) enqueued in the transaction that
  * creates it. Retry only from `error` (a new thread, a new job); cancel ends a
- * waiting or running run as `error`; results aggregate per execution.
+ * waiting or running run as `error`. Live events: run-events.ts; an
+ * execution's summary: execution-summary.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { Prisma, type EvalRun } from '../../generated/prisma/client.js';
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
-
 import { resolveProject } from '../projects/service.js';
 import { parseBody, PlaygroundRunInput, RunListQuery, StartRunsInput, UpdateRunInput } from './inputs.js';
 import { findConnector } from './connectors.js';
 import { findEval } from './evals.js';
 import { findScenario } from './scenarios.js';
-import { publishRunEvent, type EvalRunEvent, executionKey, TERMINAL_STATUSES } from './events.js';
+import { publishRunEvent, TERMINAL_STATUSES } from './events.js';
 import { finish, RUN_JOB, runStats } from './execution.js';
 
 export const runNotFound = () => new NotFoundError('Run not found', 'run_not_found');
@@ -211,171 +210,4 @@ export async function deleteRun(ctx: ServiceContext, projectRef: string, id: str
   if (run.jobId && !TERMINAL_STATUSES.has(run.status)) await ctx.deps.jobs.cancel(run.jobId);
   const { count } = await ctx.deps.prisma.evalRun.deleteMany({ where: { id: run.id, teamId: ctx.actor.teamId } });
   if (count === 0) throw runNotFound();
-}
-
-// --- aggregation per execution ------------------------------------------------------------
-
-export interface GroupStats {
-  runs: number;
-  completed: number;
-  errors: number;
-  passed: number;
-  failed: number;
-  /** passed / completed; null while none completed. */
-  passRate: number | null;
-}
-
-export interface ExecutionSummary extends GroupStats {
-  projectId: string;
-  executionId: number;
-  evalId: string | null;
-  statusCounts: Record<string, number>;
-  byPersona: (GroupStats & { personaId: string | null; personaName: string | null })[];
-  byScenario: (GroupStats & { scenarioId: string; scenarioName: string })[];
-  latency: { avgMs: number | null; totalMs: number };
-  tokens: { input_tokens: number; output_tokens: number; total_tokens: number };
-  startedAt: string | null;
-  completedAt: string | null;
-}
-
-function group(runs: EvalRun[]): GroupStats {
-  const completed = runs.filter((r) => r.status === 'completed');
-  const passed = completed.filter((r) => (r.result as { success?: boolean } | null)?.success === true).length;
-  return {
-    runs: runs.length,
-    completed: completed.length,
-    errors: runs.filter((r) => r.status === 'error').length,
-    passed,
-    failed: completed.length - passed,
-    passRate: completed.length ? Math.round((passed / completed.length) * 1000) / 1000 : null,
-  };
-}
-
-export async function executionSummary(ctx: ServiceContext, projectRef: string, executionId: number): Promise<ExecutionSummary> {
-  requireScope(ctx, 'eval:read');
-  const project = await resolveProject(ctx, projectRef);
-  const runs = await ctx.deps.prisma.evalRun.findMany({
-    where: { teamId: ctx.actor.teamId, projectId: project.id, executionId },
-    include: { persona: { select: { name: true } }, scenario: { select: { name: true } } },
-    orderBy: { createdAt: 'asc' },
-  });
-  if (!runs.length) throw new NotFoundError('Execution not found', 'execution_not_found');
-  const statusCounts: Record<string, number> = { queued: 0, pending: 0, running: 0, completed: 0, error: 0 };
-  for (const r of runs) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
-  const by = <K extends string>(key: (r: (typeof runs)[number]) => K) => {
-    const m = new Map<K, typeof runs>();
-    for (const r of runs) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
-    return [...m.entries()];
-  };
-  const done = runs.filter((r) => r.latencyMs !== null);
-  const totalMs = done.reduce((n, r) => n + (r.latencyMs ?? 0), 0);
-  const tokens = runs.reduce(
-    (t, r) => {
-      const s = runStats(r);
-      return { input_tokens: t.input_tokens + s.input_tokens, output_tokens: t.output_tokens + s.output_tokens, total_tokens: t.total_tokens + s.total_tokens };
-    },
-    { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-  );
-  const times = (k: 'startedAt' | 'completedAt') => runs.map((r) => r[k]).filter((d): d is Date => d !== null);
-  const allDone = runs.every((r) => TERMINAL_STATUSES.has(r.status));
-  return {
-    projectId: project.id,
-    executionId,
-    evalId: runs[0]!.evalId,
-    ...group(runs),
-    statusCounts,
-    byPersona: by((r) => r.personaId ?? '').map(([, rs]) => ({ personaId: rs[0]!.personaId, personaName: rs[0]!.persona?.name ?? null, ...group(rs) })),
-    byScenario: by((r) => r.scenarioId).map(([, rs]) => ({ scenarioId: rs[0]!.scenarioId, scenarioName: rs[0]!.scenario.name, ...group(rs) })),
-    latency: { avgMs: done.length ? Math.round(totalMs / done.length) : null, totalMs },
-    tokens,
-    startedAt: times('startedAt').length ? new Date(Math.min(...times('startedAt').map((d) => d.getTime()))).toISOString() : null,
-    completedAt: allDone && times('completedAt').length ? new Date(Math.max(...times('completedAt').map((d) => d.getTime()))).toISOString() : null,
-  };
-}
-
-// --- live events ------------------------------------------------------------------------------
-
-export function assertCanWatch(ctx: ServiceContext): void {
-  requireScope(ctx, 'eval:read');
-}
-
-/**
- * A run's events: first its stored state (status, then each message so far),
- * then live ones (messages numbered by their index in the transcript, so
- * repeats are dropped and a gap is read back from the store); ends once the
- * run has completed or failed. A `queued` status (a retry) starts the
- * transcript over.
- */
-export async function* runEvents(ctx: ServiceContext, runId: string): AsyncGenerator<EvalRunEvent> {
-  requireScope(ctx, 'eval:read');
-  const first = await getRunById(ctx, runId);
-  const at = () => new Date().toISOString();
-  const transcript = (messages: unknown) => (Array.isArray(messages) ? messages : []) as unknown[];
-  const base = { runId: first.id, projectId: first.projectId, executionId: first.executionId };
-  const messageEvent = (index: number, message: unknown): EvalRunEvent => ({ ...base, type: 'message', index, message, at: at() });
-  // Message i is seq i + 1; a gap is read back from the stored transcript.
-  const newCursor = () =>
-    seqCursor<EvalRunEvent>(
-      0,
-      (e) => (e.index ?? 0) + 1,
-      async (afterSeq, beforeSeq) => {
-        const now = await ctx.deps.prisma.evalRun.findUnique({ where: { id: first.id }, select: { messages: true } });
-        return transcript(now?.messages).slice(afterSeq, beforeSeq - 1).map((m, i) => messageEvent(afterSeq + i, m));
-      },
-    );
-  let cursor = newCursor();
-  let endedBefore = false;
-  let watching = false; // the stored status says where the run stands; only a live one ends the stream
-  yield* storedThenLive<EvalRunEvent>({
-    live: ctx.deps.pubsub.subscribe('eval.run', first.id),
-    stored: async () => {
-      const run = await getRunById(ctx, runId);
-      endedBefore = TERMINAL_STATUSES.has(run.status);
-      const status: EvalRunEvent = { ...base, type: 'status', status: run.status, error: run.error, ...(run.result ? { result: run.result } : {}), at: at() };
-      return [status, ...transcript(run.messages).map((m, index) => messageEvent(index, m))];
-    },
-    admit: (e, phase) => {
-      if (e.type === 'message') return cursor.admit(e, phase);
-      if (e.type === 'status' && e.status === 'queued') cursor = newCursor(); // retried: the transcript starts over
-      return [e];
-    },
-    settled: async () => {
-      watching = true;
-      return endedBefore ? [] : null;
-    },
-    ends: (e) => watching && e.type === 'status' && !!e.status && TERMINAL_STATUSES.has(e.status),
-  });
-}
-
-/** Each run's current status, then every event of the execution's runs, live; ends when all its runs have ended. */
-export async function* executionEvents(ctx: ServiceContext, projectRef: string, executionId: number): AsyncGenerator<EvalRunEvent> {
-  requireScope(ctx, 'eval:read');
-  const project = await resolveProject(ctx, projectRef);
-  let runs: { id: string; status: string; error: string | null }[] = [];
-  let open: Set<string> | null = null; // the runs still going: known once every stored status is sent, so none of those ends the stream
-  yield* storedThenLive<EvalRunEvent>({
-    live: ctx.deps.pubsub.subscribe('eval.execution', executionKey(project.id, executionId)),
-    stored: async () => {
-      runs = await ctx.deps.prisma.evalRun.findMany({
-        where: { teamId: ctx.actor.teamId, projectId: project.id, executionId },
-        select: { id: true, status: true, error: true },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      });
-      if (!runs.length) throw new NotFoundError('Execution not found', 'execution_not_found');
-      // First where each run stands now, then what happens next.
-      return runs.map((r): EvalRunEvent => ({ type: 'status', runId: r.id, projectId: project.id, executionId, status: r.status, error: r.error, at: new Date().toISOString() }));
-    },
-    settled: async () => {
-      open = new Set(runs.filter((r) => !TERMINAL_STATUSES.has(r.status)).map((r) => r.id));
-      return open.size ? null : [];
-    },
-    admit: (e, phase) => {
-      if (phase === 'live' && e.type === 'status' && e.status) {
-        if (TERMINAL_STATUSES.has(e.status)) open!.delete(e.runId);
-        else open!.add(e.runId);
-      }
-      return [e];
-    },
-    ends: (e) => e.type === 'status' && !!e.status && open?.size === 0,
-  });
 }

@@ -2,9 +2,11 @@
  * EvalStudio's entry: everything the transports (rest.ts, schema/), the
  * application (core, jobs, CLI) and other modules may use of this module.
  * The use cases live in files by purpose — connectors.ts, scenarios.ts,
- * evals.ts, runs.ts (runs, results, live events), execution.ts (the run
- * engine), connector-headers.ts (sealed headers) — and are not imported from
- * outside the module; what is not listed here is internal.
+ * evals.ts, runs.ts (runs), run-events.ts (live run and execution events),
+ * execution-summary.ts (results per execution), execution.ts (the run engine),
+ * connector-clients.ts (calling a connector, one file per connector type),
+ * connector-headers.ts (sealed headers) — and are not imported from outside
+ * the module; what is not listed here is internal.
  */
 export {
   listConnectors,
@@ -19,22 +21,9 @@ export {
 } from './connectors.js';
 export { listScenarios, getScenario, getScenarioById, createScenario, updateScenario, deleteScenario, scenarioPrompt, listEvaluatorTypes } from './scenarios.js';
 export { listEvals, getEval, getEvalById, getEvalExpanded, createEval, updateEval, deleteEval } from './evals.js';
-export {
-  listRuns,
-  getRun,
-  getRunById,
-  startEval,
-  startPlaygroundRun,
-  updateRun,
-  retryRun,
-  cancelRun,
-  deleteRun,
-  executionSummary,
-  runEvents,
-  executionEvents,
-  type ExecutionSummary,
-  type GroupStats,
-} from './runs.js';
+export { listRuns, getRun, getRunById, startEval, startPlaygroundRun, updateRun, retryRun, cancelRun, deleteRun } from './runs.js';
+export { runEvents, executionEvents } from './run-events.js';
+export { executionSummary, type ExecutionSummary, type GroupStats } from './execution-summary.js';
 export type { EvalRunEvent, JudgeVerdict } from './events.js';
 /** Header names with masked values: how a connector's headers are shown (REST and GraphQL). */
 export { maskedHeaders, sealLegacyConnectorHeaders, reencryptConnectorHeaders } from './connector-headers.js';
