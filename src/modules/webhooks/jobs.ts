@@ -1,7 +1,7 @@
 /**
  * Background job kinds of the webhooks module (registered at start by src/jobs.ts):
  * - `webhook.deliver` {deliveryId, step}: one attempt of one delivery (see
- *   service.ts: the next attempt is a new job written with this one's outcome);
+ *   attempts.ts: the next attempt is a new job written with this one's outcome);
  * - `webhook.announce` {eventId}: publishes a committed event on `team.event`.
  */
 import type { Deps } from '../../context.js';

@@ -1,0 +1,95 @@
+/**
+ * `guardedFetch`: a WHATWG `fetch` with a streaming body over the guarded
+ * connection, given to the openai SDK and used for the social platforms' APIs.
+ */
+import type http from 'node:http';
+import { Readable } from 'node:stream';
+import { OutboundFailed, OutboundRefused } from './errors.js';
+import { checkOutboundUrl, type OutboundPolicy } from './policy.js';
+import { openHop, REDIRECTS, type Resolver } from './connect.js';
+
+export interface GuardedFetchOptions {
+  policy: OutboundPolicy;
+  /** Most redirects followed (each checked like the first) when the request asks to follow them; default 5. */
+  maxRedirects?: number;
+  /** Name resolution; default the system resolver (tests pass their own). */
+  resolve?: Resolver;
+}
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A WHATWG `fetch` whose every connection goes through the guard: the
+ * checked, pinned lookup at connect time (DNS rebinding cannot swap in a
+ * private address), redirects (when the request follows them) checked hop
+ * by hop, credentials dropped on a cross-origin hop. The response body
+ * streams (server-sent events work). Refusals reject with OutboundRefused,
+ * other failures with OutboundFailed (callers such as the openai SDK report
+ * them as connection errors, with the error as `cause`); an abort of the
+ * request's signal rejects with the signal's reason, as fetch does.
+ */
+export function guardedFetch(opts: GuardedFetchOptions): typeof fetch {
+  const maxRedirects = opts.maxRedirects ?? 5;
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init?.body instanceof ReadableStream ? ({ ...init, duplex: 'half' } as RequestInit) : init);
+    const signal = init?.signal ?? request.signal;
+    const abortReason = () => signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+    if (signal?.aborted) throw abortReason();
+    let method = request.method.toUpperCase();
+    let headers: Record<string, string> = {};
+    // No accept-encoding: this transport does not decompress, so ask for identity bodies.
+    request.headers.forEach((v, k) => k !== 'accept-encoding' && (headers[k] = v));
+    let body: Uint8Array | undefined = method === 'GET' || method === 'HEAD' || !request.body ? undefined : new Uint8Array(await request.arrayBuffer());
+    let url = checkOutboundUrl(request.url, opts.policy);
+    const redirects: string[] = [];
+    for (;;) {
+      let res: http.IncomingMessage;
+      if (body !== undefined) headers['content-length'] = String(body.byteLength);
+      else delete headers['content-length'];
+      try {
+        res = await openHop(url, { method, headers, body, policy: opts.policy, resolve: opts.resolve, signal: signal ?? undefined }, null);
+      } catch (e) {
+        if (signal?.aborted) throw abortReason();
+        if (e instanceof OutboundRefused && redirects.length) throw new OutboundRefused(`refused redirect to ${url.protocol}//${url.host}: ${e.message.replace(/^refused: /, '')}`);
+        throw e;
+      }
+      const status = res.statusCode ?? 0;
+      const location = typeof res.headers.location === 'string' ? res.headers.location : null;
+      if (REDIRECTS.has(status) && location && request.redirect !== 'manual') {
+        res.destroy();
+        if (request.redirect === 'error') throw new OutboundRefused(`refused: ${url.host} answered a redirect`);
+        if (redirects.length >= maxRedirects) throw new OutboundFailed('too_many_redirects', `more than ${maxRedirects} redirects`);
+        let next: URL;
+        try {
+          next = checkOutboundUrl(new URL(location, url).toString(), opts.policy);
+        } catch (e) {
+          throw new OutboundRefused(`refused redirect from ${url.host}: ${(e as Error).message.replace(/^refused: /, '')}`);
+        }
+        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+          method = method === 'HEAD' ? 'HEAD' : 'GET';
+          body = undefined;
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^content-(type|length|encoding)$/i.test(k)));
+        }
+        if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie|proxy-authorization|api-key|x-api-key)$/i.test(k)));
+        redirects.push(next.toString());
+        url = next;
+        continue;
+      }
+      const onAbort = () => res.destroy(abortReason());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      res.once('close', () => signal?.removeEventListener('abort', onAbort));
+      const responseHeaders = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v === undefined) continue;
+        for (const one of Array.isArray(v) ? v : [v]) responseHeaders.append(k, one);
+      }
+      const nullBody = NULL_BODY.has(status) || method === 'HEAD';
+      if (nullBody) res.resume();
+      const response = new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: responseHeaders });
+      // Response.url is read-only and empty for a constructed Response; callers that care read it from here.
+      Object.defineProperty(response, 'url', { value: url.toString() });
+      if (redirects.length) Object.defineProperty(response, 'redirected', { value: true });
+      return response;
+    }
+  };
+}
