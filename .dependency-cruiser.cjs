@@ -61,6 +61,34 @@ module.exports = {
       to: { path: '^src/modules/', pathNot: '^src/modules/$1/', circular: true },
     },
     {
+      name: 'outbound-through-the-guard',
+      comment:
+        'Every outbound request goes through the one guard (SECURITY.md, class 6): code outside it uses infra/safe-fetch.ts ' +
+        '(safeFetch, guardedFetch), never the pieces under infra/outbound/, which would skip the address and redirect checks.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/infra/outbound/', '^src/infra/safe-fetch\\.ts$'] },
+      to: { path: '^src/infra/outbound/' },
+    },
+    {
+      name: 'no-raw-network-clients',
+      comment:
+        'Only the guard opens outbound connections (infra/outbound/connect.ts), and only the HTTP server listens ' +
+        '(server/http.ts). Anything else imports their types at most: a network client used elsewhere could reach an ' +
+        'internal address without the guard\'s checks.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/infra/outbound/connect\\.ts$', '^src/server/http\\.ts$'] },
+      to: { path: '^(node:)?(http|https|http2|net|tls|dgram)$|^node_modules/(undici|node-fetch|axios|got|ky)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'openai-sdk-in-the-ai-layer',
+      comment:
+        'The OpenAI SDK is used by the AI layer only (src/infra/ai), which creates its clients in ai/client.ts with the ' +
+        'guarded fetch (test/outbound-guard.test.ts checks that no other file calls new OpenAI). Modules ask deps.ai.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/infra/ai/' },
+      to: { path: '^node_modules/openai/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'src-not-to-tests',
       comment: 'The product never loads test or bench code: it is not shipped (scripts/build.mjs bundles src/ only).',
       severity: 'error',
