@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeProfile, readGif, teamOf, waitForBatch, waitForVideos, type ProfileFixture } from './helpers/content.js';
 import { findGrade } from '../src/modules/catalog/aesthetic-grades.js';
-import { schema } from '../src/graphql/schema.js';
 
 let s: TestServer;
 let teamId: string;
@@ -589,8 +588,7 @@ describe('GraphQL', () => {
     expect(d.n).toBe(c.n);
   });
 
-  // Profile comes from src/modules/profiles/schema.ts (built in parallel): this runs once the graph has `profile(id)`.
-  it.skipIf(!schema.getQueryType()?.getFields().profile)('one request for a profile with its influencer, latest batches and their items runs the same number of SQL statements for 1 item as for 24', async () => {
+  it('one request for a profile with its influencer, latest batches and their items runs the same number of SQL statements for 1 item as for 24', async () => {
     const small = await batchOf(1);
     const big = await makeProfile(s.app.deps.prisma, teamId);
     for (const count of [8, 8, 8]) {
@@ -616,7 +614,7 @@ describe('GraphQL', () => {
   });
 
   // The nested loaders select only the columns a selection needs (columnsFor): computed fields must still get theirs.
-  it.skipIf(!schema.getQueryType()?.getFields().profile)('a nested selection of computed fields answers what each batch and item answers when fetched whole', async () => {
+  it('a nested selection of computed fields answers what each batch and item answers when fetched whole', async () => {
     const { p } = await batchOf(3, {}, { prompt: 'rainy market stalls', aestheticGrade: 'film-35mm' });
     const batchFields = 'id status count completed failed progress prompt aestheticGrade contentDirectionId';
     const itemFields = 'id position status caption prompt imageUrl generation';
