@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { defaultReply, startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -29,11 +30,6 @@ afterAll(async () => {
   await lg?.close();
   await fake?.close();
 });
-
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
 
 let seq = 0;
 async function post(path: string, body: unknown) {
@@ -126,7 +122,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
     );
     expect(summary.body.byScenario).toEqual(expect.arrayContaining([expect.objectContaining({ scenarioId: sc.id, runs: 2, passed: 2 })]));
     expect(summary.body.tokens.total_tokens).toBeGreaterThan(0);
-    expectError(await s.request('GET', `/api/projects/${pid}/executions/999`), 404, 'Execution not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/executions/999`), 404, 'Execution not found');
 
     // Filters and webhook events.
     expect((await s.request('GET', `/api/projects/${pid}/runs?personaId=${ivy.id}`)).body.map((r: any) => r.id)).toEqual([ivyRun.id]);
@@ -285,7 +281,7 @@ describe('run errors, retry and cancel', () => {
     expect(done.status, done.error).toBe('completed');
     expect(done.result.success).toBe(true);
     expect(lg.threads.has(done.threadId)).toBe(true);
-    expectError(await s.request('POST', `/api/projects/${pid}/runs/${failed.id}/retry`), 400, 'Cannot retry run with status "completed". Only runs with system errors can be retried.');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs/${failed.id}/retry`), 400, 'Cannot retry run with status "completed". Only runs with system errors can be retried.');
 
     // An empty reply is an error too.
     lg.reply = () => [{ type: 'ai', content: '' }];
@@ -320,27 +316,27 @@ describe('run errors, retry and cancel', () => {
 
     const put = await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { result: { success: true, score: 1, reason: 'checked by hand' } } });
     expect(put.body).toMatchObject({ status: 'error', result: { success: true, reason: 'checked by hand' } });
-    expectError(await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { status: 'done' } }), 400, 'status must be one of queued, pending, running, completed, error');
+    expectPlainError(await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { status: 'done' } }), 400, 'status must be one of queued, pending, running, completed, error');
     expect((await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`)).status).toBe(204);
-    expectError(await s.request('GET', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
-    expectError(await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
-    expectError(await s.request('POST', `/api/projects/${pid}/runs/${run.id}/retry`), 404, 'Run not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs/${run.id}/retry`), 404, 'Run not found');
   });
 
   it('answers bad starts with the documented errors', async () => {
     const pid = await newProject();
     const c = await lgConnector(pid);
     const sc = await scenario(pid, { successCriteria: 'x' });
-    expectError(await s.request('POST', `/api/projects/${pid}/runs`, { body: {} }), 400, 'Eval ID is required');
-    expectError(await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: 'nope' } }), 404, 'Eval not found');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs`, { body: {} }), 400, 'Eval ID is required');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: 'nope' } }), 404, 'Eval not found');
     const pg = (body: unknown) => s.request('POST', `/api/projects/${pid}/runs/playground`, { body });
-    expectError(await pg({ connectorId: c.id }), 400, 'Scenario ID is required');
-    expectError(await pg({ scenarioId: sc.id }), 400, 'Connector ID is required');
-    expectError(await pg({ scenarioId: 'nope', connectorId: c.id }), 404, 'Scenario not found');
-    expectError(await pg({ scenarioId: sc.id, connectorId: 'nope' }), 404, 'Connector not found');
-    expectError(await pg({ scenarioId: sc.id, connectorId: c.id, personaId: 'nope' }), 404, 'Persona not found');
-    expectError(await s.request('GET', `/api/projects/${pid}/runs/nope`), 404, 'Run not found');
-    expectError(await s.request('GET', `/api/projects/${pid}/runs?status=weird`), 400, 'status must be one of queued, pending, running, completed, error');
+    expectPlainError(await pg({ connectorId: c.id }), 400, 'Scenario ID is required');
+    expectPlainError(await pg({ scenarioId: sc.id }), 400, 'Connector ID is required');
+    expectPlainError(await pg({ scenarioId: 'nope', connectorId: c.id }), 404, 'Scenario not found');
+    expectPlainError(await pg({ scenarioId: sc.id, connectorId: 'nope' }), 404, 'Connector not found');
+    expectPlainError(await pg({ scenarioId: sc.id, connectorId: c.id, personaId: 'nope' }), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs/nope`), 404, 'Run not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs?status=weird`), 400, 'status must be one of queued, pending, running, completed, error');
     const { key } = await s.createKey(['eval:read']);
     const denied = await s.request('POST', `/api/projects/${pid}/runs/playground`, { key, body: { scenarioId: sc.id, connectorId: c.id } });
     expect(denied.status).toBe(403);
