@@ -116,6 +116,11 @@ export default defineConfig(async () => {
   // Sized for a loaded 2-core machine (a CPU hog on both cores): a test that waits on a condition ends as soon as it holds,
   // so a long bound costs nothing when all is well and only makes a real hang take longer to report.
   const common = { testTimeout: 120_000, hookTimeout: 180_000 };
+  // The database projects share modules between the files a worker runs (no re-import of src/, of the GraphQL
+  // schema and of PGlite's migrated template per file: that was more than half the suite's CPU time). Their
+  // files keep no state outside their servers; the process helpers register hooks at module level, so the
+  // processes project keeps one module graph per file.
+  const shared = { isolate: false };
   const postgresRuns = withPostgres ? '1' : '0';
   return {
     test: {
@@ -124,8 +129,8 @@ export default defineConfig(async () => {
       maxWorkers: 3,
       sequence: { sequencer: SlowFilesFirst },
       projects: [
-        { resolve, test: { ...common, name: 'pglite', include: [...both, ...pgliteOnly].map(file), env: { TEST_DB: 'pglite', TEST_POSTGRES_RUNS: postgresRuns } } },
-        ...(withPostgres ? [{ resolve, test: { ...common, name: 'postgres', include: both.map(file), env: { TEST_DB: 'postgres' } } }] : []),
+        { resolve, test: { ...common, ...shared, name: 'pglite', include: [...both, ...pgliteOnly].map(file), env: { TEST_DB: 'pglite', TEST_POSTGRES_RUNS: postgresRuns } } },
+        ...(withPostgres ? [{ resolve, test: { ...common, ...shared, name: 'postgres', include: both.map(file), env: { TEST_DB: 'postgres' } } }] : []),
         {
           resolve,
           test: { ...common, name: 'processes', include: processes.map(file), env: { TEST_DB: withPostgres ? 'postgres' : 'pglite', TEST_POSTGRES_RUNS: postgresRuns } },
