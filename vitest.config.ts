@@ -50,11 +50,14 @@ const PROCESSES: Record<string, string> = {
 const CHOOSES_DATABASE = /testDatabaseKind|onceAcrossDatabases|TEST_DB/;
 
 /**
- * The files that take longest (real processes, browsers, long flows) start first, so the run
+ * The files that took longest in a full run (real processes, browsers, long flows) start first, so the run
  * does not end waiting on one of them alone: without timings from an earlier run vitest orders
  * by file size, and these are not the largest.
  */
-const SLOW_FIRST = ['multiprocess-faults', 'workers', 'lifecycle', 'lifecycle-shutdown', 'multiprocess', 'cli-data', 'bundle', 'browser', 'cli', 'batches', 'interrupted-runs', 'ops', 'webhooks', 'publishing'];
+const SLOW_FIRST = [
+  'graphql-scopes', 'interrupted-runs', 'fuzz', 'content', 'multiprocess-faults', 'workers', 'lifecycle', 'evalstudio', 'agents', 'key-revocation', 'secrets',
+  'cli-data', 'bundle', 'multiprocess', 'lifecycle-shutdown', 'eval-evaluators', 'secret-hosts', 'chat', 'files', 'browser', 'cli', 'batches', 'ops',
+];
 class SlowFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (f: TestSpecification) => {
