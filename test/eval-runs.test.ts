@@ -11,6 +11,7 @@ import { startTestServer, type TestResponse, type TestServer } from './helpers/s
 import { defaultReply, startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { expectPlainError } from './helpers/errors.js';
+import { waitRun } from './helpers/evals.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -43,20 +44,10 @@ const scenario = (pid: string, body: Record<string, unknown>) => post(`/api/proj
 const lgConnector = (pid: string, extra: Record<string, unknown> = {}) =>
   post(`/api/projects/${pid}/connectors`, { name: `lg ${++seq}`, type: 'langgraph', baseUrl: lg.url, config: { assistantId: 'support' }, ...extra });
 
-async function waitRun(pid: string, id: string, done = ['completed', 'error'], ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await s.request('GET', `/api/projects/${pid}/runs/${id}`);
-    expect(r.status, r.text).toBe(200);
-    if (done.includes(r.body.status)) return r.body;
-    if (Date.now() > end) throw new Error(`run ${id} still ${r.body.status}`);
-    await new Promise((res) => setTimeout(res, 40));
-  }
-}
 
 async function playground(pid: string, body: Record<string, unknown>) {
   const run = await post(`/api/projects/${pid}/runs/playground`, body);
-  return waitRun(pid, run.id);
+  return waitRun(s, pid, run.id);
 }
 
 describe('a run against an internal agent (embedded models, offline)', () => {
@@ -88,7 +79,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
       [lonely.id, null],
     ]);
 
-    const runs = await Promise.all(started.body.map((r: any) => waitRun(pid, r.id)));
+    const runs = await Promise.all(started.body.map((r: any) => waitRun(s, pid, r.id)));
     for (const run of runs) {
       expect(run.status, run.error).toBe('completed');
       expect(run.result).toMatchObject({ success: true, score: expect.any(Number) });
@@ -134,7 +125,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
     // A second start gets the next execution id.
     const again = await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: ev.id } });
     expect(again.body[0].executionId).toBe(executionId + 1);
-    await Promise.all(again.body.map((r: any) => waitRun(pid, r.id)));
+    await Promise.all(again.body.map((r: any) => waitRun(s, pid, r.id)));
   });
 });
 
@@ -277,7 +268,7 @@ describe('run errors, retry and cancel', () => {
     expect(retried.body).toMatchObject({ status: 'queued', messages: [] });
     expect(retried.body.error).toBeUndefined();
     expect(retried.body.threadId).not.toBe(failed.threadId);
-    const done = await waitRun(pid, failed.id);
+    const done = await waitRun(s, pid, failed.id);
     expect(done.status, done.error).toBe('completed');
     expect(done.result.success).toBe(true);
     expect(lg.threads.has(done.threadId)).toBe(true);
@@ -357,7 +348,7 @@ describe('concurrency', () => {
     try {
       const started = await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: ev.id } });
       expect(started.body).toHaveLength(3);
-      const runs = await Promise.all(started.body.map((r: any) => waitRun(pid, r.id)));
+      const runs = await Promise.all(started.body.map((r: any) => waitRun(s, pid, r.id)));
       expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
       expect(lg.maxInFlight).toBe(1);
       const spans = runs.map((r) => [Date.parse(r.startedAt), Date.parse(r.completedAt)] as const).sort((a, b) => a[0] - b[0]);
