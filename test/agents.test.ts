@@ -17,6 +17,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { authenticate } from '../src/modules/auth/service.js';
 import { resolveAgent } from '../src/modules/agents/lookup.js';
 import { composeSystemPrompt, effectiveTemplates } from '../src/modules/agents/templates.js';
+import { expectPlainError } from './helpers/errors.js';
 
 const FAST = { RATE_LIMIT_PER_MINUTE: '100000' };
 const WAIT_MS = 15_000; // upper bound for a deploy to finish
@@ -38,11 +39,6 @@ afterAll(async () => {
   await withOpenAI?.close();
   await fake?.close();
 });
-
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
 
 let n = 0;
 async function newUser(server: TestServer = s, body: Record<string, unknown> = {}, key?: string): Promise<{ id: string; username: string }> {
@@ -100,9 +96,9 @@ describe('POST /users/{user}/agents', () => {
     expect(res.body.map((x: any) => x.name)).toEqual(['a', 'b']);
     expect(new Set(res.body.map((x: any) => x.key)).size).toBe(2);
     // one name taken: nothing is created
-    expectError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: [{ name: 'c' }, { name: 'a' }] }), 409, 'agent already exists');
-    expectError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: [{ name: 'd' }, { name: 'd' }] }), 409, 'agent already exists');
-    expectError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'b' } }), 409, 'agent already exists');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: [{ name: 'c' }, { name: 'a' }] }), 409, 'agent already exists');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: [{ name: 'd' }, { name: 'd' }] }), 409, 'agent already exists');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'b' } }), 409, 'agent already exists');
     const list = await s.request('GET', `/api/v1/users/${u.id}/agents`);
     expect(list.body.map((x: any) => x.name)).toEqual(['a', 'b']);
     // the same name for another user is fine
@@ -112,7 +108,7 @@ describe('POST /users/{user}/agents', () => {
 
   it('enforces the tier’s agent limit with a 403 naming it, counting the whole request', async () => {
     const u = await newUser();
-    expectError(
+    expectPlainError(
       await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }] }),
       403,
       'agent limit reached: the free tier allows 3 agents (the user has 0)',
@@ -121,7 +117,7 @@ describe('POST /users/{user}/agents', () => {
     await newAgent(u.id, { name: 'a' });
     await newAgent(u.id, { name: 'b' });
     await newAgent(u.id, { name: 'c' });
-    expectError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'd' } }), 403, 'agent limit reached: the free tier allows 3 agents (the user has 3)');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'd' } }), 403, 'agent limit reached: the free tier allows 3 agents (the user has 3)');
     expect((await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 'pro' } })).status).toBe(200);
     await newAgent(u.id, { name: 'd' });
   });
@@ -129,21 +125,21 @@ describe('POST /users/{user}/agents', () => {
   it('validates the body', async () => {
     const u = await newUser();
     const post = (body: unknown) => s.request('POST', `/api/v1/users/${u.id}/agents`, { body });
-    expectError(await post({}), 400, 'name is required');
-    expectError(await s.request('POST', `/api/v1/users/${u.id}/agents`), 400, 'name is required');
-    expectError(await post({ name: '' }), 400, 'name is required');
-    expectError(await post({ name: 'x'.repeat(65) }), 400, 'name must be at most 64 characters');
-    expectError(await post({ name: '../etc' }), 400, 'name may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit');
+    expectPlainError(await post({}), 400, 'name is required');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u.id}/agents`), 400, 'name is required');
+    expectPlainError(await post({ name: '' }), 400, 'name is required');
+    expectPlainError(await post({ name: 'x'.repeat(65) }), 400, 'name must be at most 64 characters');
+    expectPlainError(await post({ name: '../etc' }), 400, 'name may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit');
     expect((await post({ name: 7 })).status).toBe(400);
-    expectError(await post({ name: 'ok', provider: 'anthropic' }), 400, 'provider must be one of openai, embedded');
-    expectError(await post({ name: 'ok', model: 5 }), 400, 'model must be a string');
-    expectError(await post({ name: 'ok', color: 'red' }), 400, 'unknown agent key: color');
-    expectError(await post([]), 400, 'at least one agent is required');
-    expectError(await post(Array.from({ length: 101 }, (_, i) => ({ name: `n${i}` }))), 400, 'at most 100 agents per request');
-    expectError(await post('manager'), 400, 'Request body must be a JSON object');
+    expectPlainError(await post({ name: 'ok', provider: 'anthropic' }), 400, 'provider must be one of openai, embedded');
+    expectPlainError(await post({ name: 'ok', model: 5 }), 400, 'model must be a string');
+    expectPlainError(await post({ name: 'ok', color: 'red' }), 400, 'unknown agent key: color');
+    expectPlainError(await post([]), 400, 'at least one agent is required');
+    expectPlainError(await post(Array.from({ length: 101 }, (_, i) => ({ name: `n${i}` }))), 400, 'at most 100 agents per request');
+    expectPlainError(await post('manager'), 400, 'Request body must be a JSON object');
     const theirPersona = await s.request('POST', '/api/v1/autousers', { key: other.key, body: { name: 'Hidden', systemPrompt: 'secret soul', teamId: other.teamId } });
     expect(theirPersona.status).toBe(201);
-    expectError(await post({ name: 'ok', personaId: theirPersona.body.id }), 400, `personaId ${theirPersona.body.id} does not name a persona visible to this team`);
+    expectPlainError(await post({ name: 'ok', personaId: theirPersona.body.id }), 400, `personaId ${theirPersona.body.id} does not name a persona visible to this team`);
     expect((await s.request('GET', `/api/v1/users/${u.id}/agents`)).body).toEqual([]);
   });
 
@@ -151,23 +147,23 @@ describe('POST /users/{user}/agents', () => {
     const theirs = await newUser(s, {}, other.key);
     const theirAgent = await s.request('POST', `/api/v1/users/${theirs.id}/agents`, { key: other.key, body: { name: 'spy' } });
     expect(theirAgent.status).toBe(201);
-    expectError(await s.request('POST', '/api/v1/users/ghost/agents', { body: { name: 'x' } }), 404, 'user not found');
-    expectError(await s.request('GET', `/api/v1/users/${theirs.id}/agents`), 404, 'user not found');
-    expectError(await s.request('POST', `/api/v1/users/${theirs.id}/agents`, { body: { name: 'x' } }), 404, 'user not found');
+    expectPlainError(await s.request('POST', '/api/v1/users/ghost/agents', { body: { name: 'x' } }), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${theirs.id}/agents`), 404, 'user not found');
+    expectPlainError(await s.request('POST', `/api/v1/users/${theirs.id}/agents`, { body: { name: 'x' } }), 404, 'user not found');
     const mine = await newUser();
     for (const ref of ['ghost', theirAgent.body.id]) {
-      expectError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}`), 404, 'agent not found');
-      expectError(await s.request('DELETE', `/api/v1/users/${mine.id}/agents/${ref}`), 404, 'agent not found');
-      expectError(await s.request('POST', `/api/v1/users/${mine.id}/agents/${ref}/rotate-key`), 404, 'agent not found');
-      expectError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/ping`), 404, 'agent not found');
-      expectError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/connect`), 404, 'agent not found');
-      expectError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/templates`), 404, 'agent not found');
-      expectError(await s.request('PUT', `/api/v1/users/${mine.id}/agents/${ref}/templates`, { body: { 'SOUL.md': 'x' } }), 404, 'agent not found');
-      expectError(await s.request('PATCH', `/api/v1/users/${mine.id}/agents/${ref}/config`, { body: { tools: { files: true } } }), 404, 'agent not found');
+      expectPlainError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}`), 404, 'agent not found');
+      expectPlainError(await s.request('DELETE', `/api/v1/users/${mine.id}/agents/${ref}`), 404, 'agent not found');
+      expectPlainError(await s.request('POST', `/api/v1/users/${mine.id}/agents/${ref}/rotate-key`), 404, 'agent not found');
+      expectPlainError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/ping`), 404, 'agent not found');
+      expectPlainError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/connect`), 404, 'agent not found');
+      expectPlainError(await s.request('GET', `/api/v1/users/${mine.id}/agents/${ref}/templates`), 404, 'agent not found');
+      expectPlainError(await s.request('PUT', `/api/v1/users/${mine.id}/agents/${ref}/templates`, { body: { 'SOUL.md': 'x' } }), 404, 'agent not found');
+      expectPlainError(await s.request('PATCH', `/api/v1/users/${mine.id}/agents/${ref}/config`, { body: { tools: { files: true } } }), 404, 'agent not found');
     }
-    expectError(await s.request('GET', `/api/v1/users/${theirs.id}/deploy/status`), 404, 'user not found');
-    expectError(await s.request('GET', `/api/v1/users/${theirs.id}/logs`), 404, 'user not found');
-    expectError(await s.request('GET', `/api/v1/users/${theirs.id}/agent-templates`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${theirs.id}/deploy/status`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${theirs.id}/logs`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${theirs.id}/agent-templates`), 404, 'user not found');
     // their agent is untouched
     expect((await s.request('GET', `/api/v1/users/${theirs.id}/agents/spy`, { key: other.key })).status).toBe(200);
   });
@@ -186,11 +182,11 @@ describe('POST /users/{user}/agents', () => {
       ['PATCH', `${base}/bot/config`, { tools: { files: true } }],
       ['PUT', `/api/v1/users/${u.id}/agent-templates`, { 'SOUL.md': 'x' }],
     ] as const) {
-      expectError(await s.request(method, path, { key: reader.key, body }), 403, 'This API key lacks the required scope: agent:write');
+      expectPlainError(await s.request(method, path, { key: reader.key, body }), 403, 'This API key lacks the required scope: agent:write');
     }
     for (const path of [base, `${base}/bot`, `${base}/bot/ping`, `${base}/bot/connect`, `${base}/bot/templates`, `/api/v1/users/${u.id}/agent-templates`, `/api/v1/users/${u.id}/deploy/status`, `/api/v1/users/${u.id}/logs`]) {
       expect((await s.request('GET', path, { key: reader.key })).status, path).toBe(200);
-      expectError(await s.request('GET', path, { key: none.key }), 403, 'This API key lacks the required scope: agent:read');
+      expectPlainError(await s.request('GET', path, { key: none.key }), 403, 'This API key lacks the required scope: agent:read');
     }
   });
 
@@ -200,7 +196,7 @@ describe('POST /users/{user}/agents', () => {
     const res = await s.request('DELETE', `/api/v1/users/${u.id}/agents/${a.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: a.id, name: 'temp', deleted: true });
-    expectError(await s.request('GET', `/api/v1/users/${u.id}/agents/temp`), 404, 'agent not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${u.id}/agents/temp`), 404, 'agent not found');
     expect(await s.app.deps.prisma.agent.count({ where: { id: a.id } })).toBe(0);
   });
 });
@@ -338,8 +334,8 @@ describe('deploys', () => {
 
   it('reports 404 before the first deploy', async () => {
     const u = await newUser();
-    expectError(await s.request('GET', `/api/v1/users/${u.id}/deploy/status`), 404, 'no deploy yet');
-    expectError(await s.request('GET', `/api/v1/users/nobody/deploy/status`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${u.id}/deploy/status`), 404, 'no deploy yet');
+    expectPlainError(await s.request('GET', `/api/v1/users/nobody/deploy/status`), 404, 'user not found');
   });
 
   it('pushes progress over the graphql-ws deployProgress subscription until the job ends', async () => {
@@ -463,14 +459,14 @@ describe('templates', () => {
     const u = await newUser();
     await newAgent(u.id, { name: 't' });
     for (const path of [`/api/v1/users/${u.id}/agent-templates`, `/api/v1/users/${u.id}/agents/t/templates`]) {
-      expectError(await s.request('PUT', path, { body: { 'NOTES.md': 'x' } }), 400, 'unknown template: NOTES.md (valid: SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md)');
-      expectError(await s.request('PUT', path, { body: { 'SOUL.md': 5 } }), 400, 'SOUL.md must be a string, or null to remove it');
-      expectError(await s.request('PUT', path, { body: { 'SOUL.md': 'é'.repeat(32 * 1024 + 1) } }), 400, 'SOUL.md must be at most 65536 bytes');
+      expectPlainError(await s.request('PUT', path, { body: { 'NOTES.md': 'x' } }), 400, 'unknown template: NOTES.md (valid: SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md)');
+      expectPlainError(await s.request('PUT', path, { body: { 'SOUL.md': 5 } }), 400, 'SOUL.md must be a string, or null to remove it');
+      expectPlainError(await s.request('PUT', path, { body: { 'SOUL.md': 'é'.repeat(32 * 1024 + 1) } }), 400, 'SOUL.md must be at most 65536 bytes');
       expect((await s.request('PUT', path, { body: { 'SOUL.md': 'x'.repeat(64 * 1024) } })).status).toBe(200);
-      expectError(await s.request('PUT', path, { body: {} }), 400, 'body must name at least one template (SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md)');
-      expectError(await s.request('PUT', path, { body: ['SOUL.md'] }), 400, 'Request body must be a JSON object');
+      expectPlainError(await s.request('PUT', path, { body: {} }), 400, 'body must name at least one template (SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md)');
+      expectPlainError(await s.request('PUT', path, { body: ['SOUL.md'] }), 400, 'Request body must be a JSON object');
     }
-    expectError(await s.request('GET', `/api/v1/users/${u.id}/agents/t/templates?effective=maybe`), 400, 'effective must be true or false');
+    expectPlainError(await s.request('GET', `/api/v1/users/${u.id}/agents/t/templates?effective=maybe`), 400, 'effective must be true or false');
   });
 
   it('composes the system prompt in the documented order: SOUL, USER, TOOLS, skills, HEARTBEAT', async () => {
@@ -513,14 +509,14 @@ describe('PATCH …/config', () => {
     const u = await newUser();
     await newAgent(u.id, { name: 'strict' });
     const patch = (body: unknown) => s.request('PATCH', `/api/v1/users/${u.id}/agents/strict/config`, { body });
-    expectError(await patch({}), 400, 'tools is required');
-    expectError(await patch({ tools: { files: true }, extra: 1 }), 400, 'unknown config key: extra');
-    expectError(await patch({ tools: { shell: true } }), 400, 'unknown tools key: shell');
-    expectError(await patch({ tools: { http: { enabled: true, proxy: 'x' } } }), 400, 'unknown tools.http key: proxy');
-    expectError(await patch({ tools: { files: 'yes' } }), 400, 'tools.files must be a boolean');
-    expectError(await patch({ tools: { http: { allowedHosts: [] } } }), 400, 'tools.http.enabled must be a boolean');
-    expectError(await patch({ tools: { http: { enabled: true, allowedHosts: ['http://x/'] } } }), 400, 'tools.http.allowedHosts entries must be host names (optionally *.example.com or host:port)');
-    expectError(await patch({ tools: { http: { enabled: true, allowedHosts: 'x' } } }), 400, 'tools.http.allowedHosts must be an array of host names');
+    expectPlainError(await patch({}), 400, 'tools is required');
+    expectPlainError(await patch({ tools: { files: true }, extra: 1 }), 400, 'unknown config key: extra');
+    expectPlainError(await patch({ tools: { shell: true } }), 400, 'unknown tools key: shell');
+    expectPlainError(await patch({ tools: { http: { enabled: true, proxy: 'x' } } }), 400, 'unknown tools.http key: proxy');
+    expectPlainError(await patch({ tools: { files: 'yes' } }), 400, 'tools.files must be a boolean');
+    expectPlainError(await patch({ tools: { http: { allowedHosts: [] } } }), 400, 'tools.http.enabled must be a boolean');
+    expectPlainError(await patch({ tools: { http: { enabled: true, allowedHosts: ['http://x/'] } } }), 400, 'tools.http.allowedHosts entries must be host names (optionally *.example.com or host:port)');
+    expectPlainError(await patch({ tools: { http: { enabled: true, allowedHosts: 'x' } } }), 400, 'tools.http.allowedHosts must be an array of host names');
     expect((await s.request('GET', `/api/v1/users/${u.id}/agents/strict`)).body.config.tools.files).toBe(false);
   });
 });
@@ -552,7 +548,7 @@ describe('ping and connect', () => {
     const proxied = await s.request('GET', `/api/v1/users/${u.id}/agents/gw/connect`, { headers: { 'X-Forwarded-Host': 'agents.example.com', 'X-Forwarded-Proto': 'https' } });
     expect(proxied.body.http.chat).toBe(`https://agents.example.com/api/v1/users/${u.username}/agents/gw/chat`);
     expect(proxied.body.graphql.ws).toBe('wss://agents.example.com/graphql');
-    expectError(await s.request('GET', `/api/v1/users/${u.id}/agents/gw/connect`, { headers: { 'X-Forwarded-Host': 'evil.com/<script>' } }), 400, 'the Host header is not a valid host');
+    expectPlainError(await s.request('GET', `/api/v1/users/${u.id}/agents/gw/connect`, { headers: { 'X-Forwarded-Host': 'evil.com/<script>' } }), 400, 'the Host header is not a valid host');
   });
 });
 
@@ -587,10 +583,10 @@ describe('GET /users/{user}/logs', () => {
     expect(since.body.every((e: any) => Date.parse(e.time) >= Date.parse(cut))).toBe(true);
 
     const logs = (q: string) => s.request('GET', `/api/v1/users/${u.id}/logs?${q}`);
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc', 'limit=1.5']) expectError(await logs(q), 400, 'limit must be an integer between 1 and 1000');
-    expectError(await logs('level=verbose'), 400, 'level must be one of debug, info, warn, error');
-    for (const q of ['since=yesterday', 'since=2024-13-45T00:00:00Z', 'since=']) expectError(await logs(q), 400, 'since must be an ISO 8601 date-time');
-    expectError(await s.request('GET', '/api/v1/users/nobody/logs'), 404, 'user not found');
+    for (const q of ['limit=0', 'limit=1001', 'limit=abc', 'limit=1.5']) expectPlainError(await logs(q), 400, 'limit must be an integer between 1 and 1000');
+    expectPlainError(await logs('level=verbose'), 400, 'level must be one of debug, info, warn, error');
+    for (const q of ['since=yesterday', 'since=2024-13-45T00:00:00Z', 'since=']) expectPlainError(await logs(q), 400, 'since must be an ISO 8601 date-time');
+    expectPlainError(await s.request('GET', '/api/v1/users/nobody/logs'), 404, 'user not found');
   });
 });
 

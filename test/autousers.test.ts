@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { SYSTEM_PERSONAS } from '../src/modules/personas/system-personas.js';
+import { expectApiError } from './helpers/errors.js';
 
 let s: TestServer;
 let teamId: string;
@@ -30,18 +31,6 @@ const body = (extra: Record<string, unknown> = {}) => ({
 
 const create = (extra: Record<string, unknown> = {}, key?: string) =>
   s.request('POST', '/api/v1/autousers', { body: body(extra), ...(key ? { key } : {}) });
-
-/** The Stripe-like error body, with the request id matching the header. */
-function expectError(res: TestResponse, status: number, type: string, param: string | null) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'request_id', 'type']);
-  expect(res.body.error.type).toBe(type);
-  expect(res.body.error.param).toBe(param);
-  expect(typeof res.body.error.code).toBe('string');
-  expect(res.body.error.message.length).toBeGreaterThan(0);
-  expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
-}
 
 describe('POST /api/v1/autousers', () => {
   it('returns 201 with exactly the documented fields and defaults', async () => {
@@ -100,12 +89,12 @@ describe('POST /api/v1/autousers', () => {
       const atMax = await create({ [field]: 'x'.repeat(max), ...(field === 'name' ? {} : { name: `${field} at max` }) });
       expect(atMax.status, atMax.text).toBe(201);
       if (field === 'name') expect(atMax.body.name).toBe('x'.repeat(max));
-      expectError(await create({ [field]: 'x'.repeat(max + 1) }), 400, 'invalid_request_error', field);
+      expectApiError(await create({ [field]: 'x'.repeat(max + 1) }), 400, { type: 'invalid_request_error', param: field });
     });
     if (min === 1) {
       it(`${field}: 1 character passes, an empty string gives 400 param ${field}`, async () => {
         expect((await create({ [field]: 'y' })).status).toBe(201);
-        expectError(await create({ [field]: '' }), 400, 'invalid_request_error', field);
+        expectApiError(await create({ [field]: '' }), 400, { type: 'invalid_request_error', param: field });
       });
     }
   }
@@ -114,7 +103,7 @@ describe('POST /api/v1/autousers', () => {
     for (const field of ['teamId', 'name', 'systemPrompt']) {
       const b: Record<string, unknown> = body();
       delete b[field];
-      expectError(await s.request('POST', '/api/v1/autousers', { body: b }), 400, 'invalid_request_error', field);
+      expectApiError(await s.request('POST', '/api/v1/autousers', { body: b }), 400, { type: 'invalid_request_error', param: field });
     }
   });
 
@@ -130,7 +119,7 @@ describe('POST /api/v1/autousers', () => {
       [{ status: 1 }, 'status'],
       [{ visibility: 'secret' }, 'visibility'],
     ];
-    for (const [extra, param] of cases) expectError(await create(extra), 400, 'invalid_request_error', param);
+    for (const [extra, param] of cases) expectApiError(await create(extra), 400, { type: 'invalid_request_error', param: param });
   });
 
   it('bad capabilities and config shapes give 400 naming the field', async () => {
@@ -150,18 +139,18 @@ describe('POST /api/v1/autousers', () => {
       [{ config: { networkCondition: 'warp' } }, 'config.networkCondition'],
       [{ config: { colour: 'blue' } }, 'config'],
     ];
-    for (const [extra, param] of cases) expectError(await create(extra), 400, 'invalid_request_error', param);
+    for (const [extra, param] of cases) expectApiError(await create(extra), 400, { type: 'invalid_request_error', param: param });
   });
 
   it('a teamId that is not the caller’s gives 400 param teamId and creates nothing', async () => {
     const res = await create({ teamId: other.teamId, name: 'smuggled' });
-    expectError(res, 400, 'invalid_request_error', 'teamId');
+    expectApiError(res, 400, { type: 'invalid_request_error', param: 'teamId' });
     const theirs = await s.request('GET', '/api/v1/autousers?limit=100', { key: other.key });
     expect(theirs.body.data.map((p: any) => p.name)).not.toContain('smuggled');
   });
 
   it('a body that is not a JSON object gives 400', async () => {
-    expectError(await s.request('POST', '/api/v1/autousers', { body: ['x'] }), 400, 'invalid_request_error', null);
+    expectApiError(await s.request('POST', '/api/v1/autousers', { body: ['x'] }), 400, { type: 'invalid_request_error', param: null });
     const bad = await s.request('POST', '/api/v1/autousers', { rawBody: '{"name":', headers: { 'Content-Type': 'application/json' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.type).toBe('invalid_request_error');
@@ -170,7 +159,7 @@ describe('POST /api/v1/autousers', () => {
   it('without persona:write the key gets 403 naming the scope, and nothing is created', async () => {
     const { key } = await s.createKey(['persona:read']);
     const res = await create({ name: 'read-only attempt' }, key);
-    expectError(res, 403, 'authorization_error', null);
+    expectApiError(res, 403, { type: 'authorization_error', param: null });
     expect(res.body.error.message).toContain('persona:write');
     const list = await s.request('GET', '/api/v1/autousers?limit=100');
     expect(list.body.data.map((p: any) => p.name)).not.toContain('read-only attempt');
@@ -179,7 +168,7 @@ describe('POST /api/v1/autousers', () => {
   it('without persona:read listing and reading give 403 naming the scope', async () => {
     const { key } = await s.createKey(['persona:write']);
     const list = await s.request('GET', '/api/v1/autousers', { key });
-    expectError(list, 403, 'authorization_error', null);
+    expectApiError(list, 403, { type: 'authorization_error', param: null });
     expect(list.body.error.message).toContain('persona:read');
     const one = await s.request('GET', `/api/v1/autousers/${SYSTEM_PERSONAS[0].id}`, { key });
     expect(one.status).toBe(403);
@@ -187,7 +176,7 @@ describe('POST /api/v1/autousers', () => {
   });
 
   it('without a key gives 401 in the same shape', async () => {
-    expectError(await s.request('POST', '/api/v1/autousers', { key: null, body: body() }), 401, 'authentication_error', null);
+    expectApiError(await s.request('POST', '/api/v1/autousers', { key: null, body: body() }), 401, { type: 'authentication_error', param: null });
   });
 });
 
@@ -259,24 +248,19 @@ describe('GET /api/v1/autousers', () => {
 
   it('limit 0, 101, non-numbers and fractions give 400 param limit', async () => {
     for (const limit of ['0', '101', 'abc', '2.5', '-1', '']) {
-      expectError(await fresh.request('GET', `/api/v1/autousers?limit=${limit}`), 400, 'invalid_request_error', 'limit');
+      expectApiError(await fresh.request('GET', `/api/v1/autousers?limit=${limit}`), 400, { type: 'invalid_request_error', param: 'limit' });
     }
   });
 
   it('an unknown or foreign starting_after gives 400 param starting_after', async () => {
-    expectError(await fresh.request('GET', '/api/v1/autousers?starting_after=nope'), 400, 'invalid_request_error', 'starting_after');
-    expectError(
-      await fresh.request('GET', `/api/v1/autousers?starting_after=${'z'.repeat(300)}`),
-      400,
-      'invalid_request_error',
-      'starting_after',
-    );
+    expectApiError(await fresh.request('GET', '/api/v1/autousers?starting_after=nope'), 400, { type: 'invalid_request_error', param: 'starting_after' });
+    expectApiError(await fresh.request('GET', `/api/v1/autousers?starting_after=${'z'.repeat(300)}`), 400, { type: 'invalid_request_error', param: 'starting_after' });
     const team = await fresh.createTeam('cursor owner');
     const teamId2 = (await fresh.request('GET', '/api/v1/me', { key: team.key })).body.team.id;
     const foreign = await fresh.request('POST', '/api/v1/autousers', { key: team.key, body: { teamId: teamId2, name: 'foreign', systemPrompt: 'x' } });
     expect(foreign.status).toBe(201);
     const res = await fresh.request('GET', `/api/v1/autousers?starting_after=${foreign.body.id}`);
-    expectError(res, 400, 'invalid_request_error', 'starting_after');
+    expectApiError(res, 400, { type: 'invalid_request_error', param: 'starting_after' });
     expect(res.text).not.toContain('foreign');
   });
 
@@ -308,28 +292,23 @@ describe('GET/PATCH/DELETE /api/v1/autousers/:id', () => {
     const del = await s.request('DELETE', `/api/v1/autousers/${id}`);
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ id, deleted: true });
-    expectError(await s.request('GET', `/api/v1/autousers/${id}`), 404, 'not_found', null);
-    expectError(await s.request('DELETE', `/api/v1/autousers/${id}`), 404, 'not_found', null);
+    expectApiError(await s.request('GET', `/api/v1/autousers/${id}`), 404, { type: 'not_found', param: null });
+    expectApiError(await s.request('DELETE', `/api/v1/autousers/${id}`), 404, { type: 'not_found', param: null });
   });
 
   it('PATCH validates like create', async () => {
     const { body: p } = await create({ name: 'patch target' });
-    expectError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { name: 'x'.repeat(201) } }), 400, 'invalid_request_error', 'name');
-    expectError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { name: '' } }), 400, 'invalid_request_error', 'name');
-    expectError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { visibility: 'everyone' } }), 400, 'invalid_request_error', 'visibility');
-    expectError(
-      await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { config: { networkCondition: 'warp' } } }),
-      400,
-      'invalid_request_error',
-      'config.networkCondition',
-    );
+    expectApiError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { name: 'x'.repeat(201) } }), 400, { type: 'invalid_request_error', param: 'name' });
+    expectApiError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { name: '' } }), 400, { type: 'invalid_request_error', param: 'name' });
+    expectApiError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { visibility: 'everyone' } }), 400, { type: 'invalid_request_error', param: 'visibility' });
+    expectApiError(await s.request('PATCH', `/api/v1/autousers/${p.id}`, { body: { config: { networkCondition: 'warp' } } }), 400, { type: 'invalid_request_error', param: 'config.networkCondition' });
     expect((await s.request('GET', `/api/v1/autousers/${p.id}`)).body.name).toBe('patch target');
   });
 
   it('an unknown id gives 404', async () => {
     for (const method of ['GET', 'PATCH', 'DELETE']) {
       const res = await s.request(method, '/api/v1/autousers/does-not-exist', method === 'PATCH' ? { body: { name: 'x' } } : {});
-      expectError(res, 404, 'not_found', null);
+      expectApiError(res, 404, { type: 'not_found', param: null });
     }
   });
 
@@ -342,7 +321,7 @@ describe('GET/PATCH/DELETE /api/v1/autousers/:id', () => {
     const id = theirs.body.id;
     for (const method of ['GET', 'PATCH', 'DELETE']) {
       const res = await s.request(method, `/api/v1/autousers/${id}`, method === 'PATCH' ? { body: { name: 'mine now' } } : {});
-      expectError(res, 404, 'not_found', null);
+      expectApiError(res, 404, { type: 'not_found', param: null });
       expect(res.text).not.toContain('secret prompt');
     }
     const list = await s.request('GET', '/api/v1/autousers?limit=100');
@@ -362,9 +341,9 @@ describe('GET/PATCH/DELETE /api/v1/autousers/:id', () => {
       expect(got.body.systemPrompt).toBe(sp.systemPrompt);
 
       const patch = await s.request('PATCH', `/api/v1/autousers/${sp.id}`, { body: { name: 'hijacked' } });
-      expectError(patch, 403, 'authorization_error', null);
+      expectApiError(patch, 403, { type: 'authorization_error', param: null });
       const del = await s.request('DELETE', `/api/v1/autousers/${sp.id}`);
-      expectError(del, 403, 'authorization_error', null);
+      expectApiError(del, 403, { type: 'authorization_error', param: null });
       expect((await s.request('GET', `/api/v1/autousers/${sp.id}`)).body.name).toBe(sp.name);
     }
     // Other teams read them too.
@@ -376,7 +355,7 @@ describe('GET/PATCH/DELETE /api/v1/autousers/:id', () => {
     const { body: p } = await create({ name: 'scoped' });
     const { key } = await s.createKey(['persona:read']);
     const patch = await s.request('PATCH', `/api/v1/autousers/${p.id}`, { key, body: { name: 'nope' } });
-    expectError(patch, 403, 'authorization_error', null);
+    expectApiError(patch, 403, { type: 'authorization_error', param: null });
     expect(patch.body.error.message).toContain('persona:write');
     const del = await s.request('DELETE', `/api/v1/autousers/${p.id}`, { key });
     expect(del.status).toBe(403);

@@ -15,17 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { testDatabaseKind } from './helpers/database.js';
 import { makeProfile, teamOf, waitForBatch } from './helpers/content.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-const run = hasChromium && testDatabaseKind() === 'pglite'; // the browser needs no second database: once is enough
 if (!hasChromium) console.warn(`\n  SKIPPED: browser tests (no Chromium at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH).\n`);
 
 const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-artifacts');
 
-describe.skipIf(!run)('in a browser', () => {
+describe.skipIf(!hasChromium)('in a browser', () => {
   let s: TestServer;
   let fake: FakeOpenAI;
   let browser: Browser;

@@ -16,7 +16,7 @@ import { START_MS, adminKeyIn, banner, me, start, stop } from './helpers/lifecyc
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'test-artifacts', `dist-${process.pid}`);
 
-describe.skipIf(process.env.TEST_DB === 'postgres')('the bundle npm start runs', () => {
+describe('the bundle npm start runs', () => {
   beforeAll(() => {
     const built = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);

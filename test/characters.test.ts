@@ -12,7 +12,8 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { expectError, gif, jpg, multipart, png, poll, waitForPack, wav, WAIT_MS } from './helpers/influencers.js';
+import { gif, jpg, multipart, png, poll, waitForPack, wav, WAIT_MS } from './helpers/influencers.js';
+import { expectApiError } from './helpers/errors.js';
 
 const MAX_UPLOAD = 64 * 1024;
 let s: TestServer;
@@ -74,20 +75,20 @@ describe('POST /api/v1/characters/analyze-photos (embedded)', () => {
     const mixed = await analyze([{ field: 'files', bytes: gif(), type: 'image/gif' }, { field: 'files', bytes: png(...COOL_DARK), type: 'image/png' }]);
     expect(mixed.status, mixed.text).toBe(200);
     expect(mixed.body.attributes).toMatchObject({ photos: 1, unreadable: [{ index: 0, contentType: 'image/gif' }] });
-    expectError(await analyze([{ field: 'files', bytes: gif(), type: 'image/gif' }]), 415, /PNG and JPEG.*image\/gif/);
+    expectApiError(await analyze([{ field: 'files', bytes: gif(), type: 'image/gif' }]), 415, /PNG and JPEG.*image\/gif/);
     const dry = await s.request('POST', '/api/v1/characters/analyze-photos?dryRun=true', await multipart([{ field: 'files', bytes: png(...COOL_DARK), type: 'image/png' }]));
     expect(dry.body).toMatchObject({ dryRun: true, lines: [{ action: 'photo.analyze', quantity: 1, provider: 'embedded' }] });
   });
 
   it('refuses no photos or more than 10 (400), non-images and mislabelled files (415), oversized ones (413), JSON (415), a key without character:write (403)', async () => {
-    expectError(await analyze([{ field: 'note', value: 'x' }]), 400, /1–10 photos/);
-    expectError(await analyze(Array.from({ length: 11 }, () => ({ field: 'files', bytes: png([1, 2, 3]), type: 'image/png' }))), 400, /at most 10/);
-    expectError(await analyze([{ field: 'files', bytes: Buffer.from('plain text'), type: 'image/png' }]), 415);
-    expectError(await analyze([{ field: 'files', bytes: wav(1), type: 'image/png' }]), 415, /not image/);
-    expectError(await analyze([{ field: 'files', bytes: png([1, 2, 3]), type: 'audio/mpeg' }]), 415, /labelled audio\/mpeg/);
-    expectError(await analyze([{ field: 'files', bytes: Buffer.concat([png([1, 2, 3]), Buffer.alloc(MAX_UPLOAD)]), type: 'image/png' }]), 413);
-    expectError(await s.request('POST', '/api/v1/characters/analyze-photos', { body: { photos: [] } }), 415);
-    expectError(await analyze([{ field: 'files', bytes: png([1, 2, 3]), type: 'image/png' }], readKey), 403, /character:write/);
+    expectApiError(await analyze([{ field: 'note', value: 'x' }]), 400, /1–10 photos/);
+    expectApiError(await analyze(Array.from({ length: 11 }, () => ({ field: 'files', bytes: png([1, 2, 3]), type: 'image/png' }))), 400, /at most 10/);
+    expectApiError(await analyze([{ field: 'files', bytes: Buffer.from('plain text'), type: 'image/png' }]), 415);
+    expectApiError(await analyze([{ field: 'files', bytes: wav(1), type: 'image/png' }]), 415, /not image/);
+    expectApiError(await analyze([{ field: 'files', bytes: png([1, 2, 3]), type: 'audio/mpeg' }]), 415, /labelled audio\/mpeg/);
+    expectApiError(await analyze([{ field: 'files', bytes: Buffer.concat([png([1, 2, 3]), Buffer.alloc(MAX_UPLOAD)]), type: 'image/png' }]), 413);
+    expectApiError(await s.request('POST', '/api/v1/characters/analyze-photos', { body: { photos: [] } }), 415);
+    expectApiError(await analyze([{ field: 'files', bytes: png([1, 2, 3]), type: 'image/png' }], readKey), 403, /character:write/);
   });
 });
 
@@ -135,23 +136,23 @@ describe('voice samples and the voice profile', () => {
     const inf = await create(s);
     const mate = await create(s);
     const base = `/api/v1/characters/${inf.id}`;
-    expectError(await s.request('POST', `${base}/voice-samples`, { rawBody: png([1, 2, 3]), headers: { 'Content-Type': 'audio/wav' } }), 415, /not audio/);
-    expectError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'file', bytes: wav(1), type: 'image/png' }])), 415, /labelled image\/png/);
-    expectError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'file', bytes: Buffer.from('la la la'), type: 'audio/mpeg' }])), 415);
-    expectError(await s.request('POST', `${base}/voice-samples`, { rawBody: wav(70), headers: { 'Content-Type': 'audio/wav' } }), 413);
-    expectError(await s.request('POST', `${base}/voice-samples`, { body: { url: 'x' } }), 415);
-    expectError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'note', value: 'x' }])), 400);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, { rawBody: png([1, 2, 3]), headers: { 'Content-Type': 'audio/wav' } }), 415, /not audio/);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'file', bytes: wav(1), type: 'image/png' }])), 415, /labelled image\/png/);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'file', bytes: Buffer.from('la la la'), type: 'audio/mpeg' }])), 415);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, { rawBody: wav(70), headers: { 'Content-Type': 'audio/wav' } }), 413);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, { body: { url: 'x' } }), 415);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, await multipart([{ field: 'note', value: 'x' }])), 400);
     const theirs = await s.request('POST', `/api/v1/characters/${mate.id}/voice-samples`, { rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } });
     const url = encodeURIComponent(theirs.body.added[0].audioUrl);
-    expectError(await s.request('DELETE', `${base}/voice-samples/${url}`), 404, /no voice sample/);
-    expectError(await s.request('DELETE', `${base}/voice-samples/not-a-url`), 404);
-    expectError(await s.request('DELETE', `${base}/voice-samples/${url}`, { key: readKey }), 403, /character:write/);
-    expectError(await s.request('POST', `${base}/voice-samples`, { key: readKey, rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } }), 403, /character:write/);
-    expectError(await s.request('GET', `${base}/voice-profile`, { key: writeKey }), 403, /character:read/);
+    expectApiError(await s.request('DELETE', `${base}/voice-samples/${url}`), 404, /no voice sample/);
+    expectApiError(await s.request('DELETE', `${base}/voice-samples/not-a-url`), 404);
+    expectApiError(await s.request('DELETE', `${base}/voice-samples/${url}`, { key: readKey }), 403, /character:write/);
+    expectApiError(await s.request('POST', `${base}/voice-samples`, { key: readKey, rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } }), 403, /character:write/);
+    expectApiError(await s.request('GET', `${base}/voice-profile`, { key: writeKey }), 403, /character:read/);
     for (const id of [foreignId, 'inf_nope']) {
-      expectError(await s.request('GET', `/api/v1/characters/${id}/voice-profile`), 404);
-      expectError(await s.request('POST', `/api/v1/characters/${id}/voice-samples`, { rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } }), 404);
-      expectError(await s.request('DELETE', `/api/v1/characters/${id}/voice-samples/${url}`), 404);
+      expectApiError(await s.request('GET', `/api/v1/characters/${id}/voice-profile`), 404);
+      expectApiError(await s.request('POST', `/api/v1/characters/${id}/voice-samples`, { rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } }), 404);
+      expectApiError(await s.request('DELETE', `/api/v1/characters/${id}/voice-samples/${url}`), 404);
     }
     expect((await s.request('GET', `/api/v1/characters/${mate.id}/voice-profile`)).body.sampleCount).toBe(1);
   });
@@ -185,12 +186,12 @@ describe('POST /api/v1/characters/:id/wardrobe/generate (embedded)', () => {
   it('refuses count outside 1–10 and bad fields (400), unknown and foreign ids (404), missing scope (403)', async () => {
     const inf = await create(s);
     const url = `/api/v1/characters/${inf.id}/wardrobe/generate`;
-    expectError(await s.request('POST', url, { body: { count: 0 } }), 400, /count/);
-    expectError(await s.request('POST', url, { body: { count: 11 } }), 400, /count/);
-    expectError(await s.request('POST', url, { body: { replace: 'yes' } }), 400, /replace/);
-    expectError(await s.request('POST', url, { key: readKey, body: {} }), 403, /character:write/);
-    expectError(await s.request('POST', `/api/v1/characters/${foreignId}/wardrobe/generate`, { body: {} }), 404);
-    expectError(await s.request('POST', '/api/v1/characters/inf_nope/wardrobe/generate', { body: {} }), 404);
+    expectApiError(await s.request('POST', url, { body: { count: 0 } }), 400, /count/);
+    expectApiError(await s.request('POST', url, { body: { count: 11 } }), 400, /count/);
+    expectApiError(await s.request('POST', url, { body: { replace: 'yes' } }), 400, /replace/);
+    expectApiError(await s.request('POST', url, { key: readKey, body: {} }), 403, /character:write/);
+    expectApiError(await s.request('POST', `/api/v1/characters/${foreignId}/wardrobe/generate`, { body: {} }), 404);
+    expectApiError(await s.request('POST', '/api/v1/characters/inf_nope/wardrobe/generate', { body: {} }), 404);
   });
 });
 
@@ -217,18 +218,18 @@ describe('PATCH /api/v1/characters/:id/ingredients', () => {
   it('refuses patches that are not an object, too deep, too large, or malformed (400); unknown and foreign ids (404); missing scope (403)', async () => {
     const inf = await create(s, { ingredients: { keep: true } });
     const url = `/api/v1/characters/${inf.id}/ingredients`;
-    expectError(await s.request('PATCH', url, { rawBody: '[1,2]', headers: { 'Content-Type': 'application/merge-patch+json' } }), 400);
-    expectError(await s.request('PATCH', url, { rawBody: '"x"', headers: { 'Content-Type': 'application/json' } }), 400);
-    expectError(await s.request('PATCH', url, { rawBody: '{"a":', headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, /malformed json/i);
+    expectApiError(await s.request('PATCH', url, { rawBody: '[1,2]', headers: { 'Content-Type': 'application/merge-patch+json' } }), 400);
+    expectApiError(await s.request('PATCH', url, { rawBody: '"x"', headers: { 'Content-Type': 'application/json' } }), 400);
+    expectApiError(await s.request('PATCH', url, { rawBody: '{"a":', headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, /malformed json/i);
     let deep: any = { leaf: 1 };
     for (let i = 0; i < 9; i++) deep = { d: deep };
-    expectError(await s.request('PATCH', url, { body: deep }), 400, /deeper than 8/);
+    expectApiError(await s.request('PATCH', url, { body: deep }), 400, /deeper than 8/);
     await s.request('PATCH', url, { body: { big1: 'x'.repeat(40_000) } });
-    expectError(await s.request('PATCH', url, { body: { big2: 'y'.repeat(30_000) } }), 400, /exceed 65536 bytes/);
+    expectApiError(await s.request('PATCH', url, { body: { big2: 'y'.repeat(30_000) } }), 400, /exceed 65536 bytes/);
     expect(Object.keys((await s.request('GET', `/api/v1/influencers/${inf.id}`)).body.ingredients).sort()).toEqual(['big1', 'keep']);
-    expectError(await s.request('PATCH', url, { key: readKey, body: { a: 1 } }), 403, /character:write/);
-    expectError(await s.request('PATCH', `/api/v1/characters/${foreignId}/ingredients`, { body: { a: 1 } }), 404);
-    expectError(await s.request('PATCH', '/api/v1/characters/inf_nope/ingredients', { body: { a: 1 } }), 404);
+    expectApiError(await s.request('PATCH', url, { key: readKey, body: { a: 1 } }), 403, /character:write/);
+    expectApiError(await s.request('PATCH', `/api/v1/characters/${foreignId}/ingredients`, { body: { a: 1 } }), 404);
+    expectApiError(await s.request('PATCH', '/api/v1/characters/inf_nope/ingredients', { body: { a: 1 } }), 404);
   });
 });
 
@@ -317,7 +318,7 @@ describe('with OpenAI (the openai SDK against a local OpenAI-compatible server)'
       const res = await o.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { body: {} });
       expect(res.status, res.text).toBe(202);
       await poll('the first image request', async () => fake.content.heldImages === 1);
-      expectError(await o.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { body: {} }), 409, /already being generated/);
+      expectApiError(await o.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { body: {} }), 409, /already being generated/);
 
       const c = createClient({ url: o.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ADMIN_KEY}` }, retryAttempts: 0 });
       clients.push(c);

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let fake: FakeOpenAI;
@@ -36,13 +37,6 @@ async function newAgent(body: Record<string, unknown> = {}, u = user) {
 }
 
 const say = (content: string) => ({ messages: [{ role: 'user', content }] });
-
-function expectError(res: TestResponse, status: number, message: string | RegExp) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  if (typeof message === 'string') expect(res.body.error).toBe(message);
-  else expect(res.body.error).toMatch(message);
-}
 
 interface SseEvent {
   id: string | null;
@@ -157,14 +151,14 @@ describe('POST …/chat', () => {
   it('bad input, unknown and foreign agents, scopes and the monthly token quota', async () => {
     const a = await newAgent();
     const p = `/api/v1/users/${user}/agents/${a.id}/chat`;
-    expectError(await s.request('POST', p, { body: {} }), 400, 'messages array is required');
-    expectError(await s.request('POST', p, { body: { messages: [] } }), 400, 'messages array is required');
-    expectError(await s.request('POST', p, { body: { messages: [{ role: 'system', content: 'x' }] } }), 400, /role must be user or assistant/);
-    expectError(await s.request('POST', p, { body: { messages: [{ role: 'user', content: '' }] } }), 400, /must not be empty/);
-    expectError(await s.request('POST', `/api/v1/users/${user}/agents/nobody/chat`, { body: say('hi') }), 404, 'agent not found');
-    expectError(await s.request('POST', `/api/v1/users/nobody/agents/${a.id}/chat`, { body: say('hi') }), 404, 'user not found');
+    expectPlainError(await s.request('POST', p, { body: {} }), 400, 'messages array is required');
+    expectPlainError(await s.request('POST', p, { body: { messages: [] } }), 400, 'messages array is required');
+    expectPlainError(await s.request('POST', p, { body: { messages: [{ role: 'system', content: 'x' }] } }), 400, /role must be user or assistant/);
+    expectPlainError(await s.request('POST', p, { body: { messages: [{ role: 'user', content: '' }] } }), 400, /must not be empty/);
+    expectPlainError(await s.request('POST', `/api/v1/users/${user}/agents/nobody/chat`, { body: say('hi') }), 404, 'agent not found');
+    expectPlainError(await s.request('POST', `/api/v1/users/nobody/agents/${a.id}/chat`, { body: say('hi') }), 404, 'user not found');
     const other = await s.createTeam('chat other team');
-    expectError(await s.request('POST', p, { key: other.key, body: say('hi') }), 404, 'user not found');
+    expectPlainError(await s.request('POST', p, { key: other.key, body: say('hi') }), 404, 'user not found');
     const reader = (await s.createKey(['agent:read'])).key;
     const denied = await s.request('POST', p, { key: reader, body: say('hi') });
     expect(denied.status).toBe(403);
@@ -176,7 +170,7 @@ describe('POST …/chat', () => {
     await s.app.deps.prisma.chatRun.create({
       data: { teamId: agentRow.teamId, userId: q, agentId: qa.id, provider: 'embedded', model: 'x', status: 'done', promptTokens: 150_000, completionTokens: 50_000 },
     });
-    expectError(await s.request('POST', `/api/v1/users/${q}/agents/${qa.id}/chat`, { body: say('hi') }), 429, /^monthly token quota reached/);
+    expectPlainError(await s.request('POST', `/api/v1/users/${q}/agents/${qa.id}/chat`, { body: say('hi') }), 429, /^monthly token quota reached/);
     const usage = await s.request('GET', `/api/v1/users/${q}/usage`);
     expect(usage.body).toMatchObject({ tier: 'free', limit: 200_000, used: 200_000, remaining: 0 });
   });
@@ -187,10 +181,10 @@ describe('POST …/chat', () => {
     try {
       fake.failWith(401);
       const rejected = await s.request('POST', p, { body: say('hi') });
-      expectError(rejected, 400, 'The LLM provider rejected the API key');
+      expectPlainError(rejected, 400, 'The LLM provider rejected the API key');
       expect(rejected.text).not.toMatch(/sk-|platform\.openai/);
       fake.failWith(500);
-      expectError(await s.request('POST', p, { body: say('hi') }), 502, 'internal server error');
+      expectPlainError(await s.request('POST', p, { body: say('hi') }), 502, 'internal server error');
     } finally {
       fake.failWith(null);
     }
@@ -247,7 +241,7 @@ describe('POST …/chat/stream (SSE)', () => {
 
   it('resuming an unknown or foreign run is 404', async () => {
     const a = await newAgent();
-    expectError(await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat/stream?run=00000000-0000-4000-8000-000000000000`, { headers: { 'Last-Event-ID': '1' } }), 404, 'run not found');
+    expectPlainError(await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat/stream?run=00000000-0000-4000-8000-000000000000`, { headers: { 'Last-Event-ID': '1' } }), 404, 'run not found');
   });
 });
 

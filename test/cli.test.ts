@@ -1,18 +1,33 @@
 /**
- * The `personagraph` command line as a user runs it (a real process through
- * bin/personagraph.mjs) against the embedded database or PostgreSQL: help,
- * usage errors, teams, keys (usable by the server afterwards), refusals, and
- * the embedded-database lock (export, import and the demo seed: cli-data.test.ts).
+ * The `personagraph` command line against the embedded database or PostgreSQL:
+ * help, usage errors, teams, keys (usable by the server afterwards), refusals
+ * (export, import and the demo seed: cli-data.test.ts). The commands run in
+ * this process (runCli, with their own output and environment); a few runs of
+ * the real bin/personagraph.mjs check that it starts, answers and exits with
+ * the command's code, and the embedded-database lock (which names a process).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, freshDatabase, serverOn } from './helpers/cli.js';
-import { onceAcrossDatabases, testDatabaseKind } from './helpers/database.js';
+import { cli, cliProcess, freshDatabase, serverOn } from './helpers/cli.js';
+import { onceAcrossDatabases } from './helpers/database.js';
 import { startTestServer } from './helpers/server.js';
 
 describe('personagraph (command line)', () => {
+  it('the real command starts, answers --help, runs a command and exits with its code', async () => {
+    const help = await cliProcess(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('migrate');
+    const unknown = await cliProcess(['frobnicate'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
+    const migrate = await cliProcess(['--json', 'migrate'], { DATA_DIR: dir });
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(JSON.parse(migrate.stdout).applied.length).toBeGreaterThan(0);
+  }, 120_000);
+
   it.runIf(onceAcrossDatabases())('--help lists the commands; usage errors exit 2 with the reason and the usage', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
@@ -32,7 +47,7 @@ describe('personagraph (command line)', () => {
     expect(badPort.stderr).toContain('must be a port number');
   }, 60_000);
 
-  // Each command is a process: these flows run once (on PostgreSQL when the run has it), the lock test on PGlite.
+  // These flows run once (on PostgreSQL when the run has it; the file is in the once project), the lock test on PGlite.
   it.runIf(onceAcrossDatabases())('creates a team and keys the server then accepts; lists and revokes them; rotates the master key; --json for scripts', async () => {
     const { env, url } = await freshDatabase();
     const migrate = await cli(['--json', 'migrate'], env);
@@ -93,12 +108,12 @@ describe('personagraph (command line)', () => {
     expect(JSON.parse(rotated.stdout)).toEqual({ moved: 0, unreadable: [] });
   }, 300_000);
 
-  it.skipIf(testDatabaseKind() !== 'pglite')('refuses the embedded database while a server has it open', async () => {
+  it('refuses the embedded database while a server has it open', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
     const s = await startTestServer({ DATABASE_URL: `pglite:${path.join(dir, 'pglite')}` });
     try {
-      // The lock names this test process, which is alive.
-      const res = await cli(['teams', 'list'], { DATA_DIR: dir });
+      // The lock names this test process, which is alive (a real process: the lock lets its own process in).
+      const res = await cliProcess(['teams', 'list'], { DATA_DIR: dir });
       expect(res.code).toBe(1);
       expect(res.stderr).toContain('is in use by another personagraph process');
     } finally {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeProfile, readGif, teamOf, waitForBatch, waitForVideos, type ProfileFixture } from './helpers/content.js';
 import { findGrade } from '../src/modules/catalog/aesthetic-grades.js';
-import { schema } from '../src/graphql/schema.js';
+import { expectApiError } from './helpers/errors.js';
 
 let s: TestServer;
 let teamId: string;
@@ -60,13 +60,6 @@ async function itemIn(status: 'pending_review' | 'approved' | 'rejected' | 'gene
   if (status === 'approved') expect((await s.request('POST', `/api/v1/content/${item.id}/approve`)).status).toBe(200);
   if (status === 'rejected') expect((await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: { reason: 'off-brand' } })).status).toBe(200);
   return (await s.request('GET', `/api/v1/content/${item.id}`)).body;
-}
-
-function expectError(res: { status: number; body: any; text: string }, status: number, match?: RegExp | string) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'request_id', 'type']);
-  if (match) expect(res.body.error.message).toMatch(match);
-  return res.body.error;
 }
 
 describe('POST /api/v1/content/generate and GET /api/v1/batches/:id', () => {
@@ -153,18 +146,18 @@ describe('POST /api/v1/content/generate and GET /api/v1/batches/:id', () => {
   it('refuses bad input: count out of range 400, unknown direction or grade 400, unknown or foreign profile 404, missing scope 403', async () => {
     const p = await makeProfile(s.app.deps.prisma, teamId, { directions: DIRECTIONS });
     for (const count of [0, 51, -1, 2.5, '3', null]) {
-      const e = expectError(await generate({ profileId: p.profileId, count }), 400, /count/);
+      const e = expectApiError(await generate({ profileId: p.profileId, count }), 400, /count/);
       expect(e.param).toBe('count');
     }
-    expect(expectError(await generate({ profileId: p.profileId }), 400, /count/).param).toBe('count');
-    expect(expectError(await generate({ count: 2 }), 400, /profileId is required/).param).toBe('profileId');
-    expect(expectError(await generate({ profileId: p.profileId, count: 1, contentDirectionId: 'dir_nope' }), 400).param).toBe('contentDirectionId');
-    expect(expectError(await generate({ profileId: p.profileId, count: 1, aestheticGrade: 'sepia' }), 400, /golden-hour/).param).toBe('aestheticGrade');
-    expect(expectError(await generate({ profileId: p.profileId, count: 1, dryRun: 'yes' }), 400).param).toBe('dryRun');
-    expectError(await generate({ profileId: 'prof_unknown', count: 1 }), 404, /Profile not found/);
-    expectError(await generate({ profileId: otherProfile.profileId, count: 1 }), 404, /Profile not found/);
-    expectError(await generate({ profileId: p.profileId, count: 1 }, readKey), 403, /content:generate/);
-    expectError(await generate({ profileId: p.profileId, count: 1 }, writeKey), 403, /content:generate/);
+    expect(expectApiError(await generate({ profileId: p.profileId }), 400, /count/).param).toBe('count');
+    expect(expectApiError(await generate({ count: 2 }), 400, /profileId is required/).param).toBe('profileId');
+    expect(expectApiError(await generate({ profileId: p.profileId, count: 1, contentDirectionId: 'dir_nope' }), 400).param).toBe('contentDirectionId');
+    expect(expectApiError(await generate({ profileId: p.profileId, count: 1, aestheticGrade: 'sepia' }), 400, /golden-hour/).param).toBe('aestheticGrade');
+    expect(expectApiError(await generate({ profileId: p.profileId, count: 1, dryRun: 'yes' }), 400).param).toBe('dryRun');
+    expectApiError(await generate({ profileId: 'prof_unknown', count: 1 }), 404, /Profile not found/);
+    expectApiError(await generate({ profileId: otherProfile.profileId, count: 1 }), 404, /Profile not found/);
+    expectApiError(await generate({ profileId: p.profileId, count: 1 }, readKey), 403, /content:generate/);
+    expectApiError(await generate({ profileId: p.profileId, count: 1 }, writeKey), 403, /content:generate/);
     expect((await generate({ profileId: p.profileId, count: 1, dryRun: true }, generateKey)).status).toBe(200);
     expect(await s.app.deps.prisma.batch.count({ where: { profileId: p.profileId } })).toBe(0);
     // content:generate alone is enough to start a batch (and see what was created).
@@ -176,9 +169,9 @@ describe('POST /api/v1/content/generate and GET /api/v1/batches/:id', () => {
 
   it('GET /api/v1/batches/:id: unknown and foreign ids 404, missing scope 403', async () => {
     const { created } = await batchOf(1);
-    expectError(await s.request('GET', '/api/v1/batches/batch_000000000000000000000000'), 404, /Batch not found/);
-    expectError(await s.request('GET', `/api/v1/batches/${created.id}`, { key: other.key }), 404, /Batch not found/);
-    expectError(await s.request('GET', `/api/v1/batches/${created.id}`, { key: generateKey }), 403, /content:read/);
+    expectApiError(await s.request('GET', '/api/v1/batches/batch_000000000000000000000000'), 404, /Batch not found/);
+    expectApiError(await s.request('GET', `/api/v1/batches/${created.id}`, { key: other.key }), 404, /Batch not found/);
+    expectApiError(await s.request('GET', `/api/v1/batches/${created.id}`, { key: generateKey }), 403, /content:read/);
     expect((await s.request('GET', `/api/v1/batches/${created.id}`, { key: readKey })).status).toBe(200);
   });
 });
@@ -189,9 +182,9 @@ describe('content items: read, list, edit, delete', () => {
     const res = await s.request('GET', `/api/v1/content/${item.id}`, { key: readKey });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: item.id, status: 'pending_review', videos: [], rejectReason: null });
-    expectError(await s.request('GET', '/api/v1/content/ci_nope'), 404, /Content item not found/);
-    expectError(await s.request('GET', `/api/v1/content/${item.id}`, { key: other.key }), 404, /Content item not found/);
-    expectError(await s.request('GET', `/api/v1/content/${item.id}`, { key: writeKey }), 403, /content:read/);
+    expectApiError(await s.request('GET', '/api/v1/content/ci_nope'), 404, /Content item not found/);
+    expectApiError(await s.request('GET', `/api/v1/content/${item.id}`, { key: other.key }), 404, /Content item not found/);
+    expectApiError(await s.request('GET', `/api/v1/content/${item.id}`, { key: writeKey }), 403, /content:read/);
   });
 
   it('GET /api/v1/content filters by status, profile, influencer and batch, pages with starting_after, and shows only the team’s items', async () => {
@@ -226,11 +219,11 @@ describe('content items: read, list, edit, delete', () => {
 
     const theirs = await s.request('GET', `/api/v1/content?batchId=${a.created.id}`, { key: other.key });
     expect(theirs.body.data).toEqual([]);
-    expect(expectError(await s.request('GET', '/api/v1/content?limit=0'), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', '/api/v1/content?limit=101'), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', '/api/v1/content?status=archived'), 400, /status must be one of/).param).toBe('status');
-    expect(expectError(await s.request('GET', '/api/v1/content?starting_after=ci_nope'), 400).param).toBe('starting_after');
-    expectError(await s.request('GET', '/api/v1/content', { key: generateKey }), 403, /content:read/);
+    expect(expectApiError(await s.request('GET', '/api/v1/content?limit=0'), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', '/api/v1/content?limit=101'), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', '/api/v1/content?status=archived'), 400, /status must be one of/).param).toBe('status');
+    expect(expectApiError(await s.request('GET', '/api/v1/content?starting_after=ci_nope'), 400).param).toBe('starting_after');
+    expectApiError(await s.request('GET', '/api/v1/content', { key: generateKey }), 403, /content:read/);
   });
 
   it('PUT /api/v1/content/:id edits caption and prompt; a new caption sends an approved or rejected item back to review', async () => {
@@ -252,32 +245,32 @@ describe('content items: read, list, edit, delete', () => {
 
   it('PUT refuses bad bodies 400, generating items 409 naming the status, unknown and foreign ids 404, missing scope 403', async () => {
     const item = await itemIn('pending_review');
-    expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: {} }), 400, /caption and\/or prompt/);
-    expect(expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: '' } }), 400).param).toBe('caption');
-    expect(expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: 'x'.repeat(2201) } }), 400, /2200/).param).toBe('caption');
-    expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: 'ok', status: 'approved' } }), 400, /status/);
+    expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: {} }), 400, /caption and\/or prompt/);
+    expect(expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: '' } }), 400).param).toBe('caption');
+    expect(expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: 'x'.repeat(2201) } }), 400, /2200/).param).toBe('caption');
+    expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { body: { caption: 'ok', status: 'approved' } }), 400, /status/);
     const generating = await itemIn('generating');
-    const e = expectError(await s.request('PUT', `/api/v1/content/${generating.id}`, { body: { caption: 'too early' } }), 409, /content item is generating/);
+    const e = expectApiError(await s.request('PUT', `/api/v1/content/${generating.id}`, { body: { caption: 'too early' } }), 409, /content item is generating/);
     expect(e.code).toBe('invalid_status_transition');
     const failed = await itemIn('failed');
-    expectError(await s.request('PUT', `/api/v1/content/${failed.id}`, { body: { caption: 'no image' } }), 409, /content item is failed/);
+    expectApiError(await s.request('PUT', `/api/v1/content/${failed.id}`, { body: { caption: 'no image' } }), 409, /content item is failed/);
     expect((await s.request('PUT', `/api/v1/content/${failed.id}`, { body: { prompt: 'try this instead' } })).status).toBe(200);
-    expectError(await s.request('PUT', '/api/v1/content/ci_nope', { body: { caption: 'x' } }), 404);
-    expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { key: other.key, body: { caption: 'x' } }), 404);
-    expectError(await s.request('PUT', `/api/v1/content/${item.id}`, { key: readKey, body: { caption: 'x' } }), 403, /content:write/);
+    expectApiError(await s.request('PUT', '/api/v1/content/ci_nope', { body: { caption: 'x' } }), 404);
+    expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { key: other.key, body: { caption: 'x' } }), 404);
+    expectApiError(await s.request('PUT', `/api/v1/content/${item.id}`, { key: readKey, body: { caption: 'x' } }), 403, /content:write/);
   });
 
   it('DELETE /api/v1/content/:id removes the item; not while generating (409); 404 and 403 as usual', async () => {
     const item = await itemIn('approved');
-    expectError(await s.request('DELETE', `/api/v1/content/${item.id}`, { key: readKey }), 403, /content:write/);
-    expectError(await s.request('DELETE', `/api/v1/content/${item.id}`, { key: other.key }), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/content/${item.id}`, { key: readKey }), 403, /content:write/);
+    expectApiError(await s.request('DELETE', `/api/v1/content/${item.id}`, { key: other.key }), 404);
     const res = await s.request('DELETE', `/api/v1/content/${item.id}`, { key: writeKey });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ id: item.id, deleted: true });
-    expectError(await s.request('GET', `/api/v1/content/${item.id}`), 404);
-    expectError(await s.request('DELETE', `/api/v1/content/${item.id}`), 404);
+    expectApiError(await s.request('GET', `/api/v1/content/${item.id}`), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/content/${item.id}`), 404);
     const generating = await itemIn('generating');
-    expectError(await s.request('DELETE', `/api/v1/content/${generating.id}`), 409, /content item is generating; only pending_review, approved, rejected or failed items can be deleted/);
+    expectApiError(await s.request('DELETE', `/api/v1/content/${generating.id}`), 409, /content item is generating; only pending_review, approved, rejected or failed items can be deleted/);
   });
 });
 
@@ -287,12 +280,12 @@ describe('review: approve and reject', () => {
     const res = await s.request('POST', `/api/v1/content/${item.id}/approve`, { key: writeKey });
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe('approved');
-    const again = expectError(await s.request('POST', `/api/v1/content/${item.id}/approve`), 409);
+    const again = expectApiError(await s.request('POST', `/api/v1/content/${item.id}/approve`), 409);
     expect(again.message).toBe('content item is approved; only pending_review items can be approved');
     expect(again.code).toBe('invalid_status_transition');
     const corpus = await s.app.deps.prisma.profileVoiceSample.findMany({ where: { profileId: item.profileId, source: 'approved' } });
     expect(corpus.map((c) => c.text)).toEqual([item.caption]);
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: { reason: 'late' } }), 409, /content item is approved; only pending_review items can be rejected/);
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: { reason: 'late' } }), 409, /content item is approved; only pending_review items can be rejected/);
   });
 
   it('two concurrent approvals: exactly one succeeds, the other gets the 409', async () => {
@@ -304,26 +297,26 @@ describe('review: approve and reject', () => {
 
   it('rejects with a reason (400 without one); generating and failed items cannot be approved or rejected (409 naming the status)', async () => {
     const item = await itemIn('pending_review');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: {} }), 400, /reason is required/).param).toBe('reason');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: { reason: '   ' } }), 400).param).toBe('reason');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: {} }), 400, /reason is required/).param).toBe('reason');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/reject`, { body: { reason: '   ' } }), 400).param).toBe('reason');
     const res = await s.request('POST', `/api/v1/content/${item.id}/reject`, { key: writeKey, body: { reason: 'Too similar to last week' } });
     expect(res.body).toMatchObject({ status: 'rejected', rejectReason: 'Too similar to last week' });
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/approve`), 409, /^content item is rejected; only pending_review items can be approved$/);
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/approve`), 409, /^content item is rejected; only pending_review items can be approved$/);
     const generating = await itemIn('generating');
-    expectError(await s.request('POST', `/api/v1/content/${generating.id}/approve`), 409, /^content item is generating; only pending_review items can be approved/);
-    expectError(await s.request('POST', `/api/v1/content/${generating.id}/reject`, { body: { reason: 'x' } }), 409, /content item is generating/);
+    expectApiError(await s.request('POST', `/api/v1/content/${generating.id}/approve`), 409, /^content item is generating; only pending_review items can be approved/);
+    expectApiError(await s.request('POST', `/api/v1/content/${generating.id}/reject`, { body: { reason: 'x' } }), 409, /content item is generating/);
     const failed = await itemIn('failed');
-    expectError(await s.request('POST', `/api/v1/content/${failed.id}/approve`), 409, /content item is failed/);
+    expectApiError(await s.request('POST', `/api/v1/content/${failed.id}/approve`), 409, /content item is failed/);
   });
 
   it('approve and reject: unknown and foreign ids 404, missing scope 403', async () => {
     const item = await itemIn('pending_review');
     for (const action of ['approve', 'reject']) {
       const body = { reason: 'x' };
-      expectError(await s.request('POST', `/api/v1/content/ci_nope/${action}`, { body }), 404);
-      expectError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: other.key, body }), 404);
-      expectError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: readKey, body }), 403, /content:write/);
-      expectError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: generateKey, body }), 403, /content:write/);
+      expectApiError(await s.request('POST', `/api/v1/content/ci_nope/${action}`, { body }), 404);
+      expectApiError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: other.key, body }), 404);
+      expectApiError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: readKey, body }), 403, /content:write/);
+      expectApiError(await s.request('POST', `/api/v1/content/${item.id}/${action}`, { key: generateKey, body }), 403, /content:write/);
     }
     expect((await s.request('GET', `/api/v1/content/${item.id}`)).body.status).toBe('pending_review');
   });
@@ -357,19 +350,19 @@ describe('regenerate and fine-tune-caption', () => {
     expect(res.body.imageUrl).toMatch(/^\/api\/v1\/media\//);
 
     const approved = await itemIn('approved');
-    expectError(await s.request('POST', `/api/v1/content/${approved.id}/regenerate`, { body: {} }), 409, /^content item is approved; only pending_review, rejected or failed items can be regenerated$/);
+    expectApiError(await s.request('POST', `/api/v1/content/${approved.id}/regenerate`, { body: {} }), 409, /^content item is approved; only pending_review, rejected or failed items can be regenerated$/);
     const generating = await itemIn('generating');
-    expectError(await s.request('POST', `/api/v1/content/${generating.id}/regenerate`, { body: {} }), 409, /content item is generating/);
+    expectApiError(await s.request('POST', `/api/v1/content/${generating.id}/regenerate`, { body: {} }), 409, /content item is generating/);
 
     const item = await itemIn('pending_review');
     const dry = await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { body: { dryRun: true } });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, currency: 'USD', lines: [{ action: 'image.generate', quantity: 1 }, { action: 'caption.generate', quantity: 1 }] });
     expect((await s.request('GET', `/api/v1/content/${item.id}`)).body).toMatchObject({ imageUrl: item.imageUrl, caption: item.caption, updatedAt: item.updatedAt });
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { key: writeKey, body: {} }), 403, /content:generate/);
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { key: other.key, body: {} }), 404);
-    expectError(await s.request('POST', '/api/v1/content/ci_nope/regenerate', { body: {} }), 404);
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { body: { prompt: 7 } }), 400).param).toBe('prompt');
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { key: writeKey, body: {} }), 403, /content:generate/);
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { key: other.key, body: {} }), 404);
+    expectApiError(await s.request('POST', '/api/v1/content/ci_nope/regenerate', { body: {} }), 404);
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/regenerate`, { body: { prompt: 7 } }), 400).param).toBe('prompt');
   });
 
   it('fine-tune-caption rewrites the caption only, following the instructions; the image is untouched', async () => {
@@ -395,13 +388,13 @@ describe('regenerate and fine-tune-caption', () => {
     expect(dry.body).toMatchObject({ dryRun: true, lines: [{ action: 'caption.generate', quantity: 1, provider: 'embedded' }] });
     expect((await s.request('GET', `/api/v1/content/${item.id}`)).body.caption).toBe(item.caption);
     const generating = await itemIn('generating');
-    expectError(await s.request('POST', `/api/v1/content/${generating.id}/fine-tune-caption`, { body: {} }), 409, /content item is generating; only pending_review, approved or rejected items can be edited/);
+    expectApiError(await s.request('POST', `/api/v1/content/${generating.id}/fine-tune-caption`, { body: {} }), 409, /content item is generating; only pending_review, approved or rejected items can be edited/);
     const failed = await itemIn('failed');
-    expectError(await s.request('POST', `/api/v1/content/${failed.id}/fine-tune-caption`, { body: {} }), 409, /content item is failed/);
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { body: { instructions: 'x'.repeat(1001) } }), 400).param).toBe('instructions');
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { key: generateKey, body: {} }), 403, /content:write/);
-    expectError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { key: other.key, body: {} }), 404);
-    expectError(await s.request('POST', '/api/v1/content/ci_nope/fine-tune-caption', { body: {} }), 404);
+    expectApiError(await s.request('POST', `/api/v1/content/${failed.id}/fine-tune-caption`, { body: {} }), 409, /content item is failed/);
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { body: { instructions: 'x'.repeat(1001) } }), 400).param).toBe('instructions');
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { key: generateKey, body: {} }), 403, /content:write/);
+    expectApiError(await s.request('POST', `/api/v1/content/${item.id}/fine-tune-caption`, { key: other.key, body: {} }), 404);
+    expectApiError(await s.request('POST', '/api/v1/content/ci_nope/fine-tune-caption', { body: {} }), 404);
   });
 });
 
@@ -467,18 +460,18 @@ describe('videos (embedded animation)', () => {
 
   it('videos: bad parameters 400, items without an image or still generating 409, 404, 403, dryRun', async () => {
     const item = await itemIn('pending_review');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/video`, { body: { motion: 'spin' } }), 400, /motion must be one of/).param).toBe('motion');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/video`, { body: { durationSeconds: 5 } }), 400, /4, 8 or 12/).param).toBe('durationSeconds');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/video-comparison`, { body: { count: 5 } }), 400).param).toBe('count');
-    expect(expectError(await s.request('POST', `/api/v1/content/${item.id}/video-comparison`, { body: { variants: [{ motion: 'zoom-in' }] } }), 400, /2 to 4/).param).toBe('variants');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/video`, { body: { motion: 'spin' } }), 400, /motion must be one of/).param).toBe('motion');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/video`, { body: { durationSeconds: 5 } }), 400, /4, 8 or 12/).param).toBe('durationSeconds');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/video-comparison`, { body: { count: 5 } }), 400).param).toBe('count');
+    expect(expectApiError(await s.request('POST', `/api/v1/content/${item.id}/video-comparison`, { body: { variants: [{ motion: 'zoom-in' }] } }), 400, /2 to 4/).param).toBe('variants');
     const generating = await itemIn('generating');
-    expectError(await s.request('POST', `/api/v1/content/${generating.id}/video`, { body: {} }), 409, /content item is generating/);
+    expectApiError(await s.request('POST', `/api/v1/content/${generating.id}/video`, { body: {} }), 409, /content item is generating/);
     const failed = await itemIn('failed');
-    expectError(await s.request('POST', `/api/v1/content/${failed.id}/video-comparison`, { body: {} }), 409, /content item is failed/);
+    expectApiError(await s.request('POST', `/api/v1/content/${failed.id}/video-comparison`, { body: {} }), 409, /content item is failed/);
     for (const path of ['video', 'video-comparison']) {
-      expectError(await s.request('POST', `/api/v1/content/ci_nope/${path}`, { body: {} }), 404);
-      expectError(await s.request('POST', `/api/v1/content/${item.id}/${path}`, { key: other.key, body: {} }), 404);
-      expectError(await s.request('POST', `/api/v1/content/${item.id}/${path}`, { key: writeKey, body: {} }), 403, /content:generate/);
+      expectApiError(await s.request('POST', `/api/v1/content/ci_nope/${path}`, { body: {} }), 404);
+      expectApiError(await s.request('POST', `/api/v1/content/${item.id}/${path}`, { key: other.key, body: {} }), 404);
+      expectApiError(await s.request('POST', `/api/v1/content/${item.id}/${path}`, { key: writeKey, body: {} }), 403, /content:generate/);
     }
     const dry = await s.request('POST', `/api/v1/content/${item.id}/video`, { body: { durationSeconds: 8, dryRun: true } });
     expect(dry.body).toMatchObject({ dryRun: true, lines: [{ action: 'video.second', quantity: 8, provider: 'embedded' }] });
@@ -589,8 +582,7 @@ describe('GraphQL', () => {
     expect(d.n).toBe(c.n);
   });
 
-  // Profile comes from src/modules/profiles/schema.ts (built in parallel): this runs once the graph has `profile(id)`.
-  it.skipIf(!schema.getQueryType()?.getFields().profile)('one request for a profile with its influencer, latest batches and their items runs the same number of SQL statements for 1 item as for 24', async () => {
+  it('one request for a profile with its influencer, latest batches and their items runs the same number of SQL statements for 1 item as for 24', async () => {
     const small = await batchOf(1);
     const big = await makeProfile(s.app.deps.prisma, teamId);
     for (const count of [8, 8, 8]) {
@@ -616,7 +608,7 @@ describe('GraphQL', () => {
   });
 
   // The nested loaders select only the columns a selection needs (columnsFor): computed fields must still get theirs.
-  it.skipIf(!schema.getQueryType()?.getFields().profile)('a nested selection of computed fields answers what each batch and item answers when fetched whole', async () => {
+  it('a nested selection of computed fields answers what each batch and item answers when fetched whole', async () => {
     const { p } = await batchOf(3, {}, { prompt: 'rainy market stalls', aestheticGrade: 'film-35mm' });
     const batchFields = 'id status count completed failed progress prompt aestheticGrade contentDirectionId';
     const itemFields = 'id position status caption prompt imageUrl generation';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -23,11 +24,6 @@ afterAll(async () => {
   await lg?.close();
   await fake?.close();
 });
-
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
 
 let seq = 0;
 async function newProject(key?: string): Promise<string> {
@@ -57,30 +53,30 @@ describe('connectors', () => {
 
     const del = await s.request('DELETE', `/api/projects/${pid}/connectors/${id}`);
     expect(del.status).toBe(204);
-    expectError(await s.request('GET', `/api/projects/${pid}/connectors/${id}`), 404, 'Connector not found');
-    expectError(await s.request('DELETE', `/api/projects/${pid}/connectors/${id}`), 404, 'Connector not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/connectors/${id}`), 404, 'Connector not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${pid}/connectors/${id}`), 404, 'Connector not found');
   });
 
   it('answers every documented error', async () => {
     const pid = await newProject();
     const post = (body: unknown) => s.request('POST', `/api/projects/${pid}/connectors`, { body });
-    expectError(await post({}), 400, 'Name is required');
-    expectError(await post({ name: '  ', type: 'http', baseUrl: fake.url }), 400, 'Name is required');
-    expectError(await post({ name: 'x' }), 400, 'Type is required');
-    expectError(await post({ name: 'x', type: 'http' }), 400, 'Base URL is required');
-    expectError(await post({ name: 'x', type: 'langgraph', baseUrl: '' }), 400, 'Base URL is required');
-    expectError(await post({ name: 'x', type: 'soap', baseUrl: fake.url }), 400, 'Type must be one of langgraph, http, agent');
-    expectError(await post({ name: 'x', type: 'langgraph', baseUrl: lg.url }), 400, 'config.assistantId is required for langgraph connectors');
-    expectError(await post({ name: 'x', type: 'agent' }), 400, 'config.agentId is required for agent connectors');
-    expectError(await post({ name: 'x', type: 'agent', config: { agentId: 'nope' } }), 404, 'Agent not found');
+    expectPlainError(await post({}), 400, 'Name is required');
+    expectPlainError(await post({ name: '  ', type: 'http', baseUrl: fake.url }), 400, 'Name is required');
+    expectPlainError(await post({ name: 'x' }), 400, 'Type is required');
+    expectPlainError(await post({ name: 'x', type: 'http' }), 400, 'Base URL is required');
+    expectPlainError(await post({ name: 'x', type: 'langgraph', baseUrl: '' }), 400, 'Base URL is required');
+    expectPlainError(await post({ name: 'x', type: 'soap', baseUrl: fake.url }), 400, 'Type must be one of langgraph, http, agent');
+    expectPlainError(await post({ name: 'x', type: 'langgraph', baseUrl: lg.url }), 400, 'config.assistantId is required for langgraph connectors');
+    expectPlainError(await post({ name: 'x', type: 'agent' }), 400, 'config.agentId is required for agent connectors');
+    expectPlainError(await post({ name: 'x', type: 'agent', config: { agentId: 'nope' } }), 404, 'Agent not found');
     expect((await post(lgConnector('twice'))).status).toBe(201);
     const dup = await post(lgConnector('twice'));
     expect(dup.status).toBe(409);
     expect(dup.body.error).toBe('Connector with name already exists');
-    expectError(await s.request('GET', `/api/projects/${pid}/connectors/ffffffff-0000-4000-8000-000000000000`), 404, 'Connector not found');
-    expectError(await s.request('PUT', `/api/projects/${pid}/connectors/nope`, { body: { name: 'y' } }), 404, 'Connector not found');
-    expectError(await s.request('POST', `/api/projects/${pid}/connectors/nope/test`), 404, 'Connector not found');
-    expectError(await s.request('GET', '/api/projects/ffffffff-0000-4000-8000-000000000000/connectors'), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/connectors/ffffffff-0000-4000-8000-000000000000`), 404, 'Connector not found');
+    expectPlainError(await s.request('PUT', `/api/projects/${pid}/connectors/nope`, { body: { name: 'y' } }), 404, 'Connector not found');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/connectors/nope/test`), 404, 'Connector not found');
+    expectPlainError(await s.request('GET', '/api/projects/ffffffff-0000-4000-8000-000000000000/connectors'), 404, 'Project not found');
   });
 
   it('refuses private addresses unless the server allows them', async () => {
@@ -126,9 +122,9 @@ describe('connectors', () => {
     expect(wire.headers['content-type']).toBe('application/json');
     expect(wire.body).toMatchObject({ assistant_id: 'agent', multitask_strategy: 'enqueue', if_not_exists: 'create', input: { messages: [{ role: 'user', content: 'Where is my order?' }] } });
 
-    expectError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: {} }), 400, 'Messages array is required');
-    expectError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: { messages: [] } }), 400, 'Messages array is required');
-    expectError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: { messages: 'hi' } }), 400, 'Messages array is required');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: {} }), 400, 'Messages array is required');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: { messages: [] } }), 400, 'Messages array is required');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/connectors/${c.id}/invoke`, { body: { messages: 'hi' } }), 400, 'Messages array is required');
 
     lg.failWith(500);
     try {
@@ -156,9 +152,9 @@ describe('connectors', () => {
   it('another team gets 404; a key without eval scopes gets 403', async () => {
     const pid = await newProject();
     const c = (await s.request('POST', `/api/projects/${pid}/connectors`, { body: lgConnector() })).body;
-    expectError(await s.request('GET', `/api/projects/${pid}/connectors/${c.id}`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/connectors/${c.id}`, { key: other.key }), 404, 'Project not found');
     const theirs = await newProject(other.key);
-    expectError(await s.request('GET', `/api/projects/${theirs}/connectors/${c.id}`, { key: other.key }), 404, 'Connector not found');
+    expectPlainError(await s.request('GET', `/api/projects/${theirs}/connectors/${c.id}`, { key: other.key }), 404, 'Connector not found');
     const { key } = await s.createKey(['eval:read']);
     expect((await s.request('GET', `/api/projects/${pid}/connectors`, { key })).status).toBe(200);
     const denied = await s.request('POST', `/api/projects/${pid}/connectors`, { key, body: lgConnector() });
@@ -189,32 +185,32 @@ describe('scenarios', () => {
     expect(prompt.body.systemPrompt).not.toContain('The agent is rude');
     const bare = await s.request('GET', `/api/projects/${pid}/scenarios/${id}/prompt`);
     expect(bare.body.systemPrompt).not.toContain('Impatient Ivy');
-    expectError(await s.request('GET', `/api/projects/${pid}/scenarios/${id}/prompt?personaId=nope`), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/scenarios/${id}/prompt?personaId=nope`), 404, 'Persona not found');
 
     expect((await s.request('GET', `/api/projects/${pid}/scenarios`)).body.map((x: any) => x.id)).toEqual([id]);
     expect((await s.request('DELETE', `/api/projects/${pid}/scenarios/${id}`)).status).toBe(204);
-    expectError(await s.request('GET', `/api/projects/${pid}/scenarios/${id}`), 404, 'Scenario not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/scenarios/${id}`), 404, 'Scenario not found');
   });
 
   it('answers its errors: name, duplicates, unknown ids, bad evaluator configs', async () => {
     const pid = await newProject();
     const post = (body: unknown) => s.request('POST', `/api/projects/${pid}/scenarios`, { body });
-    expectError(await post({}), 400, 'Name is required');
+    expectPlainError(await post({}), 400, 'Name is required');
     expect((await post({ name: 'same' })).status).toBe(201);
     const dup = await post({ name: 'same' });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toBe('Scenario with name already exists');
-    expectError(await post({ name: 'm', maxMessages: 0 }), 400, 'maxMessages must be an integer between 1 and 100');
-    expectError(await post({ name: 'f', failureCriteriaMode: 'sometimes' }), 400, 'failureCriteriaMode must be on_max_messages or every_turn');
-    expectError(await post({ name: 'p', personaIds: ['ghost'] }), 404, 'Persona not found: ghost');
+    expectPlainError(await post({ name: 'm', maxMessages: 0 }), 400, 'maxMessages must be an integer between 1 and 100');
+    expectPlainError(await post({ name: 'f', failureCriteriaMode: 'sometimes' }), 400, 'failureCriteriaMode must be on_max_messages or every_turn');
+    expectPlainError(await post({ name: 'p', personaIds: ['ghost'] }), 404, 'Persona not found: ghost');
     const bad = await post({ name: 'e', evaluators: [{ type: 'regex', config: { pattern: '(' } }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/^Invalid config for evaluator "regex"/);
     expect((await post({ name: 'e2', evaluators: [{ type: 'contains' }] })).body.error).toMatch(/^Invalid config for evaluator "contains"/);
     // An unknown type is accepted here (it fails the run instead).
     expect((await post({ name: 'custom', evaluators: [{ type: 'my-plugin' }] })).status).toBe(201);
-    expectError(await s.request('PUT', `/api/projects/${pid}/scenarios/nope`, { body: {} }), 404, 'Scenario not found');
-    expectError(await s.request('DELETE', `/api/projects/${pid}/scenarios/nope`), 404, 'Scenario not found');
+    expectPlainError(await s.request('PUT', `/api/projects/${pid}/scenarios/nope`, { body: {} }), 404, 'Scenario not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${pid}/scenarios/nope`), 404, 'Scenario not found');
   });
 });
 
@@ -225,12 +221,12 @@ describe('evals', () => {
     const s1 = (await s.request('POST', `/api/projects/${pid}/scenarios`, { body: { name: 'one', successCriteria: 'x' } })).body;
     const s2 = (await s.request('POST', `/api/projects/${pid}/scenarios`, { body: { name: 'two', successCriteria: 'y' } })).body;
     const post = (body: unknown) => s.request('POST', `/api/projects/${pid}/evals`, { body });
-    expectError(await post({}), 400, 'Name is required');
-    expectError(await post({ name: 'e' }), 400, 'Connector ID is required');
-    expectError(await post({ name: 'e', connectorId: c.id }), 400, 'At least one Scenario ID is required');
-    expectError(await post({ name: 'e', connectorId: c.id, scenarioIds: [] }), 400, 'At least one Scenario ID is required');
-    expectError(await post({ name: 'e', connectorId: 'nope', scenarioIds: [s1.id] }), 404, 'Connector not found');
-    expectError(await post({ name: 'e', connectorId: c.id, scenarioIds: [s1.id, 'nope'] }), 404, 'Scenario not found');
+    expectPlainError(await post({}), 400, 'Name is required');
+    expectPlainError(await post({ name: 'e' }), 400, 'Connector ID is required');
+    expectPlainError(await post({ name: 'e', connectorId: c.id }), 400, 'At least one Scenario ID is required');
+    expectPlainError(await post({ name: 'e', connectorId: c.id, scenarioIds: [] }), 400, 'At least one Scenario ID is required');
+    expectPlainError(await post({ name: 'e', connectorId: 'nope', scenarioIds: [s1.id] }), 404, 'Connector not found');
+    expectPlainError(await post({ name: 'e', connectorId: c.id, scenarioIds: [s1.id, 'nope'] }), 404, 'Scenario not found');
     const ev = await post({ name: 'nightly', connectorId: c.id, scenarioIds: [s2.id, s1.id] });
     expect(ev.status, ev.text).toBe(201);
     expect(ev.body).toMatchObject({ name: 'nightly', connectorId: c.id, scenarioIds: [s2.id, s1.id] });
@@ -242,10 +238,10 @@ describe('evals', () => {
     expect((await s.request('GET', `/api/projects/${pid}/evals/${ev.body.id}`)).body.scenarios).toBeUndefined();
     const upd = await s.request('PUT', `/api/projects/${pid}/evals/${ev.body.id}`, { body: { scenarioIds: [s1.id] } });
     expect(upd.body).toMatchObject({ name: 'nightly', scenarioIds: [s1.id] });
-    expectError(await s.request('PUT', `/api/projects/${pid}/evals/${ev.body.id}`, { body: { scenarioIds: [] } }), 400, 'At least one Scenario ID is required');
+    expectPlainError(await s.request('PUT', `/api/projects/${pid}/evals/${ev.body.id}`, { body: { scenarioIds: [] } }), 400, 'At least one Scenario ID is required');
     expect((await s.request('GET', `/api/projects/${pid}/evals`)).body).toHaveLength(1);
     expect((await s.request('DELETE', `/api/projects/${pid}/evals/${ev.body.id}`)).status).toBe(204);
-    expectError(await s.request('GET', `/api/projects/${pid}/evals/${ev.body.id}`), 404, 'Eval not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/evals/${ev.body.id}`), 404, 'Eval not found');
   });
 });
 
@@ -266,7 +262,7 @@ describe('evaluator types, LLM catalog, status', () => {
     expect(all.body.openai).toContain('gpt-4o-mini');
     expect(all.body.embedded).toContain('embedded-judge-v1');
     expect((await s.request('GET', '/api/llm-providers/openai/models')).body).toEqual(all.body.openai);
-    expectError(await s.request('GET', '/api/llm-providers/cohere/models'), 400, 'Invalid provider type');
+    expectPlainError(await s.request('GET', '/api/llm-providers/cohere/models'), 400, 'Invalid provider type');
     const status = await s.request('GET', '/api/status', { key: null });
     expect(status.status).toBe(200);
     expect(status.body).toEqual({ name: 'personagraph', version: expect.any(String), status: 'ok', timestamp: expect.any(String), node: process.version });

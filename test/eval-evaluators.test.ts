@@ -10,6 +10,7 @@ import { embeddedVerdict, parseVerdict } from '../src/modules/evals/judge.js';
 import type { RunMessage } from '../src/modules/evals/connector-clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { defaultReply, startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
+import { waitRun } from './helpers/evals.js';
 
 const tokens = { input_tokens: 30, output_tokens: 12, total_tokens: 42 };
 const convo = (...replies: string[]): RunMessage[] => [
@@ -118,11 +119,7 @@ describe('assertions deciding runs', () => {
     const sc = await s.request('POST', `/api/projects/${pid}/scenarios`, { body: { name: 's', instructions: 'Ask for the order.', evaluators, maxMessages: 4, ...extra } });
     expect(sc.status, sc.text).toBe(201);
     const r = (await s.request('POST', `/api/projects/${pid}/runs/playground`, { body: { scenarioId: sc.body.id, connectorId: c.id } })).body;
-    for (;;) {
-      const cur = (await s.request('GET', `/api/projects/${pid}/runs/${r.id}`)).body;
-      if (cur.status === 'completed' || cur.status === 'error') return cur;
-      await new Promise((res) => setTimeout(res, 40));
-    }
+    return waitRun(s, pid, r.id);
   }
 
   it('a failed assertion stops the run at once; assertions that hold let it run to maxMessages', async () => {

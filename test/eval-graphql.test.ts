@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
+import { waitRun } from './helpers/evals.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -152,11 +153,7 @@ describe('mutations and links', () => {
   it('retry and cancel answer typed errors; agents list the connectors that test them', async () => {
     const { pid, scenario, connector } = await setup();
     const run = await post(`/api/projects/${pid}/runs/playground`, { scenarioId: scenario.id, connectorId: connector.id });
-    for (;;) {
-      const r = await s.request('GET', `/api/projects/${pid}/runs/${run.id}`);
-      if (r.body.status === 'completed') break;
-      await new Promise((res) => setTimeout(res, 40));
-    }
+    await waitRun(s, pid, run.id, ['completed']);
     const retry = await s.graphql(`mutation($id: ID!) { retryRun(id: $id) { __typename ... on Error { message } } }`, { id: run.id });
     expect(retry.body.data.retryRun).toEqual({ __typename: 'ValidationError', message: 'Cannot retry run with status "completed". Only runs with system errors can be retried.' });
     const cancel = await s.graphql(`mutation($id: ID!) { cancelRun(id: $id) { __typename ... on Error { message } } }`, { id: run.id });

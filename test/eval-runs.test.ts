@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { defaultReply, startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { expectPlainError } from './helpers/errors.js';
+import { waitRun } from './helpers/evals.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -30,11 +32,6 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
-
 let seq = 0;
 async function post(path: string, body: unknown) {
   const res = await s.request('POST', path, { body });
@@ -47,20 +44,10 @@ const scenario = (pid: string, body: Record<string, unknown>) => post(`/api/proj
 const lgConnector = (pid: string, extra: Record<string, unknown> = {}) =>
   post(`/api/projects/${pid}/connectors`, { name: `lg ${++seq}`, type: 'langgraph', baseUrl: lg.url, config: { assistantId: 'support' }, ...extra });
 
-async function waitRun(pid: string, id: string, done = ['completed', 'error'], ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await s.request('GET', `/api/projects/${pid}/runs/${id}`);
-    expect(r.status, r.text).toBe(200);
-    if (done.includes(r.body.status)) return r.body;
-    if (Date.now() > end) throw new Error(`run ${id} still ${r.body.status}`);
-    await new Promise((res) => setTimeout(res, 40));
-  }
-}
 
 async function playground(pid: string, body: Record<string, unknown>) {
   const run = await post(`/api/projects/${pid}/runs/playground`, body);
-  return waitRun(pid, run.id);
+  return waitRun(s, pid, run.id);
 }
 
 describe('a run against an internal agent (embedded models, offline)', () => {
@@ -92,7 +79,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
       [lonely.id, null],
     ]);
 
-    const runs = await Promise.all(started.body.map((r: any) => waitRun(pid, r.id)));
+    const runs = await Promise.all(started.body.map((r: any) => waitRun(s, pid, r.id)));
     for (const run of runs) {
       expect(run.status, run.error).toBe('completed');
       expect(run.result).toMatchObject({ success: true, score: expect.any(Number) });
@@ -126,7 +113,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
     );
     expect(summary.body.byScenario).toEqual(expect.arrayContaining([expect.objectContaining({ scenarioId: sc.id, runs: 2, passed: 2 })]));
     expect(summary.body.tokens.total_tokens).toBeGreaterThan(0);
-    expectError(await s.request('GET', `/api/projects/${pid}/executions/999`), 404, 'Execution not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/executions/999`), 404, 'Execution not found');
 
     // Filters and webhook events.
     expect((await s.request('GET', `/api/projects/${pid}/runs?personaId=${ivy.id}`)).body.map((r: any) => r.id)).toEqual([ivyRun.id]);
@@ -138,7 +125,7 @@ describe('a run against an internal agent (embedded models, offline)', () => {
     // A second start gets the next execution id.
     const again = await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: ev.id } });
     expect(again.body[0].executionId).toBe(executionId + 1);
-    await Promise.all(again.body.map((r: any) => waitRun(pid, r.id)));
+    await Promise.all(again.body.map((r: any) => waitRun(s, pid, r.id)));
   });
 });
 
@@ -281,11 +268,11 @@ describe('run errors, retry and cancel', () => {
     expect(retried.body).toMatchObject({ status: 'queued', messages: [] });
     expect(retried.body.error).toBeUndefined();
     expect(retried.body.threadId).not.toBe(failed.threadId);
-    const done = await waitRun(pid, failed.id);
+    const done = await waitRun(s, pid, failed.id);
     expect(done.status, done.error).toBe('completed');
     expect(done.result.success).toBe(true);
     expect(lg.threads.has(done.threadId)).toBe(true);
-    expectError(await s.request('POST', `/api/projects/${pid}/runs/${failed.id}/retry`), 400, 'Cannot retry run with status "completed". Only runs with system errors can be retried.');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs/${failed.id}/retry`), 400, 'Cannot retry run with status "completed". Only runs with system errors can be retried.');
 
     // An empty reply is an error too.
     lg.reply = () => [{ type: 'ai', content: '' }];
@@ -320,27 +307,27 @@ describe('run errors, retry and cancel', () => {
 
     const put = await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { result: { success: true, score: 1, reason: 'checked by hand' } } });
     expect(put.body).toMatchObject({ status: 'error', result: { success: true, reason: 'checked by hand' } });
-    expectError(await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { status: 'done' } }), 400, 'status must be one of queued, pending, running, completed, error');
+    expectPlainError(await s.request('PUT', `/api/projects/${pid}/runs/${run.id}`, { body: { status: 'done' } }), 400, 'status must be one of queued, pending, running, completed, error');
     expect((await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`)).status).toBe(204);
-    expectError(await s.request('GET', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
-    expectError(await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
-    expectError(await s.request('POST', `/api/projects/${pid}/runs/${run.id}/retry`), 404, 'Run not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${pid}/runs/${run.id}`), 404, 'Run not found');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs/${run.id}/retry`), 404, 'Run not found');
   });
 
   it('answers bad starts with the documented errors', async () => {
     const pid = await newProject();
     const c = await lgConnector(pid);
     const sc = await scenario(pid, { successCriteria: 'x' });
-    expectError(await s.request('POST', `/api/projects/${pid}/runs`, { body: {} }), 400, 'Eval ID is required');
-    expectError(await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: 'nope' } }), 404, 'Eval not found');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs`, { body: {} }), 400, 'Eval ID is required');
+    expectPlainError(await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: 'nope' } }), 404, 'Eval not found');
     const pg = (body: unknown) => s.request('POST', `/api/projects/${pid}/runs/playground`, { body });
-    expectError(await pg({ connectorId: c.id }), 400, 'Scenario ID is required');
-    expectError(await pg({ scenarioId: sc.id }), 400, 'Connector ID is required');
-    expectError(await pg({ scenarioId: 'nope', connectorId: c.id }), 404, 'Scenario not found');
-    expectError(await pg({ scenarioId: sc.id, connectorId: 'nope' }), 404, 'Connector not found');
-    expectError(await pg({ scenarioId: sc.id, connectorId: c.id, personaId: 'nope' }), 404, 'Persona not found');
-    expectError(await s.request('GET', `/api/projects/${pid}/runs/nope`), 404, 'Run not found');
-    expectError(await s.request('GET', `/api/projects/${pid}/runs?status=weird`), 400, 'status must be one of queued, pending, running, completed, error');
+    expectPlainError(await pg({ connectorId: c.id }), 400, 'Scenario ID is required');
+    expectPlainError(await pg({ scenarioId: sc.id }), 400, 'Connector ID is required');
+    expectPlainError(await pg({ scenarioId: 'nope', connectorId: c.id }), 404, 'Scenario not found');
+    expectPlainError(await pg({ scenarioId: sc.id, connectorId: 'nope' }), 404, 'Connector not found');
+    expectPlainError(await pg({ scenarioId: sc.id, connectorId: c.id, personaId: 'nope' }), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs/nope`), 404, 'Run not found');
+    expectPlainError(await s.request('GET', `/api/projects/${pid}/runs?status=weird`), 400, 'status must be one of queued, pending, running, completed, error');
     const { key } = await s.createKey(['eval:read']);
     const denied = await s.request('POST', `/api/projects/${pid}/runs/playground`, { key, body: { scenarioId: sc.id, connectorId: c.id } });
     expect(denied.status).toBe(403);
@@ -361,7 +348,7 @@ describe('concurrency', () => {
     try {
       const started = await s.request('POST', `/api/projects/${pid}/runs`, { body: { evalId: ev.id } });
       expect(started.body).toHaveLength(3);
-      const runs = await Promise.all(started.body.map((r: any) => waitRun(pid, r.id)));
+      const runs = await Promise.all(started.body.map((r: any) => waitRun(s, pid, r.id)));
       expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
       expect(lg.maxInFlight).toBe(1);
       const spans = runs.map((r) => [Date.parse(r.startedAt), Date.parse(r.completedAt)] as const).sort((a, b) => a[0] - b[0]);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { makePng, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { expectPlainError } from './helpers/errors.js';
 
 // llmSettings.baseUrl points at a local OpenAI-compatible server: the operator allows loopback for it.
 const FAST = { RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
@@ -36,12 +37,6 @@ async function newPersona(projectId: string, body: Record<string, unknown>, serv
   return res.body;
 }
 
-/** EvalStudio's error body: exactly `{"error":"<message>"}`. */
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
-
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const imageId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.png$/;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -70,9 +65,9 @@ describe('projects', () => {
     const dup = await s.request('POST', '/api/projects', { body: { name: 'Twice' } });
     expect(dup.status).toBe(409);
     expect(typeof dup.body.error).toBe('string');
-    expectError(await s.request('POST', '/api/projects', { body: {} }), 400, 'Name is required');
-    expectError(await s.request('POST', '/api/projects', { body: { name: '   ' } }), 400, 'Name is required');
-    expectError(await s.request('POST', '/api/projects'), 400, 'Name is required');
+    expectPlainError(await s.request('POST', '/api/projects', { body: {} }), 400, 'Name is required');
+    expectPlainError(await s.request('POST', '/api/projects', { body: { name: '   ' } }), 400, 'Name is required');
+    expectPlainError(await s.request('POST', '/api/projects'), 400, 'Name is required');
     expect((await s.request('POST', '/api/projects', { body: { name: 5 } })).status).toBe(400);
   });
 
@@ -91,14 +86,14 @@ describe('projects', () => {
     expect(byPrefix.status).toBe(200);
     expect(byPrefix.body.map((p: any) => p.name)).toEqual(['by prefix']);
     expect((await s.request('GET', `/api/projects/${id.slice(0, 13)}/config`)).status).toBe(200);
-    expectError(await s.request('GET', `/api/projects/${id.slice(0, 7)}/personas`), 404, 'Project not found');
-    expectError(await s.request('GET', '/api/projects/ffffffff-0000-4000-8000-000000000000/personas'), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id.slice(0, 7)}/personas`), 404, 'Project not found');
+    expectPlainError(await s.request('GET', '/api/projects/ffffffff-0000-4000-8000-000000000000/personas'), 404, 'Project not found');
     // LIKE wildcards are not prefixes.
-    expectError(await s.request('GET', `/api/projects/${encodeURIComponent('%%%%%%%%')}/personas`), 404, 'Project not found');
-    expectError(await s.request('GET', '/api/projects/________/personas'), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${encodeURIComponent('%%%%%%%%')}/personas`), 404, 'Project not found');
+    expectPlainError(await s.request('GET', '/api/projects/________/personas'), 404, 'Project not found');
     // Another team's project by full id or prefix.
-    expectError(await s.request('GET', `/api/projects/${id}/personas`, { key: other.key }), 404, 'Project not found');
-    expectError(await s.request('GET', `/api/projects/${id.slice(0, 8)}/personas`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id}/personas`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id.slice(0, 8)}/personas`, { key: other.key }), 404, 'Project not found');
   });
 
   it('DELETE gives 204 and removes the project with its personas and images', async () => {
@@ -107,13 +102,13 @@ describe('projects', () => {
     const img = await s.request('POST', `/api/projects/${id}/images`, { body: { imageBase64: makePng().toString('base64') } });
     expect(img.status).toBe(201);
 
-    expectError(await s.request('DELETE', `/api/projects/${id}`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${id}`, { key: other.key }), 404, 'Project not found');
     const del = await s.request('DELETE', `/api/projects/${id.slice(0, 8)}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
     expect((await s.request('GET', '/api/projects')).body.map((p: any) => p.id)).not.toContain(id);
-    expectError(await s.request('GET', `/api/projects/${id}/personas`), 404, 'Project not found');
-    expectError(await s.request('DELETE', `/api/projects/${id}`), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id}/personas`), 404, 'Project not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${id}`), 404, 'Project not found');
     // The persona is gone everywhere, not only from this path.
     expect((await s.request('GET', `/api/v1/autousers/${persona.id}`)).status).toBe(404);
     const gql = await s.graphql('query($id: ID!) { persona(id: $id) { id } }', { id: persona.id });
@@ -239,8 +234,8 @@ describe('config and workspace', () => {
 
   it('another team’s project config is 404', async () => {
     const id = await newProject();
-    expectError(await s.request('GET', `/api/projects/${id}/config`, { key: other.key }), 404, 'Project not found');
-    expectError(await s.request('PUT', `/api/projects/${id}/config`, { key: other.key, body: { maxConcurrency: 5 } }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id}/config`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('PUT', `/api/projects/${id}/config`, { key: other.key, body: { maxConcurrency: 5 } }), 404, 'Project not found');
   });
 
   it('style reference images must be the project’s (or the workspace’s) own', async () => {
@@ -289,8 +284,8 @@ describe('images', () => {
     const del = await s.request('DELETE', `/api/projects/${id}/images/${up.body.id}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
-    expectError(await s.request('GET', `/api/projects/${id}/images/${up.body.id}`), 404, 'Image not found');
-    expectError(await s.request('DELETE', `/api/projects/${id}/images/${up.body.id}`), 404, 'Image not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id}/images/${up.body.id}`), 404, 'Image not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${id}/images/${up.body.id}`), 404, 'Image not found');
   });
 
   it('non-image data, bad base64 and a missing field give 400', async () => {
@@ -312,15 +307,15 @@ describe('images', () => {
   it('another team’s project or image is 404', async () => {
     const id = await newProject();
     const up = await s.request('POST', `/api/projects/${id}/images`, { body: { imageBase64: makePng().toString('base64') } });
-    expectError(
+    expectPlainError(
       await s.request('POST', `/api/projects/${id}/images`, { key: other.key, body: { imageBase64: makePng().toString('base64') } }),
       404,
       'Project not found',
     );
-    expectError(await s.request('GET', `/api/projects/${id}/images/${up.body.id}`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${id}/images/${up.body.id}`, { key: other.key }), 404, 'Project not found');
     const theirs = await newProject(s, other.key);
-    expectError(await s.request('GET', `/api/projects/${theirs}/images/${up.body.id}`, { key: other.key }), 404, 'Image not found');
-    expectError(await s.request('DELETE', `/api/projects/${theirs}/images/${up.body.id}`, { key: other.key }), 404, 'Image not found');
+    expectPlainError(await s.request('GET', `/api/projects/${theirs}/images/${up.body.id}`, { key: other.key }), 404, 'Image not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${theirs}/images/${up.body.id}`, { key: other.key }), 404, 'Image not found');
     expect((await getBytes(s, `/api/projects/${id}/images/${up.body.id}`)).status).toBe(200);
   });
 });
@@ -365,12 +360,12 @@ describe('personas (seed 002)', () => {
 
   it('400 "Name is required" and 409 "Persona with name already exists"', async () => {
     const p = await newProject();
-    expectError(await s.request('POST', `/api/projects/${p}/personas`, { body: { description: 'no name' } }), 400, 'Name is required');
-    expectError(await s.request('POST', `/api/projects/${p}/personas`, { body: { name: '' } }), 400, 'Name is required');
-    expectError(await s.request('POST', `/api/projects/${p}/personas`, { body: { name: '  ' } }), 400, 'Name is required');
-    expectError(await s.request('POST', `/api/projects/${p}/personas`), 400, 'Name is required');
+    expectPlainError(await s.request('POST', `/api/projects/${p}/personas`, { body: { description: 'no name' } }), 400, 'Name is required');
+    expectPlainError(await s.request('POST', `/api/projects/${p}/personas`, { body: { name: '' } }), 400, 'Name is required');
+    expectPlainError(await s.request('POST', `/api/projects/${p}/personas`, { body: { name: '  ' } }), 400, 'Name is required');
+    expectPlainError(await s.request('POST', `/api/projects/${p}/personas`), 400, 'Name is required');
     await newPersona(p, impatient);
-    expectError(await s.request('POST', `/api/projects/${p}/personas`, { body: impatient }), 409, 'Persona with name already exists');
+    expectPlainError(await s.request('POST', `/api/projects/${p}/personas`, { body: impatient }), 409, 'Persona with name already exists');
     // The same name in another project is fine.
     expect((await s.request('POST', `/api/projects/${await newProject()}/personas`, { body: impatient })).status).toBe(201);
     expect((await s.request('GET', `/api/projects/${p}/personas`)).body).toHaveLength(1);
@@ -404,8 +399,8 @@ describe('personas (seed 002)', () => {
     });
     expect(new Date(put.body.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(a.updatedAt).getTime());
 
-    expectError(await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { name: 'technical-user' } }), 409, 'Persona with name already exists');
-    expectError(await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { name: '' } }), 400, 'Name is required');
+    expectPlainError(await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { name: 'technical-user' } }), 409, 'Persona with name already exists');
+    expectPlainError(await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { name: '' } }), 400, 'Name is required');
     expect((await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { description: 5 } })).status).toBe(400);
     const renamed = await s.request('PUT', `/api/projects/${p}/personas/${a.id}`, { body: { name: 'renamed' } });
     expect(renamed.body.name).toBe('renamed');
@@ -429,7 +424,7 @@ describe('personas (seed 002)', () => {
       ['DELETE', `/api/projects/${p}/personas/${a.id}`],
       ['POST', `/api/projects/${p}/personas/${a.id}/generate-image`],
     ] as const) {
-      expectError(await s.request(method, path, method === 'PUT' ? { body: { name: 'x' } } : {}), 404, 'Persona not found');
+      expectPlainError(await s.request(method, path, method === 'PUT' ? { body: { name: 'x' } } : {}), 404, 'Persona not found');
     }
   });
 
@@ -437,13 +432,13 @@ describe('personas (seed 002)', () => {
     const p1 = await newProject();
     const p2 = await newProject();
     const a = await newPersona(p1, impatient);
-    expectError(await s.request('GET', `/api/projects/${p2}/personas/${a.id}`), 404, 'Persona not found');
-    expectError(await s.request('DELETE', `/api/projects/${p2}/personas/${a.id}`), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${p2}/personas/${a.id}`), 404, 'Persona not found');
+    expectPlainError(await s.request('DELETE', `/api/projects/${p2}/personas/${a.id}`), 404, 'Persona not found');
     const theirs = await newProject(s, other.key);
-    expectError(await s.request('GET', `/api/projects/${theirs}/personas/${a.id}`, { key: other.key }), 404, 'Persona not found');
-    expectError(await s.request('PUT', `/api/projects/${theirs}/personas/${a.id}`, { key: other.key, body: { name: 'x' } }), 404, 'Persona not found');
-    expectError(await s.request('GET', `/api/projects/${p1}/personas/${a.id}`, { key: other.key }), 404, 'Project not found');
-    expectError(await s.request('GET', `/api/projects/${p1}/personas/00000000-0000-4000-8000-000000000001`), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${theirs}/personas/${a.id}`, { key: other.key }), 404, 'Persona not found');
+    expectPlainError(await s.request('PUT', `/api/projects/${theirs}/personas/${a.id}`, { key: other.key, body: { name: 'x' } }), 404, 'Persona not found');
+    expectPlainError(await s.request('GET', `/api/projects/${p1}/personas/${a.id}`, { key: other.key }), 404, 'Project not found');
+    expectPlainError(await s.request('GET', `/api/projects/${p1}/personas/00000000-0000-4000-8000-000000000001`), 404, 'Persona not found');
     expect((await s.request('GET', `/api/projects/${p1}/personas/${a.id}`)).body.name).toBe(impatient.name);
   });
 
@@ -501,9 +496,9 @@ describe('generate-image', () => {
   it('"Persona has no system prompt" without one', async () => {
     const p = await newProject();
     const a = await newPersona(p, { name: 'promptless' });
-    expectError(await generate(s, p, a.id), 400, 'Persona has no system prompt');
+    expectPlainError(await generate(s, p, a.id), 400, 'Persona has no system prompt');
     const blank = await newPersona(p, { name: 'blank', systemPrompt: '   ' });
-    expectError(await generate(s, p, blank.id), 400, 'Persona has no system prompt');
+    expectPlainError(await generate(s, p, blank.id), 400, 'Persona has no system prompt');
   });
 
   it('with nothing configured the embedded provider draws a deterministic PNG, stored as a project image', async () => {
@@ -635,7 +630,7 @@ describe('generate-image', () => {
     const p = await newProject();
     await s.request('PUT', `/api/projects/${p}/config`, { body: { llmSettings: { provider: 'anthropic', apiKey: 'sk-ant-0123456789' } } });
     const a = await newPersona(p, { name: 'claude fan', systemPrompt: prompt });
-    expectError(await generate(s, p, a.id), 400, 'LLM provider is not OpenAI');
+    expectPlainError(await generate(s, p, a.id), 400, 'LLM provider is not OpenAI');
     expect((await s.request('GET', `/api/projects/${p}/personas/${a.id}`)).body.imageUrl).toBeUndefined();
   });
 
@@ -644,7 +639,7 @@ describe('generate-image', () => {
     try {
       const p = await newProject(bare);
       const a = await newPersona(p, { name: 'unlit', systemPrompt: prompt }, bare);
-      expectError(await generate(bare, p, a.id), 400, 'No LLM provider configured');
+      expectPlainError(await generate(bare, p, a.id), 400, 'No LLM provider configured');
     } finally {
       await bare.close();
     }

@@ -14,7 +14,7 @@ import { reachable } from './helpers/net.js';
 import { cuttableProxy } from './helpers/proxy.js';
 
 const onPostgres = testDatabaseKind() === 'postgres';
-if (!onPostgres) console.warn('\n  SKIPPED: test/faults.test.ts needs a PostgreSQL server (runs in the postgres project).\n');
+if (!onPostgres) console.warn('\n  SKIPPED: test/faults.test.ts needs a PostgreSQL server (none answers in this run).\n');
 
 describe.skipIf(!onPostgres)('losing PostgreSQL and Redis', () => {
   let db: TestDatabase;

@@ -11,6 +11,7 @@ import { authenticate } from '../src/modules/auth/service.js';
 import { listAgentFiles, readAgentFile, writeAgentFile } from '../src/modules/files/service.js';
 import { TIERS } from '../src/modules/users/tiers.js';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let other: { teamId: string; key: string };
@@ -28,13 +29,6 @@ beforeAll(async () => {
   base = `/api/v1/users/${user}/agents/${agent}/files`;
 });
 afterAll(async () => s?.close());
-
-function expectError(res: TestResponse, status: number, message: string | RegExp) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  if (typeof message === 'string') expect(res.body.error).toBe(message);
-  else expect(res.body.error).toMatch(message);
-}
 
 async function getBytes(path: string, key = s.adminKey) {
   const res = await fetch(s.url + path, { headers: { 'X-API-Key': key } });
@@ -80,8 +74,8 @@ describe('workspace files', () => {
     expect(named.body.contentType).toBe('application/octet-stream');
 
     expect((await s.request('DELETE', `${base}/data/blob.bin`)).status).toBe(204);
-    expectError(await s.request('GET', `${base}/data/blob.bin`), 404, 'file not found');
-    expectError(await s.request('DELETE', `${base}/data/blob.bin`), 404, 'file not found');
+    expectPlainError(await s.request('GET', `${base}/data/blob.bin`), 404, 'file not found');
+    expectPlainError(await s.request('DELETE', `${base}/data/blob.bin`), 404, 'file not found');
   });
 
   it('normalises ./, duplicate slashes and Unicode (NFC)', async () => {
@@ -135,13 +129,13 @@ describe('workspace files', () => {
     expect(all.body.map((f: any) => [f.path, f.size])).toEqual([['b.txt', 5], ['docs/one.md', 11], ['docs/two.md', 11], ['docsx/three.md', 14]]);
     const docs = await s.request('GET', `${p}/shelf/files?prefix=docs/`);
     expect(docs.body.map((f: any) => f.path)).toEqual(['docs/one.md', 'docs/two.md']);
-    expectError(await s.request('GET', `${p}/${a}/files?prefix=../`), 400, 'invalid file path: it contains ".."');
+    expectPlainError(await s.request('GET', `${p}/${a}/files?prefix=../`), 400, 'invalid file path: it contains ".."');
   });
 
   it('answers 413 past the plan’s file size, from Content-Length before reading, and mid-stream for chunked bodies', async () => {
     const limit = TIERS.free.fileBytes;
     const over = Buffer.alloc(limit + 1, 1);
-    expectError(await s.request('PUT', `${base}/big.bin`, { rawBody: over }), 413, /larger than the free tier's limit of \d+ bytes per file/);
+    expectPlainError(await s.request('PUT', `${base}/big.bin`, { rawBody: over }), 413, /larger than the free tier's limit of \d+ bytes per file/);
 
     // A Content-Length over the limit is refused at once: the server answers without waiting for a byte of the body.
     const declared = await new Promise<{ status: number; body: any }>((resolve, reject) => {
@@ -201,7 +195,7 @@ describe('workspace files', () => {
     expect(race.map((r) => r.status).sort()).toEqual([201, 413]);
     expect(race.find((r) => r.status === 413)!.body.error).toMatch(/^workspace is full: the free tier allows \d+ bytes/);
     const room = workspaceBytes - fits * fileBytes - part.length;
-    expectError(await s.request('PUT', `${p}/one-more`, { rawBody: Buffer.alloc(room + 1, 4) }), 413, /workspace is full/);
+    expectPlainError(await s.request('PUT', `${p}/one-more`, { rawBody: Buffer.alloc(room + 1, 4) }), 413, /workspace is full/);
     // Replacing a file with one of the same size still fits.
     expect((await s.request('PUT', `${p}/f0`, { rawBody: chunk })).status).toBe(200);
     const used = await s.app.deps.prisma.agentFile.aggregate({ where: { agentId: a }, _sum: { size: true } });
@@ -209,9 +203,9 @@ describe('workspace files', () => {
   }, 120_000); // a hundred megabytes written to the database: ~12 s on a quiet 2-core machine, over 30 s on a loaded one
 
   it('unknown user and agent, another team’s agent, and scopes', async () => {
-    expectError(await s.request('GET', `/api/v1/users/nobody/agents/${agent}/files/x`), 404, 'user not found');
-    expectError(await s.request('GET', `/api/v1/users/${user}/agents/nobody/files/x`), 404, 'agent not found');
-    expectError(await s.request('PUT', `${base}/x`, { key: other.key, rawBody: 'x' }), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/nobody/agents/${agent}/files/x`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${user}/agents/nobody/files/x`), 404, 'agent not found');
+    expectPlainError(await s.request('PUT', `${base}/x`, { key: other.key, rawBody: 'x' }), 404, 'user not found');
     const reader = (await s.createKey(['agent:read'])).key;
     const denied = await s.request('PUT', `${base}/x`, { key: reader, rawBody: 'x' });
     expect(denied.status).toBe(403);

@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { expectError, multipart, png, poll, waitForPack, waitForPreview, wav } from './helpers/influencers.js';
+import { multipart, png, poll, waitForPack, waitForPreview, wav } from './helpers/influencers.js';
 import { findGrade } from '../src/modules/catalog/aesthetic-grades.js';
+import { expectApiError } from './helpers/errors.js';
 
 const MAX_UPLOAD = 64 * 1024;
 let s: TestServer;
@@ -74,40 +75,40 @@ describe('influencers CRUD', () => {
 
     const del = await s.request('DELETE', `/api/v1/influencers/${b.id}`);
     expect(del.body).toEqual({ id: b.id, deleted: true });
-    expectError(await s.request('GET', `/api/v1/influencers/${b.id}`), 404);
+    expectApiError(await s.request('GET', `/api/v1/influencers/${b.id}`), 404);
   });
 
   it('answers bad input: missing name, unknown grade, bad handle, unknown fields on PUT, bad limits (400); duplicate handle (409)', async () => {
-    expect(expectError(await s.request('POST', '/api/v1/influencers', { body: { handle: 'x' } }), 400).param).toBe('name');
-    const grade = expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', aestheticGrade: 'sepia' } }), 400, /aestheticGrade must be one of natural/);
+    expect(expectApiError(await s.request('POST', '/api/v1/influencers', { body: { handle: 'x' } }), 400).param).toBe('name');
+    const grade = expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', aestheticGrade: 'sepia' } }), 400, /aestheticGrade must be one of natural/);
     expect(grade.param).toBe('aestheticGrade');
-    expect(expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', handle: 'no spaces please' } }), 400).param).toBe('handle');
-    expect(expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', wardrobe: 'jeans' } }), 400).param).toBe('wardrobe');
-    expect(expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', ingredients: [1] } }), 400).param).toBe('ingredients');
+    expect(expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', handle: 'no spaces please' } }), 400).param).toBe('handle');
+    expect(expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', wardrobe: 'jeans' } }), 400).param).toBe('wardrobe');
+    expect(expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'A', ingredients: [1] } }), 400).param).toBe('ingredients');
     const inf = await create({ handle: 'unique_one' });
-    const dup = expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'B', handle: '@UNIQUE_ONE' } }), 409, /@unique_one/);
+    const dup = expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'B', handle: '@UNIQUE_ONE' } }), 409, /@unique_one/);
     expect(dup).toMatchObject({ code: 'handle_taken', param: 'handle' });
     const b = await create();
-    expectError(await s.request('PUT', `/api/v1/influencers/${b.id}`, { body: { handle: 'unique_one' } }), 409);
-    expectError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { colour: 'red' } }), 400);
-    expectError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { aestheticGrade: 'nope' } }), 400);
+    expectApiError(await s.request('PUT', `/api/v1/influencers/${b.id}`, { body: { handle: 'unique_one' } }), 409);
+    expectApiError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { colour: 'red' } }), 400);
+    expectApiError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { aestheticGrade: 'nope' } }), 400);
     // Another team may use the same handle.
     expect((await s.request('POST', '/api/v1/influencers', { key: other.key, body: { name: 'C', handle: 'unique_one' } })).status).toBe(201);
-    expectError(await s.request('GET', '/api/v1/influencers?limit=0'), 400);
-    expectError(await s.request('GET', '/api/v1/influencers?starting_after=inf_nope'), 400);
+    expectApiError(await s.request('GET', '/api/v1/influencers?limit=0'), 400);
+    expectApiError(await s.request('GET', '/api/v1/influencers?starting_after=inf_nope'), 400);
   });
 
   it('answers 403 without the scope and 404 for unknown and other teams’ influencers', async () => {
     const inf = await create();
-    expect(expectError(await s.request('POST', '/api/v1/influencers', { key: readKey, body: { name: 'x' } }), 403).message).toMatch(/character:write/);
-    expectError(await s.request('GET', '/api/v1/influencers', { key: writeKey }), 403, /character:read/);
-    expectError(await s.request('GET', `/api/v1/influencers/${inf.id}`, { key: writeKey }), 403);
-    expectError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { key: readKey, body: { name: 'x' } }), 403);
-    expectError(await s.request('DELETE', `/api/v1/influencers/${inf.id}`, { key: readKey }), 403);
+    expect(expectApiError(await s.request('POST', '/api/v1/influencers', { key: readKey, body: { name: 'x' } }), 403).message).toMatch(/character:write/);
+    expectApiError(await s.request('GET', '/api/v1/influencers', { key: writeKey }), 403, /character:read/);
+    expectApiError(await s.request('GET', `/api/v1/influencers/${inf.id}`, { key: writeKey }), 403);
+    expectApiError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { key: readKey, body: { name: 'x' } }), 403);
+    expectApiError(await s.request('DELETE', `/api/v1/influencers/${inf.id}`, { key: readKey }), 403);
     for (const id of ['inf_unknown', foreignId]) {
-      expectError(await s.request('GET', `/api/v1/influencers/${id}`), 404);
-      expectError(await s.request('PUT', `/api/v1/influencers/${id}`, { body: { name: 'x' } }), 404);
-      expectError(await s.request('DELETE', `/api/v1/influencers/${id}`), 404);
+      expectApiError(await s.request('GET', `/api/v1/influencers/${id}`), 404);
+      expectApiError(await s.request('PUT', `/api/v1/influencers/${id}`, { body: { name: 'x' } }), 404);
+      expectApiError(await s.request('DELETE', `/api/v1/influencers/${id}`), 404);
     }
     expect((await s.request('GET', `/api/v1/influencers/${foreignId}`, { key: other.key })).status).toBe(200);
   });
@@ -121,8 +122,8 @@ describe('influencers CRUD', () => {
     const inf = await create({ personaId: own.body.id });
     expect(inf.personaId).toBe(own.body.id);
     expect((await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { personaId: system!.id } })).body.personaId).toBe(system!.id);
-    expectError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { personaId: foreign.body.id } }), 404, /Persona not found/);
-    expectError(await s.request('POST', '/api/v1/influencers', { body: { name: 'X', personaId: 'nope' } }), 404);
+    expectApiError(await s.request('PUT', `/api/v1/influencers/${inf.id}`, { body: { personaId: foreign.body.id } }), 404, /Persona not found/);
+    expectApiError(await s.request('POST', '/api/v1/influencers', { body: { name: 'X', personaId: 'nope' } }), 404);
     // The rival team's influencer on the same system persona is not ours to see.
     await s.request('POST', '/api/v1/influencers', { key: other.key, body: { name: 'Rival on system', personaId: system!.id } });
     const g = await s.graphql(`query($id: ID!) { node(id: $id) { ... on Persona { influencers { id name persona { id } } } } }`, { id: system!.id });
@@ -147,7 +148,7 @@ describe('influencers CRUD', () => {
     expect(await prisma.voiceSample.count({ where: { influencerId: inf.id } })).toBe(0);
     expect(await prisma.blob.count({ where: { id: audioBlob } })).toBe(0);
     expect(await prisma.preview.count({ where: { influencerId: inf.id } })).toBe(0);
-    expectError(await s.request('GET', `/api/v1/previews/${prev.body.id}`), 404);
+    expectApiError(await s.request('GET', `/api/v1/previews/${prev.body.id}`), 404);
     expect((await s.request('GET', `/api/v1/collaborations/${collab.body.id}`)).body.influencerIds).toEqual([mate.id, third.id]);
   });
 });
@@ -196,28 +197,28 @@ describe('POST /api/v1/influencers/:id/references', () => {
   it('refuses non-images and mislabelled files (415), oversized ones (413), bad views and media (400/404/415), missing scope (403), unknown ids (404)', async () => {
     const inf = await create();
     const url = `/api/v1/influencers/${inf.id}/references`;
-    expectError(await s.request('POST', url, await multipart([{ field: 'front', bytes: Buffer.from('just some text, not a picture'), type: 'image/png' }])), 415, /not image/);
-    expectError(await s.request('POST', url, await multipart([{ field: 'front', bytes: png([1, 1, 1]), type: 'audio/wav' }])), 415, /labelled audio\/wav/);
-    expectError(await s.request('POST', url, { rawBody: wav(1), headers: { 'Content-Type': 'image/png' } }), 415);
-    expectError(await s.request('POST', url, { rawBody: 'hello', headers: { 'Content-Type': 'text/plain' } }), 415);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: Buffer.from('just some text, not a picture'), type: 'image/png' }])), 415, /not image/);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: png([1, 1, 1]), type: 'audio/wav' }])), 415, /labelled audio\/wav/);
+    expectApiError(await s.request('POST', url, { rawBody: wav(1), headers: { 'Content-Type': 'image/png' } }), 415);
+    expectApiError(await s.request('POST', url, { rawBody: 'hello', headers: { 'Content-Type': 'text/plain' } }), 415);
     const big = Buffer.concat([png([1, 2, 3]), Buffer.alloc(MAX_UPLOAD + 10)]);
-    expectError(await s.request('POST', url, await multipart([{ field: 'front', bytes: big, type: 'image/png' }])), 413);
-    expectError(await s.request('POST', url, { rawBody: big, headers: { 'Content-Type': 'image/png' } }), 413);
-    expectError(await s.request('POST', url, await multipart([{ field: 'files', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'views', value: 'top' }])), 400, /views/);
-    expectError(await s.request('POST', url, await multipart([{ field: 'front', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'files', bytes: png([1, 1, 2]), type: 'image/png' }, { field: 'views', value: 'front' }])), 400, /front is given twice/);
-    expectError(await s.request('POST', url, await multipart([{ field: 'note', value: 'no files' }])), 400);
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'front' }] } }), 400, /exactly one of mediaId or url/);
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'side', mediaId: 'x' }] } }), 400);
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'front', url: 'https://example.com/me.png' }] } }), 400, /\/api\/v1\/media/);
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'front', mediaId: '00000000-0000-4000-8000-000000000000.png' }] } }), 404);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: big, type: 'image/png' }])), 413);
+    expectApiError(await s.request('POST', url, { rawBody: big, headers: { 'Content-Type': 'image/png' } }), 413);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'files', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'views', value: 'top' }])), 400, /views/);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'files', bytes: png([1, 1, 2]), type: 'image/png' }, { field: 'views', value: 'front' }])), 400, /front is given twice/);
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'note', value: 'no files' }])), 400);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front' }] } }), 400, /exactly one of mediaId or url/);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'side', mediaId: 'x' }] } }), 400);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front', url: 'https://example.com/me.png' }] } }), 400, /\/api\/v1\/media/);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front', mediaId: '00000000-0000-4000-8000-000000000000.png' }] } }), 404);
     // Another team's media is not ours; audio is not an image.
     const foreignRef = await s.request('POST', `/api/v1/influencers/${foreignId}/references`, { key: other.key, rawBody: png([5, 5, 5]), headers: { 'Content-Type': 'image/png' } });
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'front', mediaId: foreignRef.body.references[0].mediaId }] } }), 404);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front', mediaId: foreignRef.body.references[0].mediaId }] } }), 404);
     const audio = await s.request('POST', `/api/v1/characters/${inf.id}/voice-samples`, { rawBody: wav(1), headers: { 'Content-Type': 'audio/wav' } });
-    expectError(await s.request('POST', url, { body: { references: [{ view: 'front', url: audio.body.added[0].audioUrl }] } }), 415);
-    expectError(await s.request('POST', url, { key: readKey, rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 403, /character:write/);
-    expectError(await s.request('POST', `/api/v1/influencers/${foreignId}/references`, { rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 404);
-    expectError(await s.request('POST', '/api/v1/influencers/inf_nope/references', { rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 404);
+    expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front', url: audio.body.added[0].audioUrl }] } }), 415);
+    expectApiError(await s.request('POST', url, { key: readKey, rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 403, /character:write/);
+    expectApiError(await s.request('POST', `/api/v1/influencers/${foreignId}/references`, { rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 404);
+    expectApiError(await s.request('POST', '/api/v1/influencers/inf_nope/references', { rawBody: png([1, 1, 1]), headers: { 'Content-Type': 'image/png' } }), 404);
     expect((await s.request('GET', `/api/v1/influencers/${inf.id}`)).body.references).toEqual([]);
   });
 });
@@ -229,7 +230,7 @@ describe('the 4-view reference pack', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ dryRun: true, currency: 'USD', totalMicros: 0, lines: [{ action: 'image.generate', quantity: 4, provider: 'embedded' }] });
     expect(await s.app.deps.prisma.job.count({ where: { kind: 'influencer.references', payload: { path: ['influencerId'], equals: inf.id } } })).toBe(0);
-    expectError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack`), 404);
+    expectApiError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack`), 404);
   });
 
   it('runs as a job (202): front, left, right, back made with the base prompt, view and grade, the front reference as style reference; stored, costed, served as PNG; a second run of the same job makes nothing twice', async () => {
@@ -282,14 +283,14 @@ describe('the 4-view reference pack', () => {
 
   it('answers 403 without the scope, 404 for unknown and foreign influencers and unknown job ids, 400 for a bad body', async () => {
     const inf = await create();
-    expectError(await s.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { key: readKey, body: {} }), 403, /character:write/);
-    expectError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack`, { key: writeKey }), 403, /character:read/);
+    expectApiError(await s.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { key: readKey, body: {} }), 403, /character:write/);
+    expectApiError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack`, { key: writeKey }), 403, /character:read/);
     for (const id of ['inf_nope', foreignId]) {
-      expectError(await s.request('POST', `/api/v1/influencers/${id}/generate-references`, { body: {} }), 404);
-      expectError(await s.request('GET', `/api/v1/influencers/${id}/reference-pack`), 404);
+      expectApiError(await s.request('POST', `/api/v1/influencers/${id}/generate-references`, { body: {} }), 404);
+      expectApiError(await s.request('GET', `/api/v1/influencers/${id}/reference-pack`), 404);
     }
-    expectError(await s.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { body: { dryRun: 'yes' } }), 400);
-    expectError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack?jobId=00000000-0000-4000-8000-000000000000`), 404);
+    expectApiError(await s.request('POST', `/api/v1/influencers/${inf.id}/generate-references`, { body: { dryRun: 'yes' } }), 400);
+    expectApiError(await s.request('GET', `/api/v1/influencers/${inf.id}/reference-pack?jobId=00000000-0000-4000-8000-000000000000`), 404);
   });
 });
 
@@ -330,16 +331,16 @@ describe('previews', () => {
     const dry = await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', count: 4, dryRun: true } });
     expect(dry.body).toMatchObject({ dryRun: true, lines: [{ action: 'image.generate', quantity: 4 }] });
     expect(await s.app.deps.prisma.preview.count()).toBe(before);
-    expectError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', count: 0 } }), 400, /count/);
-    expectError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', count: 5 } }), 400, /count/);
-    expectError(await s.request('POST', '/api/v1/previews', { body: { count: 1 } }), 400, /basePrompt/);
-    expectError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', aestheticGrade: 'sepia' } }), 400);
-    expectError(await s.request('POST', '/api/v1/previews', { body: { influencerId: foreignId } }), 404);
-    expectError(await s.request('POST', '/api/v1/previews', { key: readKey, body: { basePrompt: 'x' } }), 403, /character:write/);
-    expectError(await s.request('GET', '/api/v1/previews', { key: writeKey }), 403, /character:read/);
+    expectApiError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', count: 0 } }), 400, /count/);
+    expectApiError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', count: 5 } }), 400, /count/);
+    expectApiError(await s.request('POST', '/api/v1/previews', { body: { count: 1 } }), 400, /basePrompt/);
+    expectApiError(await s.request('POST', '/api/v1/previews', { body: { basePrompt: 'x', aestheticGrade: 'sepia' } }), 400);
+    expectApiError(await s.request('POST', '/api/v1/previews', { body: { influencerId: foreignId } }), 404);
+    expectApiError(await s.request('POST', '/api/v1/previews', { key: readKey, body: { basePrompt: 'x' } }), 403, /character:write/);
+    expectApiError(await s.request('GET', '/api/v1/previews', { key: writeKey }), 403, /character:read/);
     const theirs = await s.request('POST', '/api/v1/previews', { key: other.key, body: { basePrompt: 'theirs' } });
-    expectError(await s.request('GET', `/api/v1/previews/${theirs.body.id}`), 404);
-    expectError(await s.request('GET', '/api/v1/previews/prev_nope'), 404);
+    expectApiError(await s.request('GET', `/api/v1/previews/${theirs.body.id}`), 404);
+    expectApiError(await s.request('GET', '/api/v1/previews/prev_nope'), 404);
     expect((await s.request('GET', '/api/v1/previews')).body.data.some((p: any) => p.id === theirs.body.id)).toBe(false);
   });
 });
@@ -358,29 +359,29 @@ describe('collaborations', () => {
     expect(list.body).toMatchObject({ data: [{ id: two.body.id }], has_more: true, next_cursor: two.body.id });
     expect((await s.request('GET', `/api/v1/collaborations?starting_after=${two.body.id}`)).body.data[0].id).toBe(res.body.id);
     expect((await s.request('DELETE', `/api/v1/collaborations/${two.body.id}`)).body).toEqual({ id: two.body.id, deleted: true });
-    expectError(await s.request('GET', `/api/v1/collaborations/${two.body.id}`), 404);
+    expectApiError(await s.request('GET', `/api/v1/collaborations/${two.body.id}`), 404);
     expect((await s.request('GET', `/api/v1/influencers/${a.id}`)).status).toBe(200);
   });
 
   it('refuses fewer than 2, more than 10, repeated or missing influencers (400), unknown and foreign ones (404), missing scopes (403)', async () => {
     const a = await create();
     const b = await create();
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Solo', influencerIds: [a.id] } }), 400, /2–10/);
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Crowd', influencerIds: Array.from({ length: 11 }, (_, i) => `inf_${i}`) } }), 400, /2–10/);
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Echo', influencerIds: [a.id, a.id] } }), 400, /distinct/);
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { influencerIds: [a.id, b.id] } }), 400, /name/);
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'x', influencerIds: [a.id, 'inf_nope'] } }), 404, /inf_nope/);
-    expectError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'x', influencerIds: [a.id, foreignId] } }), 404);
-    expectError(await s.request('POST', '/api/v1/collaborations', { key: readKey, body: { name: 'x', influencerIds: [a.id, b.id] } }), 403, /character:write/);
-    expectError(await s.request('GET', '/api/v1/collaborations', { key: writeKey }), 403, /character:read/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Solo', influencerIds: [a.id] } }), 400, /2–10/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Crowd', influencerIds: Array.from({ length: 11 }, (_, i) => `inf_${i}`) } }), 400, /2–10/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'Echo', influencerIds: [a.id, a.id] } }), 400, /distinct/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { influencerIds: [a.id, b.id] } }), 400, /name/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'x', influencerIds: [a.id, 'inf_nope'] } }), 404, /inf_nope/);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { body: { name: 'x', influencerIds: [a.id, foreignId] } }), 404);
+    expectApiError(await s.request('POST', '/api/v1/collaborations', { key: readKey, body: { name: 'x', influencerIds: [a.id, b.id] } }), 403, /character:write/);
+    expectApiError(await s.request('GET', '/api/v1/collaborations', { key: writeKey }), 403, /character:read/);
     const theirs = await s.request('POST', '/api/v1/collaborations', {
       key: other.key,
       body: { name: 'Theirs', influencerIds: [foreignId, (await s.request('POST', '/api/v1/influencers', { key: other.key, body: { name: 'Z' } })).body.id] },
     });
     expect(theirs.status, theirs.text).toBe(201);
-    expectError(await s.request('GET', `/api/v1/collaborations/${theirs.body.id}`), 404);
-    expectError(await s.request('DELETE', `/api/v1/collaborations/${theirs.body.id}`), 404);
-    expectError(await s.request('DELETE', `/api/v1/collaborations/${theirs.body.id}`, { key: readKey }), 403);
+    expectApiError(await s.request('GET', `/api/v1/collaborations/${theirs.body.id}`), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/collaborations/${theirs.body.id}`), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/collaborations/${theirs.body.id}`, { key: readKey }), 403);
   });
 });
 

@@ -13,7 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { freePort } from './helpers/net.js';
 import { START_MS, start, banner, stop, adminKeyIn } from './helpers/lifecycle.js';
 
-describe.skipIf(process.env.TEST_DB === 'postgres')('the server process, stopping and starting (embedded database)', () => {
+describe('the server process, stopping and starting (embedded database)', () => {
   it(
     'SIGTERM closes an open graphql-ws socket with 1001 and the process exits 0',
     async () => {

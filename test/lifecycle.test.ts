@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { freePort } from './helpers/net.js';
 import { START_MS, start, banner, stop, me, adminKeyIn } from './helpers/lifecycle.js';
 
-describe.skipIf(process.env.TEST_DB === 'postgres')('the server process (embedded database)', () => {
+describe('the server process (embedded database)', () => {
   it(
     'first start prints GraphiQL, REST, database and the admin key, writes it 0600; a restart prints no key and the old key still works',
     async () => {

@@ -22,7 +22,7 @@ import { until } from './helpers/process.js';
 const onPostgres = testDatabaseKind() === 'postgres';
 const haveRedis = onPostgres && (await reachable(6379));
 if (onPostgres && !haveRedis) console.warn('\n  SKIPPED: test/multiprocess-faults.test.ts needs Redis at 127.0.0.1:6379.\n');
-if (!onPostgres) console.warn('\n  SKIPPED: test/multiprocess-faults.test.ts runs in the postgres project (three processes need a shared PostgreSQL).\n');
+if (!onPostgres) console.warn('\n  SKIPPED: test/multiprocess-faults.test.ts needs a PostgreSQL server, and none answers in this run (three processes need a shared PostgreSQL).\n');
 
 describe.skipIf(!haveRedis)('three processes riding out Redis and PostgreSQL outages', () => {
   let db: TestDatabase;

@@ -67,7 +67,10 @@ describe('/livez and /readyz', () => {
   });
 
   it('is ready with a Redis that answers', async (t) => {
-    if (!(await reachable(6379))) return t.skip();
+    if (!(await reachable(6379))) {
+      console.warn('\n  SKIPPED: test/ops.test.ts "is ready with a Redis that answers" needs Redis at 127.0.0.1:6379.\n');
+      return t.skip();
+    }
     const withRedis = await startTestServer({ REDIS_URL: 'redis://127.0.0.1:6379' });
     try {
       const res = await fetch(`${withRedis.url}/readyz`);

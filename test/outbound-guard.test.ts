@@ -27,6 +27,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startFakeLangGraph, type FakeLangGraph } from './helpers/fake-langgraph.js';
 import { startSkillRegistry, type SkillRegistry } from './helpers/skill-registry.js';
+import { waitRun } from './helpers/evals.js';
 
 const FAST = { RATE_LIMIT_PER_MINUTE: '100000', JOB_POLL_MS: '50' };
 const PROJECT_KEY = 'sk-project-key-must-stay-home-0001';
@@ -62,16 +63,6 @@ const fakePort = () => new URL(fake.url).port;
 /** A loopback model server that is NOT the operator's OPENAI_BASE_URL (the fake LangGraph server's port). */
 const otherLoopback = () => `http://127.0.0.1:${new URL(lg.url).port}/v1`;
 
-async function waitRun(s: TestServer, pid: string, id: string) {
-  const end = Date.now() + 25_000;
-  for (;;) {
-    const r = await s.request('GET', `/api/projects/${pid}/runs/${id}`);
-    expect(r.status, r.text).toBe(200);
-    if (['completed', 'error'].includes(r.body.status)) return r.body;
-    if (Date.now() > end) throw new Error(`run ${id} still ${r.body.status}`);
-    await new Promise((res) => setTimeout(res, 40));
-  }
-}
 
 /** A playground run whose simulated user and judge are the project's LLM (llmSettings), against one of the team's (embedded) agents. */
 async function playgroundRun(s: TestServer, pid: string) {

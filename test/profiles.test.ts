@@ -13,6 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { colourPng, teamOf } from './helpers/content.js';
 import { putBlob } from '../src/infra/blobs.js';
 import { addMediaItem } from '../src/modules/profiles/library.js';
+import { expectApiError } from './helpers/errors.js';
 
 const MAX_BYTES = 64 * 1024;
 
@@ -77,13 +78,6 @@ async function imageBlob(team = teamId, rgb: [number, number, number] = [200, 80
   return blob.id;
 }
 
-function expectError(res: { status: number; body: any; text: string }, status: number, match?: RegExp | string) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'request_id', 'type']);
-  if (match) expect(res.body.error.message).toMatch(match);
-  return res.body.error;
-}
-
 const costs = (profileId: string, action: string) =>
   s.app.deps.prisma.costRecord.findMany({ where: { teamId, action, subject: { path: ['profileId'], equals: profileId } } });
 
@@ -113,18 +107,18 @@ describe('profile CRUD', () => {
   });
 
   it('refuses bad bodies with 400 naming the field, and influencers that are unknown or another team’s with 404', async () => {
-    expectError(await s.request('POST', '/api/v1/profiles', { body: {} }), 400, /name is required/);
-    expect(expectError(await s.request('POST', '/api/v1/profiles', { body: { name: '   ' } }), 400).param).toBe('name');
-    expect(expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', colour: 'red' } }), 400).param).toBeNull();
-    expect(expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', niche: 5 } }), 400).param).toBe('niche');
-    expect(expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: [{ title: 'no prompt' }] } }), 400).param).toBe('contentDirections.0.prompt');
-    expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: [{ id: 'a', title: 't', prompt: 'p' }, { id: 'a', title: 'u', prompt: 'q' }] } }), 400, /unique/);
-    expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: Array.from({ length: 51 }, (_, i) => ({ title: `t${i}`, prompt: 'p' })) } }), 400, /at most 50/);
-    expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', voiceCorpus: 'just one string' } }), 400, /voiceCorpus must be an array/);
-    expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', voiceCorpus: ['x'.repeat(5001)] } }), 400, /at most 5000/);
-    const unknown = expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', influencerId: 'inf_nope' } }), 404);
+    expectApiError(await s.request('POST', '/api/v1/profiles', { body: {} }), 400, /name is required/);
+    expect(expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: '   ' } }), 400).param).toBe('name');
+    expect(expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', colour: 'red' } }), 400).param).toBeNull();
+    expect(expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', niche: 5 } }), 400).param).toBe('niche');
+    expect(expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: [{ title: 'no prompt' }] } }), 400).param).toBe('contentDirections.0.prompt');
+    expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: [{ id: 'a', title: 't', prompt: 'p' }, { id: 'a', title: 'u', prompt: 'q' }] } }), 400, /unique/);
+    expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', contentDirections: Array.from({ length: 51 }, (_, i) => ({ title: `t${i}`, prompt: 'p' })) } }), 400, /at most 50/);
+    expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', voiceCorpus: 'just one string' } }), 400, /voiceCorpus must be an array/);
+    expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', voiceCorpus: ['x'.repeat(5001)] } }), 400, /at most 5000/);
+    const unknown = expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', influencerId: 'inf_nope' } }), 404);
     expect(unknown.code).toBe('influencer_not_found');
-    expect(expectError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', influencerId: foreignInfluencerId } }), 404).code).toBe('influencer_not_found');
+    expect(expectApiError(await s.request('POST', '/api/v1/profiles', { body: { name: 'x', influencerId: foreignInfluencerId } }), 404).code).toBe('influencer_not_found');
     // Nothing was created by the refused requests.
     expect(await s.app.deps.prisma.profile.count({ where: { teamId, name: 'x' } })).toBe(0);
   });
@@ -155,10 +149,10 @@ describe('profile CRUD', () => {
   });
 
   it('refuses bad list parameters with 400', async () => {
-    expect(expectError(await s.request('GET', '/api/v1/profiles?limit=0'), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', '/api/v1/profiles?limit=101'), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', '/api/v1/profiles?limit=abc'), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', `/api/v1/profiles?starting_after=${foreignProfileId}`), 400).param).toBe('starting_after');
+    expect(expectApiError(await s.request('GET', '/api/v1/profiles?limit=0'), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', '/api/v1/profiles?limit=101'), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', '/api/v1/profiles?limit=abc'), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles?starting_after=${foreignProfileId}`), 400).param).toBe('starting_after');
   });
 
   it('PUT changes the given fields and keeps the rest; null clears; contentDirections replaces the list; voiceCorpus adds samples', async () => {
@@ -184,20 +178,20 @@ describe('profile CRUD', () => {
 
   it('PUT refuses bad bodies (400), unknown and foreign profiles and influencers (404)', async () => {
     const p = await createProfile();
-    expect(expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { name: '' } }), 400).param).toBe('name');
-    expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { name: null } }), 400);
-    expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { nmae: 'typo' } }), 400, /nmae/);
-    expect(expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { contentDirections: {} } }), 400).param).toBe('contentDirections');
-    expect(expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { influencerId: foreignInfluencerId } }), 404).code).toBe('influencer_not_found');
-    expect(expectError(await s.request('PUT', '/api/v1/profiles/prof_nope', { body: { name: 'y' } }), 404).code).toBe('profile_not_found');
-    expectError(await s.request('PUT', `/api/v1/profiles/${foreignProfileId}`, { body: { name: 'hijacked' } }), 404);
+    expect(expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { name: '' } }), 400).param).toBe('name');
+    expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { name: null } }), 400);
+    expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { nmae: 'typo' } }), 400, /nmae/);
+    expect(expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { contentDirections: {} } }), 400).param).toBe('contentDirections');
+    expect(expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { body: { influencerId: foreignInfluencerId } }), 404).code).toBe('influencer_not_found');
+    expect(expectApiError(await s.request('PUT', '/api/v1/profiles/prof_nope', { body: { name: 'y' } }), 404).code).toBe('profile_not_found');
+    expectApiError(await s.request('PUT', `/api/v1/profiles/${foreignProfileId}`, { body: { name: 'hijacked' } }), 404);
     expect((await s.request('GET', `/api/v1/profiles/${foreignProfileId}`, { key: other.key })).body.name).toBe('Rival voice');
     expect((await s.request('GET', `/api/v1/profiles/${p.id}`)).body.name).toBe('Trail Mornings');
   });
 
   it('GET answers 404 for unknown and other teams’ profiles', async () => {
-    expect(expectError(await s.request('GET', '/api/v1/profiles/prof_000000000000000000000000'), 404).code).toBe('profile_not_found');
-    expectError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}`), 404);
+    expect(expectApiError(await s.request('GET', '/api/v1/profiles/prof_000000000000000000000000'), 404).code).toBe('profile_not_found');
+    expectApiError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}`), 404);
   });
 
   it('DELETE removes the profile with its voice corpus and media library; then it is 404', async () => {
@@ -206,26 +200,26 @@ describe('profile CRUD', () => {
     const del = await s.request('DELETE', `/api/v1/profiles/${p.id}`, { key: writeKey });
     expect(del.status, del.text).toBe(200);
     expect(del.body).toEqual({ id: p.id, deleted: true });
-    expectError(await s.request('GET', `/api/v1/profiles/${p.id}`), 404);
-    expectError(await s.request('DELETE', `/api/v1/profiles/${p.id}`), 404);
+    expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}`), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/profiles/${p.id}`), 404);
     expect(await s.app.deps.prisma.profileVoiceSample.count({ where: { profileId: p.id } })).toBe(0);
     expect(await s.app.deps.prisma.mediaItem.count({ where: { profileId: p.id } })).toBe(0);
-    expectError(await s.request('DELETE', `/api/v1/profiles/${foreignProfileId}`), 404);
+    expectApiError(await s.request('DELETE', `/api/v1/profiles/${foreignProfileId}`), 404);
     expect((await s.request('GET', `/api/v1/profiles/${foreignProfileId}`, { key: other.key })).status).toBe(200);
   });
 
   it('checks scopes: profile:read reads, profile:write writes, neither implies the other', async () => {
     const p = await createProfile();
-    expectError(await s.request('GET', '/api/v1/profiles', { key: writeKey }), 403, /profile:read/);
-    expectError(await s.request('GET', `/api/v1/profiles/${p.id}`, { key: contentReadKey }), 403, /profile:read/);
-    expectError(await s.request('POST', '/api/v1/profiles', { key: readKey, body: { name: 'nope' } }), 403, /profile:write/);
-    expectError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { key: readKey, body: { name: 'nope' } }), 403, /profile:write/);
-    expectError(await s.request('DELETE', `/api/v1/profiles/${p.id}`, { key: readKey }), 403, /profile:write/);
-    expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { key: generateKey, body: { samples: ['x'] } }), 403, /profile:write/);
+    expectApiError(await s.request('GET', '/api/v1/profiles', { key: writeKey }), 403, /profile:read/);
+    expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}`, { key: contentReadKey }), 403, /profile:read/);
+    expectApiError(await s.request('POST', '/api/v1/profiles', { key: readKey, body: { name: 'nope' } }), 403, /profile:write/);
+    expectApiError(await s.request('PUT', `/api/v1/profiles/${p.id}`, { key: readKey, body: { name: 'nope' } }), 403, /profile:write/);
+    expectApiError(await s.request('DELETE', `/api/v1/profiles/${p.id}`, { key: readKey }), 403, /profile:write/);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { key: generateKey, body: { samples: ['x'] } }), 403, /profile:write/);
     // A 403 even for ids that do not exist: the scope is checked first.
-    expectError(await s.request('DELETE', '/api/v1/profiles/prof_nope', { key: readKey }), 403);
+    expectApiError(await s.request('DELETE', '/api/v1/profiles/prof_nope', { key: readKey }), 403);
     expect((await s.request('GET', `/api/v1/profiles/${p.id}`)).body.name).toBe('Trail Mornings');
-    expectError(await s.request('GET', '/api/v1/profiles', { key: null }), 401);
+    expectApiError(await s.request('GET', '/api/v1/profiles', { key: null }), 401);
   });
 });
 
@@ -242,13 +236,13 @@ describe('voice corpus and voice stats', () => {
 
   it('POST …/voice-corpus refuses bad bodies (400) and unknown or foreign profiles (404)', async () => {
     const p = await createProfile();
-    expect(expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: {} }), 400).param).toBe('samples');
-    expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: [] } }), 400, /at least one/);
-    expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: ['', '  '] } }), 400, /non-empty/);
-    expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: [42] } }), 400);
-    expectError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: Array.from({ length: 201 }, (_, i) => `s${i}`) } }), 400, /at most 200/);
-    expectError(await s.request('POST', '/api/v1/profiles/prof_nope/voice-corpus', { body: { samples: ['x'] } }), 404);
-    expectError(await s.request('POST', `/api/v1/profiles/${foreignProfileId}/voice-corpus`, { body: { samples: ['x'] } }), 404);
+    expect(expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: {} }), 400).param).toBe('samples');
+    expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: [] } }), 400, /at least one/);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: ['', '  '] } }), 400, /non-empty/);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: [42] } }), 400);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${p.id}/voice-corpus`, { body: { samples: Array.from({ length: 201 }, (_, i) => `s${i}`) } }), 400, /at most 200/);
+    expectApiError(await s.request('POST', '/api/v1/profiles/prof_nope/voice-corpus', { body: { samples: ['x'] } }), 404);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${foreignProfileId}/voice-corpus`, { body: { samples: ['x'] } }), 404);
     expect(await s.app.deps.prisma.profileVoiceSample.count({ where: { profileId: foreignProfileId } })).toBe(1);
   });
 
@@ -281,11 +275,11 @@ describe('voice corpus and voice stats', () => {
 
   it('GET …/voice-stats needs content:read, a valid limit, and a profile of the team', async () => {
     const p = await createProfile();
-    expectError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats`, { key: readKey }), 403, /content:read/);
-    expect(expectError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats?limit=0`), 400).param).toBe('limit');
-    expectError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats?limit=101`), 400);
-    expectError(await s.request('GET', '/api/v1/profiles/prof_nope/voice-stats'), 404);
-    expectError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}/voice-stats`), 404);
+    expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats`, { key: readKey }), 403, /content:read/);
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats?limit=0`), 400).param).toBe('limit');
+    expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/voice-stats?limit=101`), 400);
+    expectApiError(await s.request('GET', '/api/v1/profiles/prof_nope/voice-stats'), 404);
+    expectApiError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}/voice-stats`), 404);
   });
 });
 
@@ -338,13 +332,13 @@ describe('GET /api/v1/profiles/:profileId/media-library', () => {
 
   it('refuses bad filters and cursors (400), a key without content:read (403), unknown and foreign profiles (404)', async () => {
     const p = await createProfile();
-    expect(expectError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?kind=audio`), 400).param).toBe('kind');
-    expect(expectError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?source=stolen`), 400).param).toBe('source');
-    expect(expectError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?limit=500`), 400).param).toBe('limit');
-    expect(expectError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?starting_after=nope`), 400).param).toBe('starting_after');
-    expectError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library`, { key: readKey }), 403, /content:read/);
-    expectError(await s.request('GET', '/api/v1/profiles/prof_nope/media-library'), 404);
-    expectError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}/media-library`), 404);
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?kind=audio`), 400).param).toBe('kind');
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?source=stolen`), 400).param).toBe('source');
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?limit=500`), 400).param).toBe('limit');
+    expect(expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library?starting_after=nope`), 400).param).toBe('starting_after');
+    expectApiError(await s.request('GET', `/api/v1/profiles/${p.id}/media-library`, { key: readKey }), 403, /content:read/);
+    expectApiError(await s.request('GET', '/api/v1/profiles/prof_nope/media-library'), 404);
+    expectApiError(await s.request('GET', `/api/v1/profiles/${foreignProfileId}/media-library`), 404);
   });
 });
 
@@ -417,16 +411,16 @@ describe('POST /api/v1/profiles/:profileId/content-directions/draft (embedded)',
   it('refuses a missing or long prompt, a count out of 1–10, a save past 50 directions (400), missing scope (403), unknown and foreign profiles (404)', async () => {
     const p = await createProfile({ contentDirections: Array.from({ length: 48 }, (_, i) => ({ title: `d${i}`, prompt: 'p' })) });
     const path = `/api/v1/profiles/${p.id}/content-directions/draft`;
-    expect(expectError(await s.request('POST', path, { body: {} }), 400, /prompt is required/).param).toBe('prompt');
-    expectError(await s.request('POST', path, { body: { prompt: '   ' } }), 400, /prompt is required/);
-    expectError(await s.request('POST', path, { body: { prompt: 'x'.repeat(2001) } }), 400, /at most 2000/);
-    for (const count of [0, 11, 2.5, '3']) expect(expectError(await s.request('POST', path, { body: { prompt: 'ok', count } }), 400).param).toBe('count');
-    expect(expectError(await s.request('POST', path, { body: { prompt: 'ok', save: 'yes' } }), 400).param).toBe('save');
-    expect(expectError(await s.request('POST', path, { body: { prompt: 'ok', count: 3, save: true } }), 400, /at most 50/).param).toBe('count');
-    expectError(await s.request('POST', path, { key: writeKey, body: { prompt: 'ok' } }), 403, /content:generate/);
-    expectError(await s.request('POST', path, { key: contentReadKey, body: { prompt: 'ok' } }), 403, /content:generate/);
-    expectError(await s.request('POST', '/api/v1/profiles/prof_nope/content-directions/draft', { body: { prompt: 'ok' } }), 404);
-    expectError(await s.request('POST', `/api/v1/profiles/${foreignProfileId}/content-directions/draft`, { body: { prompt: 'ok', dryRun: true } }), 404);
+    expect(expectApiError(await s.request('POST', path, { body: {} }), 400, /prompt is required/).param).toBe('prompt');
+    expectApiError(await s.request('POST', path, { body: { prompt: '   ' } }), 400, /prompt is required/);
+    expectApiError(await s.request('POST', path, { body: { prompt: 'x'.repeat(2001) } }), 400, /at most 2000/);
+    for (const count of [0, 11, 2.5, '3']) expect(expectApiError(await s.request('POST', path, { body: { prompt: 'ok', count } }), 400).param).toBe('count');
+    expect(expectApiError(await s.request('POST', path, { body: { prompt: 'ok', save: 'yes' } }), 400).param).toBe('save');
+    expect(expectApiError(await s.request('POST', path, { body: { prompt: 'ok', count: 3, save: true } }), 400, /at most 50/).param).toBe('count');
+    expectApiError(await s.request('POST', path, { key: writeKey, body: { prompt: 'ok' } }), 403, /content:generate/);
+    expectApiError(await s.request('POST', path, { key: contentReadKey, body: { prompt: 'ok' } }), 403, /content:generate/);
+    expectApiError(await s.request('POST', '/api/v1/profiles/prof_nope/content-directions/draft', { body: { prompt: 'ok' } }), 404);
+    expectApiError(await s.request('POST', `/api/v1/profiles/${foreignProfileId}/content-directions/draft`, { body: { prompt: 'ok', dryRun: true } }), 404);
     expect((await s.request('GET', path.replace('/content-directions/draft', ''))).body.contentDirections).toHaveLength(48);
     expect(await costs(p.id, 'text.generate')).toHaveLength(0);
   });
@@ -498,30 +492,30 @@ describe('POST /api/v1/profiles/:profileId/generate-caption (embedded)', () => {
 
   it('answers 400 for bad URLs, 404 for media of another team, 415 for what is not an image, 413 past the size limit, 422 when unreachable', async () => {
     const p = await createProfile();
-    expect(expectError(await caption(p.id, {}), 400, /imageUrl is required/).param).toBe('imageUrl');
+    expect(expectApiError(await caption(p.id, {}), 400, /imageUrl is required/).param).toBe('imageUrl');
     for (const imageUrl of ['not a url', 'ftp://example.com/a.png', '/api/v1/files/x.png', 'file:///etc/passwd']) {
-      const err = expectError(await caption(p.id, { imageUrl }), 400);
+      const err = expectApiError(await caption(p.id, { imageUrl }), 400);
       expect(err.param).toBe('imageUrl');
     }
-    expectError(await caption(p.id, { imageUrl: 'http://user:pw@example.com/a.png' }), 400, /credentials/);
-    expectError(await caption(p.id, { imageUrl: 'x'.repeat(2049) }), 400, /at most 2048/);
-    expectError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png`, direction: 5 }), 400);
-    expectError(await caption(p.id, { imageUrl: 'http://169.254.169.254/latest/meta-data' }), 400, /metadata/);
+    expectApiError(await caption(p.id, { imageUrl: 'http://user:pw@example.com/a.png' }), 400, /credentials/);
+    expectApiError(await caption(p.id, { imageUrl: 'x'.repeat(2049) }), 400, /at most 2048/);
+    expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png`, direction: 5 }), 400);
+    expectApiError(await caption(p.id, { imageUrl: 'http://169.254.169.254/latest/meta-data' }), 400, /metadata/);
     const foreignBlob = await imageBlob(other.teamId);
-    expect(expectError(await caption(p.id, { imageUrl: `/api/v1/media/${foreignBlob}` }), 404).code).toBe('media_not_found');
+    expect(expectApiError(await caption(p.id, { imageUrl: `/api/v1/media/${foreignBlob}` }), 404).code).toBe('media_not_found');
     const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WAVEfmt '), Buffer.from([16, 0, 0, 0, 1, 0, 1, 0, 0x44, 0xac, 0, 0, 0x88, 0x58, 1, 0, 2, 0, 16, 0]), Buffer.from('data'), Buffer.alloc(4)]);
     const audio = await putBlob(s.app.deps.prisma, { teamId, bytes: wav, kind: 'audio', contentType: 'audio/wav' });
-    expect(expectError(await caption(p.id, { imageUrl: `/api/v1/media/${audio.id}` }), 415).param).toBe('imageUrl');
-    expectError(await caption(p.id, { imageUrl: `${imagesUrl}/page` }), 415, /not image/);
-    expectError(await caption(p.id, { imageUrl: `${imagesUrl}/mislabelled` }), 415, /labelled audio\/mpeg/);
-    expect(expectError(await caption(p.id, { imageUrl: `${imagesUrl}/big.png` }), 413).code).toBe('image_too_large');
-    const missing = expectError(await caption(p.id, { imageUrl: `${imagesUrl}/missing.png` }), 422, /HTTP 404/);
+    expect(expectApiError(await caption(p.id, { imageUrl: `/api/v1/media/${audio.id}` }), 415).param).toBe('imageUrl');
+    expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/page` }), 415, /not image/);
+    expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/mislabelled` }), 415, /labelled audio\/mpeg/);
+    expect(expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/big.png` }), 413).code).toBe('image_too_large');
+    const missing = expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/missing.png` }), 422, /HTTP 404/);
     expect(missing).toMatchObject({ code: 'image_unreachable', param: 'imageUrl' });
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    expectError(await caption(p.id, { imageUrl: `http://127.0.0.1:${port}/a.png` }), 422, /could not connect/);
+    expectApiError(await caption(p.id, { imageUrl: `http://127.0.0.1:${port}/a.png` }), 422, /could not connect/);
     expect(await costs(p.id, 'caption.generate')).toHaveLength(0);
   });
 
@@ -535,11 +529,11 @@ describe('POST /api/v1/profiles/:profileId/generate-caption (embedded)', () => {
     expect(res.body.caption).toBeUndefined();
     expect(hits).not.toContain('/photo.png?dry');
     expect(await costs(p.id, 'caption.generate')).toHaveLength(0);
-    expectError(await caption(p.id, { imageUrl: 'nope', dryRun: true }), 400);
-    expectError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png` }, writeKey), 403, /content:generate/);
-    expectError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png` }, contentReadKey), 403, /content:generate/);
-    expectError(await caption('prof_nope', { imageUrl: `${imagesUrl}/photo.png` }), 404);
-    expectError(await caption(foreignProfileId, { imageUrl: `${imagesUrl}/photo.png` }), 404);
+    expectApiError(await caption(p.id, { imageUrl: 'nope', dryRun: true }), 400);
+    expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png` }, writeKey), 403, /content:generate/);
+    expectApiError(await caption(p.id, { imageUrl: `${imagesUrl}/photo.png` }, contentReadKey), 403, /content:generate/);
+    expectApiError(await caption('prof_nope', { imageUrl: `${imagesUrl}/photo.png` }), 404);
+    expectApiError(await caption(foreignProfileId, { imageUrl: `${imagesUrl}/photo.png` }), 404);
   });
 });
 
@@ -636,13 +630,13 @@ describe('through the openai SDK (fake OpenAI server)', () => {
     const charged = () => so.app.deps.prisma.costRecord.count({ where: { action: 'text.generate' } });
     const n = await charged();
     fake.content.chatReply = 'not json at all';
-    expectError(await so.request('POST', `/api/v1/profiles/${profileId}/content-directions/draft`, { body: { prompt: 'x', save: true } }), 502, /malformed JSON/);
+    expectApiError(await so.request('POST', `/api/v1/profiles/${profileId}/content-directions/draft`, { body: { prompt: 'x', save: true } }), 502, /malformed JSON/);
     fake.content.chatReply = JSON.stringify({ directions: [{ title: '' }] });
-    expectError(await so.request('POST', `/api/v1/profiles/${profileId}/content-directions/draft`, { body: { prompt: 'x', save: true } }), 502, /no usable content directions/);
+    expectApiError(await so.request('POST', `/api/v1/profiles/${profileId}/content-directions/draft`, { body: { prompt: 'x', save: true } }), 502, /no usable content directions/);
     fake.failWith(500);
     try {
       const res = await so.request('POST', `/api/v1/profiles/${profileId}/generate-caption`, { body: { imageUrl: `/api/v1/media/${blobId}` } });
-      const err = expectError(res, 502);
+      const err = expectApiError(res, 502);
       expect(err.message).not.toMatch(/server had an error/);
     } finally {
       fake.failWith(null);
@@ -652,7 +646,7 @@ describe('through the openai SDK (fake OpenAI server)', () => {
   });
 
   it('refuses a loopback image URL unless the outbound policy allows it (400)', async () => {
-    const err = expectError(await so.request('POST', `/api/v1/profiles/${profileId}/generate-caption`, { body: { imageUrl: `${imagesUrl}/photo.png` } }), 400, /loopback/);
+    const err = expectApiError(await so.request('POST', `/api/v1/profiles/${profileId}/generate-caption`, { body: { imageUrl: `${imagesUrl}/photo.png` } }), 400, /loopback/);
     expect(err.param).toBe('imageUrl');
   });
 });

@@ -141,6 +141,8 @@ describe('publishing', () => {
     const item = await approvedItem();
     const acct = await connect({ profileId: item.profileId, platform: 'sandbox', handle: 'live' });
     const client = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ADMIN_KEY}` }, retryAttempts: 0 });
+    const activeSubscriptions = async () => Number(/^graphql_subscriptions_active (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
+    const before = await activeSubscriptions();
     const events: any[] = [];
     const sub = new Promise<void>((resolve, reject) =>
       client.subscribe(
@@ -148,7 +150,7 @@ describe('publishing', () => {
         { next: (m: any) => (m.errors ? reject(new Error(JSON.stringify(m.errors))) : (events.push(m.data.publishStatus), m.data.publishStatus.status === 'published' && resolve())), error: reject, complete: () => resolve() },
       ),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await until(async () => (await activeSubscriptions()) === before + 1, 'the status subscription to be live');
     const res = await s.request('POST', `/api/v1/content/${item.id}/publish`);
     expect(res.status, res.text).toBe(202);
     expect(res.body.publications).toHaveLength(1);

@@ -16,6 +16,7 @@ import { authenticate } from '../src/modules/auth/service.js';
 import { reencryptAll, secretValues } from '../src/modules/secrets/service.js';
 import { createTestDatabase, testDatabaseKind } from './helpers/database.js';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { expectPlainError } from './helpers/errors.js';
 
 const MASTER = 'test-secret-key-0123456789abcdef0123456789'; // the test server's SECRET_KEY
 const PLAIN = 'sk-live-THIS-IS-THE-PLAINTEXT-9f8e7d6c5b4a';
@@ -33,11 +34,6 @@ beforeAll(async () => {
   s.app.onQuery((e) => void sql.push(`${e.query} ${e.params}`));
 });
 afterAll(async () => s?.close());
-
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
 
 let n = 0;
 async function newUser(key?: string) {
@@ -71,9 +67,9 @@ describe('secrets', () => {
 
     const del = await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`);
     expect(del.status).toBe(204);
-    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`), 404, 'secret not found');
-    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/..%2F..`), 400, 'invalid path: it contains ".."');
-    expectError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/not-a-name`), 404, 'secret not found');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/OPENAI_KEY`), 404, 'secret not found');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/..%2F..`), 400, 'invalid path: it contains ".."');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${u.id}/secrets/not-a-name`), 404, 'secret not found');
     expect((await s.request('GET', `/api/v1/users/${u.id}/secrets`)).body).toEqual([]);
   });
 
@@ -98,9 +94,9 @@ describe('secrets', () => {
   });
 
   it('unknown user, another team’s user and missing scopes', async () => {
-    expectError(await s.request('GET', '/api/v1/users/nobody/secrets'), 404, 'user not found');
+    expectPlainError(await s.request('GET', '/api/v1/users/nobody/secrets'), 404, 'user not found');
     const theirs = await newUser(other.key);
-    expectError(await s.request('PUT', `/api/v1/users/${theirs.id}/secrets`, { body: { A: 'b' } }), 404, 'user not found');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${theirs.id}/secrets`, { body: { A: 'b' } }), 404, 'user not found');
     const u = await newUser();
     const reader = (await s.createKey(['agent:read'])).key;
     const res = await s.request('PUT', `/api/v1/users/${u.id}/secrets`, { key: reader, body: { A: 'b' } });

@@ -11,6 +11,7 @@ import { userSkills } from '../src/modules/skills/service.js';
 import { TIERS } from '../src/modules/users/tiers.js';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { GOOD_SKILL, LINKED_SKILL, startSkillRegistry, type SkillRegistry } from './helpers/skill-registry.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let registry: SkillRegistry;
@@ -25,13 +26,6 @@ afterAll(async () => {
   await s?.close();
   await registry?.close();
 });
-
-function expectError(res: TestResponse, status: number, message: string | RegExp) {
-  expect(res.status, res.text).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  if (typeof message === 'string') expect(res.body.error).toBe(message);
-  else expect(res.body.error).toMatch(message);
-}
 
 let n = 0;
 async function newUser(key?: string) {
@@ -55,23 +49,23 @@ describe('custom skills', () => {
     const gq = await s.graphql(`query($u: ID!) { agentUser(ref: $u) { skills { id name description source sha256 } } }`, { u });
     expect(gq.body.data.agentUser.skills).toEqual([{ id: 'summarise', name: 'Summarise v2', description: 'Does a useful thing.', source: 'custom', sha256: sha(skill('Summarise v2')) }]);
     expect((await s.request('DELETE', `/api/v1/users/${u}/skills/summarise/file`)).status).toBe(204);
-    expectError(await s.request('DELETE', `/api/v1/users/${u}/skills/summarise/file`), 404, 'skill not found');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${u}/skills/summarise/file`), 404, 'skill not found');
   });
 
   it('refuses bad SKILL.md files and ids with 400, storing nothing', async () => {
     const u = await newUser();
     const put = (body: string, id = 'x') => s.request('PUT', `/api/v1/users/${u}/skills/${id}/file`, { rawBody: body, headers: { 'Content-Type': 'text/markdown' } });
-    expectError(await put('# no front matter'), 400, 'invalid SKILL.md: it must start with YAML front matter between --- lines');
-    expectError(await put('---\nname: [unclosed\n---\n'), 400, 'invalid SKILL.md: its front matter is not valid YAML');
-    expectError(await put('---\n- a list\n---\n'), 400, 'invalid SKILL.md: its front matter must be a mapping');
-    expectError(await put('---\ndescription: d\n---\n'), 400, 'invalid SKILL.md: front matter needs a name');
-    expectError(await put('---\nname: n\n---\n'), 400, 'invalid SKILL.md: front matter needs a description');
-    expectError(await put(skill('x'.repeat(101))), 400, 'invalid SKILL.md: name must be at most 100 characters');
-    expectError(await put(skill('ok', 'd'.repeat(1025))), 400, 'invalid SKILL.md: description must be at most 1024 characters');
-    expectError(await put(skill('ok'), 'Bad_ID'), 400, /^skill id must be/);
-    expectError(await put(`${skill('big')}${'x'.repeat(64 * 1024)}`), 413, /exceeds the limit/);
-    expectError(await s.request('PUT', `/api/v1/users/${u}/skills/x/file`, { rawBody: Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0x0a]) }), 400, 'invalid SKILL.md: it is not UTF-8 text');
-    expectError(
+    expectPlainError(await put('# no front matter'), 400, 'invalid SKILL.md: it must start with YAML front matter between --- lines');
+    expectPlainError(await put('---\nname: [unclosed\n---\n'), 400, 'invalid SKILL.md: its front matter is not valid YAML');
+    expectPlainError(await put('---\n- a list\n---\n'), 400, 'invalid SKILL.md: its front matter must be a mapping');
+    expectPlainError(await put('---\ndescription: d\n---\n'), 400, 'invalid SKILL.md: front matter needs a name');
+    expectPlainError(await put('---\nname: n\n---\n'), 400, 'invalid SKILL.md: front matter needs a description');
+    expectPlainError(await put(skill('x'.repeat(101))), 400, 'invalid SKILL.md: name must be at most 100 characters');
+    expectPlainError(await put(skill('ok', 'd'.repeat(1025))), 400, 'invalid SKILL.md: description must be at most 1024 characters');
+    expectPlainError(await put(skill('ok'), 'Bad_ID'), 400, /^skill id must be/);
+    expectPlainError(await put(`${skill('big')}${'x'.repeat(64 * 1024)}`), 413, /exceeds the limit/);
+    expectPlainError(await s.request('PUT', `/api/v1/users/${u}/skills/x/file`, { rawBody: Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0x0a]) }), 400, 'invalid SKILL.md: it is not UTF-8 text');
+    expectPlainError(
       await s.request('PUT', `/api/v1/users/${u}/skills/x/file`, { rawBody: JSON.stringify({ name: 'a', description: 'b' }), headers: { 'Content-Type': 'application/json' } }),
       415,
       'a skill file must be sent as text/markdown or text/plain, not application/json',
@@ -94,20 +88,20 @@ describe('custom skills', () => {
       expect((await s.request('PUT', `/api/v1/users/${u}/skills/s${i}/file`, { rawBody: skill(`S${i}`) })).status).toBe(201);
     }
     const res = await s.request('PUT', `/api/v1/users/${u}/skills/one-more/file`, { rawBody: skill('One more') });
-    expectError(res, 403, /^skill limit reached: the free tier allows 5 skills/);
+    expectPlainError(res, 403, /^skill limit reached: the free tier allows 5 skills/);
     // Replacing an existing one is not a new skill; a registry install counts against the same limit.
     expect((await s.request('PUT', `/api/v1/users/${u}/skills/s0/file`, { rawBody: skill('S0 again') })).status).toBe(200);
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 403, /^skill limit reached/);
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 403, /^skill limit reached/);
     // A bigger plan lifts it.
     expect((await s.request('PUT', `/api/v1/users/${u}/tier`, { body: { tier: 'pro' } })).status).toBe(200);
     expect((await s.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`)).status).toBe(201);
   });
 
   it('unknown and foreign users, and scopes', async () => {
-    expectError(await s.request('PUT', '/api/v1/users/nobody/skills/a/file', { rawBody: skill('A') }), 404, 'user not found');
+    expectPlainError(await s.request('PUT', '/api/v1/users/nobody/skills/a/file', { rawBody: skill('A') }), 404, 'user not found');
     const theirs = await newUser(other.key);
-    expectError(await s.request('PUT', `/api/v1/users/${theirs}/skills/a/file`, { rawBody: skill('A') }), 404, 'user not found');
-    expectError(await s.request('POST', `/api/v1/users/${theirs}/skills/web-research/registry-install`), 404, 'user not found');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${theirs}/skills/a/file`, { rawBody: skill('A') }), 404, 'user not found');
+    expectPlainError(await s.request('POST', `/api/v1/users/${theirs}/skills/web-research/registry-install`), 404, 'user not found');
     const u = await newUser();
     const reader = (await s.createKey(['agent:read'])).key;
     const res = await s.request('PUT', `/api/v1/users/${u}/skills/a/file`, { key: reader, rawBody: skill('A') });
@@ -132,18 +126,18 @@ describe('registry installs', () => {
 
   it('refuses content that does not match the registry’s hash, stores nothing, and logs why', async () => {
     const u = await newUser();
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/tampered/registry-install`), 422, "skill content does not match the registry's published sha256");
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/tampered/registry-install`), 422, "skill content does not match the registry's published sha256");
     expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
     const logs = await s.request('GET', `/api/v1/users/${u}/logs`);
     expect(JSON.stringify(logs.body)).toContain('refused skill tampered');
     // The same when the content is fetched from the entry's url.
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/tampered-linked/registry-install`), 422, "skill content does not match the registry's published sha256");
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/tampered-linked/registry-install`), 422, "skill content does not match the registry's published sha256");
     expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
   });
 
   it('stops reading a registry answer that is larger than a SKILL.md may be', async () => {
     const u = await newUser();
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/huge/registry-install`), 422, "the registry's skill is larger than 65536 bytes");
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/huge/registry-install`), 422, "the registry's skill is larger than 65536 bytes");
     expect(await s.app.deps.prisma.skill.count({ where: { userId: u } })).toBe(0);
   });
 
@@ -165,15 +159,15 @@ describe('registry installs', () => {
 
   it('an unknown slug is 404; a failing registry is a 5xx that says only "internal server error"', async () => {
     const u = await newUser();
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/no-such-skill/registry-install`), 404, 'skill not found in registry');
-    expectError(await s.request('POST', `/api/v1/users/${u}/skills/broken/registry-install`), 502, 'internal server error');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/no-such-skill/registry-install`), 404, 'skill not found in registry');
+    expectPlainError(await s.request('POST', `/api/v1/users/${u}/skills/broken/registry-install`), 502, 'internal server error');
   });
 
   it('without SKILL_REGISTRY_URL a registry install is a clear 400', async () => {
     const plain = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000' });
     try {
       const u = (await plain.request('POST', '/api/v1/users', { body: { username: 'noreg' } })).body.id;
-      expectError(await plain.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 400, 'no skill registry is configured (set SKILL_REGISTRY_URL)');
+      expectPlainError(await plain.request('POST', `/api/v1/users/${u}/skills/web-research/registry-install`), 400, 'no skill registry is configured (set SKILL_REGISTRY_URL)');
     } finally {
       await plain.close();
     }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/process.js';
 
 const env = { RATE_LIMIT_PER_MINUTE: '100000' };
 const WAIT_MS = 10_000; // upper bound for anything to arrive
@@ -129,7 +130,7 @@ describe('identical subscriptions (one shared stream)', () => {
     feeds[0]!.stop();
     const after = (await s.request('POST', '/api/v1/autousers', { body: { name: 'Shared Sid', systemPrompt: 'p', teamId } })).body.id;
     for (const f of feeds.slice(1)) expect((await mine(f, [after]))[0].personaId).toBe(after);
-    for (let i = 0; i < 100 && (await gauge()) !== before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await gauge()) === before + 2, 'the stopped subscription to leave the gauge');
     expect(await gauge()).toBe(before + 2);
     for (const f of feeds.slice(1)) f.stop();
   });

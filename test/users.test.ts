@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { expectPlainError } from './helpers/errors.js';
 
 let s: TestServer;
 let other: { teamId: string; key: string };
@@ -16,11 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.close();
 });
-
-function expectError(res: TestResponse, status: number, message: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toEqual({ error: message });
-}
 
 let n = 0;
 async function newUser(body: Record<string, unknown> = {}, key?: string) {
@@ -42,22 +38,22 @@ describe('POST /api/v1/users', () => {
 
   it('refuses a duplicate username in the team with 409, and another team may use it', async () => {
     await newUser({ username: 'twice' });
-    expectError(await s.request('POST', '/api/v1/users', { body: { username: 'twice' } }), 409, 'user already exists');
+    expectPlainError(await s.request('POST', '/api/v1/users', { body: { username: 'twice' } }), 409, 'user already exists');
     expect((await s.request('POST', '/api/v1/users', { key: other.key, body: { username: 'twice' } })).status).toBe(201);
   });
 
   it('validates the body', async () => {
     const post = (body: unknown) => s.request('POST', '/api/v1/users', { body });
-    expectError(await post({}), 400, 'username is required');
-    expectError(await s.request('POST', '/api/v1/users'), 400, 'username is required');
-    expectError(await post({ username: '' }), 400, 'username is required');
-    expectError(await post({ username: 'x'.repeat(65) }), 400, 'username must be at most 64 characters');
-    expectError(await post({ username: 'Alice' }), 400, 'username may contain only a-z, 0-9, ".", "_" and "-"');
-    expectError(await post({ username: 'a/b' }), 400, 'username may contain only a-z, 0-9, ".", "_" and "-"');
+    expectPlainError(await post({}), 400, 'username is required');
+    expectPlainError(await s.request('POST', '/api/v1/users'), 400, 'username is required');
+    expectPlainError(await post({ username: '' }), 400, 'username is required');
+    expectPlainError(await post({ username: 'x'.repeat(65) }), 400, 'username must be at most 64 characters');
+    expectPlainError(await post({ username: 'Alice' }), 400, 'username may contain only a-z, 0-9, ".", "_" and "-"');
+    expectPlainError(await post({ username: 'a/b' }), 400, 'username may contain only a-z, 0-9, ".", "_" and "-"');
     expect((await post({ username: 42 })).status).toBe(400);
-    expectError(await post({ username: 'ok-name', email: 'not-an-email' }), 400, 'email must be a valid email address');
-    expectError(await post({ username: 'ok-name', tier: 'platinum' }), 400, 'tier must be one of free, pro, enterprise');
-    expectError(await post([{ username: 'arr' }]), 400, 'Request body must be a JSON object');
+    expectPlainError(await post({ username: 'ok-name', email: 'not-an-email' }), 400, 'email must be a valid email address');
+    expectPlainError(await post({ username: 'ok-name', tier: 'platinum' }), 400, 'tier must be one of free, pro, enterprise');
+    expectPlainError(await post([{ username: 'arr' }]), 400, 'Request body must be a JSON object');
     // nothing was created by the refused requests
     const list = await s.request('GET', '/api/v1/users');
     expect(list.body.map((u: any) => u.username)).not.toContain('ok-name');
@@ -65,10 +61,10 @@ describe('POST /api/v1/users', () => {
 
   it('needs agent:write; agent:read may read', async () => {
     const reader = await s.createKey(['agent:read']);
-    expectError(await s.request('POST', '/api/v1/users', { key: reader.key, body: { username: 'nope' } }), 403, 'This API key lacks the required scope: agent:write');
+    expectPlainError(await s.request('POST', '/api/v1/users', { key: reader.key, body: { username: 'nope' } }), 403, 'This API key lacks the required scope: agent:write');
     expect((await s.request('GET', '/api/v1/users', { key: reader.key })).status).toBe(200);
     const none = await s.createKey(['persona:read']);
-    expectError(await s.request('GET', '/api/v1/users', { key: none.key }), 403, 'This API key lacks the required scope: agent:read');
+    expectPlainError(await s.request('GET', '/api/v1/users', { key: none.key }), 403, 'This API key lacks the required scope: agent:read');
     expect((await s.request('GET', '/api/v1/users', { key: null })).status).toBe(401);
   });
 });
@@ -104,11 +100,11 @@ describe('GET /api/v1/users and /api/v1/users/{user}', () => {
   it('answers {"error":"user not found"} for unknown users and other teams’ users', async () => {
     const theirs = await newUser({}, other.key);
     for (const ref of ['nobody', theirs.id, theirs.username === 'nobody' ? 'x' : 'no-such-user']) {
-      expectError(await s.request('GET', `/api/v1/users/${ref}`), 404, 'user not found');
+      expectPlainError(await s.request('GET', `/api/v1/users/${ref}`), 404, 'user not found');
     }
-    expectError(await s.request('GET', `/api/v1/users/${theirs.id}`), 404, 'user not found');
-    expectError(await s.request('DELETE', `/api/v1/users/${theirs.id}`), 404, 'user not found');
-    expectError(await s.request('PUT', `/api/v1/users/${theirs.id}/tier`, { body: { tier: 'pro' } }), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${theirs.id}`), 404, 'user not found');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${theirs.id}`), 404, 'user not found');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${theirs.id}/tier`, { body: { tier: 'pro' } }), 404, 'user not found');
     // and it is still there for its own team
     expect((await s.request('GET', `/api/v1/users/${theirs.id}`, { key: other.key })).status).toBe(200);
   });
@@ -120,10 +116,10 @@ describe('PUT /api/v1/users/{user}/tier', () => {
     const res = await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 'enterprise' } });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ tier: 'enterprise', limits: { agents: 500 } });
-    expectError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 'gold' } }), 400, 'tier must be one of free, pro, enterprise');
-    expectError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: {} }), 400, 'tier is required');
-    expectError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 3 } }), 400, 'tier is required');
-    expectError(await s.request('PUT', `/api/v1/users/nobody-here/tier`, { body: { tier: 'pro' } }), 404, 'user not found');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 'gold' } }), 400, 'tier must be one of free, pro, enterprise');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: {} }), 400, 'tier is required');
+    expectPlainError(await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 3 } }), 400, 'tier is required');
+    expectPlainError(await s.request('PUT', `/api/v1/users/nobody-here/tier`, { body: { tier: 'pro' } }), 404, 'user not found');
     const reader = await s.createKey(['agent:read']);
     expect((await s.request('PUT', `/api/v1/users/${u.id}/tier`, { key: reader.key, body: { tier: 'free' } })).status).toBe(403);
     expect((await s.request('GET', `/api/v1/users/${u.id}`)).body.tier).toBe('enterprise');
@@ -136,7 +132,7 @@ describe('PUT /api/v1/users/{user}/tier', () => {
     const down = await s.request('PUT', `/api/v1/users/${u.id}/tier`, { body: { tier: 'free' } });
     expect(down.status).toBe(200);
     expect((await s.request('GET', `/api/v1/users/${u.id}/agents`)).body).toHaveLength(4);
-    expectError(
+    expectPlainError(
       await s.request('POST', `/api/v1/users/${u.id}/agents`, { body: { name: 'a5' } }),
       403,
       'agent limit reached: the free tier allows 3 agents (the user has 4)',
@@ -194,8 +190,8 @@ describe('DELETE /api/v1/users/{user}', () => {
     const still = await counts(bystander);
     for (const [table, c] of Object.entries(still)) expect(c, table).toBeGreaterThan(0);
 
-    expectError(await s.request('GET', `/api/v1/users/${victim.u.id}`), 404, 'user not found');
-    expectError(await s.request('DELETE', `/api/v1/users/${victim.u.id}`), 404, 'user not found');
+    expectPlainError(await s.request('GET', `/api/v1/users/${victim.u.id}`), 404, 'user not found');
+    expectPlainError(await s.request('DELETE', `/api/v1/users/${victim.u.id}`), 404, 'user not found');
   });
 
   it('needs agent:write', async () => {

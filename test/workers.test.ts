@@ -19,7 +19,7 @@ const KEY = 'pg_test_workers_admin_key_0123456789abcd';
 const onPostgres = testDatabaseKind() === 'postgres';
 const haveRedis = onPostgres && (await reachable(6379));
 if (onPostgres && !haveRedis) console.warn('\n  SKIPPED: test/workers.test.ts needs Redis at 127.0.0.1:6379.\n');
-if (!onPostgres) console.warn('\n  SKIPPED: test/workers.test.ts runs in the postgres project (worker processes need a shared PostgreSQL).\n');
+if (!onPostgres) console.warn('\n  SKIPPED: test/workers.test.ts needs a PostgreSQL server, and none answers in this run (worker processes need a shared PostgreSQL).\n');
 
 interface Node {
   proc: ServerProcess;

@@ -109,11 +109,3 @@ export function waitForPreview(s: Pick<TestServer, 'request'>, id: string): Prom
     return res.body.status === 'completed' || res.body.status === 'failed' ? res.body : null;
   });
 }
-
-export function expectError(res: { status: number; body: any; text: string }, status: number, match?: RegExp): any {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
-  const keys = Object.keys(res.body?.error ?? {}).sort().join(',');
-  if (keys !== 'code,message,param,request_id,type') throw new Error(`not the error shape: ${res.text}`);
-  if (match && !match.test(res.body.error.message)) throw new Error(`message ${JSON.stringify(res.body.error.message)} does not match ${match}`);
-  return res.body.error;
-}

@@ -3,10 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { answering } from './net.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const START_MS = 60_000; // upper bound for a start
-
 
 export interface Proc {
   child: ChildProcess;
@@ -44,13 +44,16 @@ export function start(env: Record<string, string>, script?: string): Proc {
   return p;
 }
 
-/** Resolves with the banner once it is printed; fails if the process exits first or takes too long. */
+/** Resolves with the banner once it is printed and the server answers; fails if the process exits first or takes too long. */
 export async function banner(p: Proc): Promise<string> {
   const deadline = Date.now() + START_MS;
   while (Date.now() < deadline) {
     const out = p.stdout();
     const at = out.indexOf('personagraph is listening');
-    if (at >= 0 && out.indexOf('\n\n', at) >= 0) return out.slice(at);
+    if (at >= 0 && out.indexOf('\n\n', at) >= 0) {
+      await answering(/GraphQL \+ GraphiQL\s+(http:\/\/\S+)\/graphql/.exec(out.slice(at))![1]!);
+      return out.slice(at);
+    }
     if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}\nstdout:\n${out}\nstderr:\n${p.stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }

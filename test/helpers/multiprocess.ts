@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from 'graphql-ws';
-import { freePort } from './net.js';
+import { answering, freePort } from './net.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MULTIPROCESS_KEY = 'pg_test_multiprocess_admin_key_0123456789';
@@ -38,6 +38,7 @@ export async function startProcess(name: string, env: Record<string, string>): P
     if (Date.now() > deadline) throw new Error(`${name} did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  await answering(`http://127.0.0.1:${port}`); // its signal handlers are in place (see answering)
   return { name, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql`, child, output: () => out };
 }
 

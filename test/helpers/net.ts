@@ -22,3 +22,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The server prints its banner and installs its SIGINT/SIGTERM handlers in the same synchronous step, so
+ * once it has answered a request the handlers are in place: a SIGTERM sent right after the banner could
+ * otherwise land in between on a loaded machine and end the process by the default action, not the graceful stop.
+ */
+export async function answering(base: string): Promise<void> {
+  await fetch(`${base}/livez`).then((r) => r.arrayBuffer());
+}
