@@ -36,6 +36,23 @@ async function main() {
     }
     throw err;
   }
+  // Before listening and before the banner: whoever saw the banner (a supervisor, a test) may stop us at once.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await app!.close();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
   const { port, host } = await app.listen();
   const base = `http://${host}:${port}`;
   const lines = [
@@ -54,22 +71,6 @@ async function main() {
     if (app.adminKeyFile) lines.push(`  also written to ${app.adminKeyFile} (mode 0600)`);
   }
   console.log(lines.join('\n') + '\n');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    try {
-      await app.close();
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 await main();
