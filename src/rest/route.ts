@@ -55,6 +55,11 @@ export interface Route {
   /** For the OpenAPI document: the JSON body and query parameters the handler parses (zod). */
   body?: z.ZodType;
   query?: z.ZodType;
+  /**
+   * For the OpenAPI document and the suite's response check: the JSON body a success answers with
+   * (zod). Every JSON route declares one; streams, raw bytes and 204s do not.
+   */
+  response?: z.ZodType;
   /** For the OpenAPI document: success statuses and what they mean (default 200, or 201 for a create). */
   responses?: Record<number, string>;
   /** The response is an event stream (SSE) / raw bytes rather than JSON. */

@@ -1,0 +1,11 @@
+/**
+ * Every REST route's GraphQL counterpart, so the graph stays the whole product
+ * and REST a thin adapter: keyed by "METHOD /path" exactly as in the route
+ * table, the value names the root field or type field that does the same
+ * thing ("Mutation.createAgent", "Query.agent", "Agent.files"), or, for the
+ * few routes that have none, `{ none: 'why' }`. test/graphql-parity.test.ts
+ * fails when a route is missing here or names a field the schema lacks.
+ */
+export type Counterpart = string | { none: string };
+
+export const graphqlCounterparts: Record<string, Counterpart> = {};
