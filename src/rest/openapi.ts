@@ -42,8 +42,11 @@ const ERRORS: [number, string][] = [
   [404, 'No such record visible to this team (also for other teams’ records)'],
   [409, 'Conflict: a duplicate name, an illegal state change, or an Idempotency-Key reused with another body'],
   [413, 'The body is larger than the limit'],
+  [415, 'The body’s content type is not one this operation accepts'],
+  [422, 'Well-formed input that cannot be used: content failing its published checksum or size, a URL that cannot be fetched'],
   [429, 'Rate limit exceeded: retry after Retry-After seconds'],
   [500, 'Internal server error (quote X-Request-Id when reporting it)'],
+  [502, 'An upstream service (an AI provider, the skill registry, a social platform) failed or answered badly'],
   [503, 'A dependency (the database) is unavailable: retry after Retry-After seconds'],
 ];
 
@@ -122,7 +125,7 @@ export function buildOpenApi(routes: readonly Route[], opts: { version: string; 
     for (const [status, description] of ERRORS) {
       if (route.scope === 'public' && (status === 401 || status === 403 || status === 429)) continue;
       if (route.scope === 'any' && status === 403) continue;
-      if (status === 413 && !write) continue;
+      if ((status === 413 || status === 415 || status === 422) && !write) continue;
       responses[String(status)] = errorResponse(status, description);
     }
     // The route's own statuses: successes with its body (none for 204 and 304), and any error it documents itself.
