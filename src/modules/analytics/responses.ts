@@ -7,7 +7,7 @@ const count = z.number();
 
 /** Counters summed over publications, with engagement = likes + comments + shares + saves. */
 export const TotalsBody = z.object({ impressions: count, views: count, likes: count, comments: count, shares: count, saves: count, engagement: count });
-const rate = z.number().describe('engagement / impressions (0 without impressions)');
+const rate = z.number().nullable().describe('engagement / impressions; null without impressions');
 const filter = { from: at, to: at, profileId: z.string().nullable(), platform: z.string().nullable() };
 
 export const StatsBody = z.object({ ...filter, posts: z.number().int(), postsInRange: z.number().int(), totals: TotalsBody, gained: TotalsBody, engagementRate: rate });
