@@ -29,3 +29,13 @@ export const PricingBody = z.object({
 export const AestheticGradeListBody = z.array(
   z.object({ id: z.string(), name: z.string(), description: z.string(), promptSuffix: z.string(), avoid: z.array(z.string()), palette: z.array(z.string()) }),
 );
+
+/** The body of a billable POST sent with `dryRun: true`: what it would cost; nothing is made. */
+export const CostEstimateBody = z.object({
+  dryRun: z.literal(true),
+  currency: z.literal('USD'),
+  totalMicros: z.number().int(),
+  total: z.number().describe('In dollars, rounded to 6 places'),
+  rateTableVersion: z.string(),
+  lines: z.array(z.object({ action: z.string(), quantity: z.number(), provider: z.enum(['openai', 'embedded']), unitMicros: z.number().int(), totalMicros: z.number().int() })),
+});
