@@ -19,7 +19,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** One answer as the server wrote it. */
-interface Recorded {
+export interface Recorded {
   method: string;
   path: string;
   status: number;
@@ -28,7 +28,7 @@ interface Recorded {
 }
 
 /** The compiled document: its paths as a router, and a validator per schema (compiled on first use). */
-class DocumentCheck {
+export class DocumentCheck {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
   private readonly validators = new Map<string, ValidateFunction>();
@@ -97,6 +97,14 @@ function escape(segment: string): string {
 /** One compiled check per document text: the files a worker runs share modules, and the document is the same. */
 const checks = new Map<string, DocumentCheck>();
 
+/** The check of one served document (compiled once). */
+export function documentCheck(doc: Json): DocumentCheck {
+  const text = JSON.stringify(doc);
+  let c = checks.get(text);
+  if (!c) checks.set(text, (c = new DocumentCheck(doc)));
+  return c;
+}
+
 export interface ResponseRecorder {
   /** Starts checking against the served document (answers before this are not checked). */
   use(doc: Json): void;
@@ -146,10 +154,7 @@ export function recordResponses(server: Server): ResponseRecorder {
   });
   return {
     use(doc) {
-      const text = JSON.stringify(doc);
-      let c = checks.get(text);
-      if (!c) checks.set(text, (c = new DocumentCheck(doc)));
-      check = c;
+      check = documentCheck(doc);
     },
     take(requestId) {
       const found = problems.get(requestId ?? '') ?? [];
