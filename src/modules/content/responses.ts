@@ -39,7 +39,7 @@ export const ContentItemBody = z.object({
     aestheticGrade: z.string().nullable(),
     contentDirectionId: z.string().nullable(),
     image: providerModel.nullable(),
-    caption: providerModel.extend({ instructions: z.string().optional().describe('The fine-tune instructions it followed') }).nullable(),
+    caption: providerModel.extend({ instructions: z.string().nullable().optional().describe('A fine-tuned caption: the instructions it followed (null: none given)') }).nullable(),
     regenerations: z.number().int(),
   }),
   videos: z.array(VideoBody),
