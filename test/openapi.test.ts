@@ -93,6 +93,28 @@ describe('GET /api/v1/openapi.json', () => {
  * without a `response` schema fails below, and so does a route that stops answering JSON.
  */
 const NOT_JSON: string[] = [
+  // 204 No Content
+  'DELETE /api/projects/{projectId}',
+  'DELETE /api/projects/{projectId}/connectors/{id}',
+  'DELETE /api/projects/{projectId}/evals/{id}',
+  'DELETE /api/projects/{projectId}/images/{id}',
+  'DELETE /api/projects/{projectId}/personas/{id}',
+  'DELETE /api/projects/{projectId}/runs/{id}',
+  'DELETE /api/projects/{projectId}/scenarios/{id}',
+  'DELETE /api/v1/users/{user}/agents/{agent}/files/{filePath}',
+  'DELETE /api/v1/users/{user}/secrets/{key}',
+  'DELETE /api/v1/users/{user}/skills/{id}/file',
+  // raw bytes (and 304)
+  'GET /api/projects/{projectId}/images/{id}',
+  'GET /api/v1/media/{id}',
+  'GET /api/v1/media/{id}/public',
+  'GET /api/v1/users/{user}/agents/{agent}/files/{filePath}',
+  // an event stream
+  'POST /api/v1/users/{user}/agents/{agent}/chat/stream',
+  // only refuse: a file path is required; Instagram import is gated
+  'DELETE /api/v1/users/{user}/agents/{agent}/files',
+  'PUT /api/v1/users/{user}/agents/{agent}/files',
+  'POST /api/v1/social-import/instagram',
 ];
 
 describe('response schemas', () => {
