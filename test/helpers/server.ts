@@ -4,6 +4,7 @@
  * project), and gives tests plain HTTP helpers around it.
  */
 import { mkdtemp } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -68,9 +69,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const responses = recordResponses(app.http.server);
   const { port } = await app.listen();
   const url = `http://127.0.0.1:${port}`;
-  const served = await fetch(`${url}/api/v1/openapi.json`);
-  if (served.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${served.status}`);
-  responses.use(await served.json());
+  responses.use(await servedDocument(port));
 
   async function request(method: string, p: string, opts: RequestOptions = {}): Promise<TestResponse> {
     const headers: Record<string, string> = { ...opts.headers };
@@ -123,6 +122,22 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
   };
   return server;
+}
+
+/**
+ * The server's OpenAPI document, on a connection of its own that closes after it (fetch would keep it
+ * open in its pool, and a test's first request could pick it up just as the server closes it as idle).
+ */
+function servedDocument(port: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/v1/openapi.json', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`GET /api/v1/openapi.json answered ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 function lower(h: Record<string, string>) {
