@@ -8,6 +8,7 @@ import '../modules/projects/schema.js';
 import '../modules/personas/schema.js';
 import '../modules/agents/schema.js';
 import '../modules/users/schema.js';
+import '../modules/logs/schema.js';
 import '../modules/secrets/schema.js';
 import '../modules/files/schema.js';
 import '../modules/skills/schema.js';

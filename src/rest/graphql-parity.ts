@@ -88,7 +88,7 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'GET /api/v1/users/:user/agents/:agent/files': 'Agent.files',
   'PUT /api/v1/users/:user/agents/:agent/files': { none: 'refuses a write without a file path (400); writeAgentFile’s path is a required argument' },
   'DELETE /api/v1/users/:user/agents/:agent/files': { none: 'refuses a delete without a file path (400); deleteAgentFile’s path is a required argument' },
-  'GET /api/v1/users/:user/agents/:agent/files/*': 'AgentFile.content',
+  'GET /api/v1/users/:user/agents/:agent/files/*': 'Agent.file',
   'PUT /api/v1/users/:user/agents/:agent/files/*': 'Mutation.writeAgentFile',
   'DELETE /api/v1/users/:user/agents/:agent/files/*': 'Mutation.deleteAgentFile',
 

@@ -25,6 +25,7 @@ export { listRuns, getRun, getRunById, startEval, startPlaygroundRun, updateRun,
 export { runEvents, executionEvents } from './run-events.js';
 export { executionSummary, type ExecutionSummary, type GroupStats } from './execution-summary.js';
 export type { EvalRunEvent, JudgeVerdict } from './events.js';
+export type { InvokeResult, TestResult } from './connector-clients.js';
 /** Header names with masked values: how a connector's headers are shown (REST and GraphQL). */
 export { maskedHeaders, sealLegacyConnectorHeaders, reencryptConnectorHeaders } from './connector-headers.js';
 export { registerEvalJobs } from './execution.js';
