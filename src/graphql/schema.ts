@@ -24,6 +24,7 @@ import '../modules/social-import/schema.js';
 import '../modules/webhooks/schema.js';
 import '../modules/analytics/schema.js';
 import '../modules/evals/schema.js';
+import '../modules/llm-catalog/schema.js';
 
 export const schema = builder.toSchema();
 

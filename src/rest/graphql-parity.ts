@@ -114,7 +114,7 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'POST /api/v1/influencers/:id/generate-references': 'Mutation.generateReferences',
   'GET /api/v1/influencers/:id/reference-pack': 'Influencer.referencePack',
   'POST /api/v1/characters/analyze-photos': 'Mutation.analyzePhotos',
-  'POST /api/v1/characters/:id/voice-samples': 'Mutation.uploadVoiceSample',
+  'POST /api/v1/characters/:id/voice-samples': 'Mutation.addInfluencerVoiceSamples',
   'DELETE /api/v1/characters/:id/voice-samples/:audioUrl': 'Mutation.deleteVoiceSample',
   'GET /api/v1/characters/:id/voice-profile': 'Influencer.voice',
   'POST /api/v1/characters/:id/wardrobe/generate': 'Mutation.generateWardrobe',

@@ -21,7 +21,7 @@ export const InfluencerReference = builder.objectRef<RefJson>('InfluencerReferen
   }),
 });
 
-const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implement({
+export const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implement({
   authScopes: readableWith.characters,
   fields: (t) => ({
     name: t.exposeString('name'),
