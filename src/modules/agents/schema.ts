@@ -280,3 +280,10 @@ builder.prismaObjectFields('Agent', (t) => ({
     resolve: (a, _args, ctx) => agents.connectInfo(ctx, a.userId, a.id, configuredOrigin(ctx.deps.config)),
   }),
 }));
+
+builder.prismaObjectField('Persona', 'agents', (t) =>
+  t.relation('agents', {
+    description: 'The caller’s team’s agents that embody this persona, oldest first (a system persona is embodied by many teams: only yours show).',
+    query: (_args, ctx) => ({ where: { teamId: ctx.actor.teamId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+);
