@@ -85,7 +85,7 @@ describe('Persona.agents and Persona.evalRuns', () => {
     // A persona-only key reads the persona but not the agents it reaches.
     const narrow = await s.createKey(['persona:read']);
     const refused = await s.graphql(`query($id: ID!) { persona(id: $id) { name agents { id } } }`, { id: system!.id }, { key: narrow.key });
-    expect(refused.body.data).toBeNull();
+    expect(refused.body.data).toEqual({ persona: null });
     expect(refused.body.errors).toEqual([expect.objectContaining({ path: ['persona', 'agents'], extensions: expect.objectContaining({ code: 'missing_scope' }) })]);
     expect(JSON.stringify(refused.body)).not.toContain('our-bot');
   });
