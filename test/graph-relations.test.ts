@@ -86,7 +86,9 @@ describe('Persona.agents and Persona.evalRuns', () => {
     const narrow = await s.createKey(['persona:read']);
     const refused = await s.graphql(`query($id: ID!) { persona(id: $id) { name agents { id } } }`, { id: system!.id }, { key: narrow.key });
     expect(refused.body.data).toEqual({ persona: null });
-    expect(refused.body.errors).toEqual([expect.objectContaining({ path: ['persona', 'agents'], extensions: expect.objectContaining({ code: 'missing_scope' }) })]);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('agent:read'), path: ['persona', 'agents', 0, 'id'], extensions: expect.objectContaining({ code: 'missing_scope' }) }),
+    ]);
     expect(JSON.stringify(refused.body)).not.toContain('our-bot');
   });
 });
