@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { BACKGROUND_STATEMENT, startTestServer, type TestServer } from './helpers/server.js';
 
 let s: TestServer;
 let teamId = '';
@@ -169,5 +169,25 @@ describe('workspace files over GraphQL', () => {
     expect(del.body.data.deleteAgentFile).toEqual({ __typename: 'MutationDeleteAgentFileSuccess', data: true });
     const again = await s.graphql(`mutation($u: ID!, $a: ID!) { deleteAgentFile(user: $u, agent: $a, path: "notes.md") { __typename } }`, { u: user.id, a: agent.id });
     expect(again.body.data.deleteAgentFile.__typename).toBe('NotFoundError');
+  });
+});
+
+describe('node(id:)', () => {
+  it('loads an id whose prefix names its type with that type’s loader alone: one statement', async () => {
+    const influencer = await rest('POST', '/api/v1/influencers', { name: 'Node Test', handle: 'node_test' });
+    expect(influencer.id).toMatch(/^inf_/);
+    const q = `query($id: ID!) { node(id: $id) { __typename id ... on Influencer { name } } }`;
+    await s.graphql(q, { id: influencer.id }); // warm-up: the key is then known
+    const seen: string[] = [];
+    const stop = s.app.onQuery((e) => void (BACKGROUND_STATEMENT.test(e.query) || seen.push(e.query)));
+    const res = await s.graphql(q, { id: influencer.id });
+    stop();
+    expect(res.body.data.node).toEqual({ __typename: 'Influencer', id: influencer.id, name: 'Node Test' });
+    expect(seen, seen.join('\n')).toHaveLength(1);
+
+    // Another team's influencer is null, as is an unknown id of that prefix.
+    const other = await s.createTeam('node-other');
+    expect((await s.graphql(q, { id: influencer.id }, { key: other.key })).body.data.node).toBeNull();
+    expect((await s.graphql(q, { id: 'inf_000000000000000000000000' })).body.data.node).toBeNull();
   });
 });

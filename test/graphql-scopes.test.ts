@@ -64,7 +64,7 @@ const ANALYTICS = ['analytics:read'];
 const TYPE_SCOPES: Record<string, string[]> = {
   Persona: PERSONAS, PersonaEvent: PERSONAS, Project: PERSONAS, ProjectConfig: PERSONAS, LlmSettings: PERSONAS,
   EvalConnector: EVALS, Scenario: EVALS, Eval: EVALS, EvalRun: EVALS, EvalExecution: EVALS, EvalPersonaResult: EVALS, EvalScenarioResult: EVALS,
-  EvalTokenTotals: EVALS, EvalLatency: EVALS, EvalRunEvent: EVALS, JudgeVerdict: EVALS, EvalConnectorTestResult: EVALS, EvalConnectorInvokeResult: EVALS, ScenarioPrompt: EVALS,
+  EvalTokenTotals: EVALS, EvalLatency: EVALS, EvalRunEvent: EVALS, JudgeVerdict: EVALS, EvalConnectorTestResult: EVALS, EvalConnectorInvokeResult: EVALS, ScenarioPrompt: EVALS, EvalNextExecutionEvent: EVALS,
   Agent: AGENTS, AgentUser: AGENTS, TemplateFile: AGENTS, HttpToolConfig: AGENTS, AgentToolConfig: AGENTS, DeployStep: AGENTS, DeployAgentState: AGENTS,
   DeployStatus: AGENTS, CreatedAgent: AGENTS, TierLimits: AGENTS, AgentFile: AGENTS, Skill: AGENTS, AgentModelUsage: AGENTS, UsageReport: AGENTS,
   AgentFileContent: AGENTS, AgentLogEntry: AGENTS, AgentPing: AGENTS,
@@ -105,7 +105,7 @@ const NOT_REACHED_BY_QUERIES = new Set([
   'AddVoiceSamplesPayload', 'ConnectedAccount', 'ContentVideoRequest', 'CostEstimate', 'CostEstimateLine', 'CreatedAgent', 'CreatedApiKey', 'CreatedTeam',
   'DraftContentDirectionsPayload', 'GenerateCaptionPayload', 'GenerateContentPayload', 'GeneratePreviewsPayload', 'GenerateReferencesPayload', 'JudgeVerdict',
   'ReferencePack', 'InfluencerCost', 'WebhookEndpointWithSecret', 'Skill', 'AgentModelUsage', 'TopContentEntry',
-  'EvalConnectorTestResult', 'EvalConnectorInvokeResult', 'GenerateWardrobePayload', 'AnalyzePhotosPayload', 'SandboxPost',
+  'EvalConnectorTestResult', 'EvalConnectorInvokeResult', 'GenerateWardrobePayload', 'AnalyzePhotosPayload', 'SandboxPost', 'EvalRunEvent',
 ]);
 
 const TEST_SCOPES = SCOPES.filter((s) => s !== 'admin' && s !== 'platform');

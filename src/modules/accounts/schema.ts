@@ -27,7 +27,7 @@ export const SocialAccount = builder.prismaObject('SocialAccount', {
   }),
 });
 
-registerNode('SocialAccount', (ctx, id) => accounts.getAccount(ctx, id));
+registerNode('SocialAccount', (ctx, id) => accounts.getAccount(ctx, id), { prefix: 'acct_' });
 
 if (builder.configStore.hasImplementation('Profile')) {
   builder.prismaObjectField('Profile', 'accounts', (t) =>

@@ -55,7 +55,7 @@ export const Influencer = builder.prismaObject('Influencer', {
   }),
 });
 
-registerNode('Influencer', (ctx, id) => influencers.findInfluencer(ctx, id));
+registerNode('Influencer', (ctx, id) => influencers.findInfluencer(ctx, id), { prefix: 'inf_' });
 
 builder.prismaObjectField('Persona', 'influencers', (t) =>
   t.relation('influencers', {
