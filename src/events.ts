@@ -39,6 +39,8 @@ export type Topics = {
   'eval.run': [runId: string, payload: EvalRunEvent];
   /** Keyed by `<projectId>:<executionId>` (runs started together); published by src/modules/evals. */
   'eval.execution': [executionKey: string, payload: EvalRunEvent];
+  /** Keyed by eval id: the events of every run an eval's executions start, so a watcher can wait for the next one; published by src/modules/evals. */
+  'eval.eval': [evalId: string, payload: EvalRunEvent];
   /** Every process hears it (no key): a team's keys changed; published by src/modules/auth/key-cache.ts (credentialsChanged). */
   'auth.credentials': [payload: CredentialsChangedEvent];
 };

@@ -66,6 +66,44 @@ function subscribe(query: string, variables: Record<string, unknown>) {
 
 const EVENT = 'type runId status error index role content verdict { successMet reasoning provider } result';
 
+describe('an execution watched by eval before it starts', () => {
+  it('receives every event of the next execution’s runs, from the first status, and ends when they have all ended', async () => {
+    const { pid, ev } = await setup(['Di', 'Ed']);
+    const sub = subscribe(
+      `subscription($p: ID!, $e: ID!) { nextEvalExecutionEvents(projectId: $p, evalId: $e) { type evalId executionId event { ${EVENT} } } }`,
+      { p: pid, e: ev.id },
+    );
+    await sub.until((e) => e.type === 'waiting');
+    expect(sub.got).toEqual([{ type: 'waiting', evalId: ev.id, executionId: null, event: null }]);
+    const started = await s.graphql(
+      `mutation($p: ID!, $e: ID!) { startEval(projectId: $p, evalId: $e) { ... on MutationStartEvalSuccess { data { id executionId } } } }`,
+      { p: pid, e: ev.id },
+    );
+    const runs: { id: string; executionId: number }[] = started.body.data.startEval.data;
+    expect(runs).toHaveLength(2);
+    const events = (await sub.done).slice(1);
+    expect(events.every((e) => e.type === 'run' && e.executionId === runs[0]!.executionId)).toBe(true);
+    for (const run of runs) {
+      const mine = events.filter((e) => e.event.runId === run.id).map((e) => e.event);
+      // From its first status (queued) to its last (completed), with every message of the stored transcript in order.
+      expect(mine[0]).toMatchObject({ type: 'status', status: 'queued' });
+      expect(mine.at(-1)).toMatchObject({ type: 'status', status: 'completed' });
+      const stored = (await s.request('GET', `/api/projects/${pid}/runs/${run.id}`)).body;
+      const messages = mine.filter((e) => e.type === 'message');
+      expect(messages.map((e) => e.index)).toEqual(stored.messages.map((_: unknown, i: number) => i));
+      expect(messages.map((e) => e.content)).toEqual(stored.messages.map((m: any) => m.content));
+    }
+  });
+
+  it('refuses an eval of another team', async () => {
+    const { pid, ev } = await setup();
+    const other = await s.createTeam('watch-other');
+    const res = await s.graphql(`subscription($p: ID!, $e: ID!) { nextEvalExecutionEvents(projectId: $p, evalId: $e) { type } }`, { p: pid, e: ev.id }, { key: other.key, headers: { accept: 'text/event-stream' } });
+    expect(res.text).toMatch(/not found/i);
+    expect(res.text).not.toContain(ev.id);
+  });
+});
+
 describe('a run streamed live over graphql-ws', () => {
   it('sends the stored state, then each message, the verdict and the status as they happen', async () => {
     const { pid, connector, scenario, personas } = await setup();

@@ -64,21 +64,22 @@ const ANALYTICS = ['analytics:read'];
 const TYPE_SCOPES: Record<string, string[]> = {
   Persona: PERSONAS, PersonaEvent: PERSONAS, Project: PERSONAS, ProjectConfig: PERSONAS, LlmSettings: PERSONAS,
   EvalConnector: EVALS, Scenario: EVALS, Eval: EVALS, EvalRun: EVALS, EvalExecution: EVALS, EvalPersonaResult: EVALS, EvalScenarioResult: EVALS,
-  EvalTokenTotals: EVALS, EvalLatency: EVALS, EvalRunEvent: EVALS, JudgeVerdict: EVALS,
+  EvalTokenTotals: EVALS, EvalLatency: EVALS, EvalRunEvent: EVALS, JudgeVerdict: EVALS, EvalConnectorTestResult: EVALS, EvalConnectorInvokeResult: EVALS, ScenarioPrompt: EVALS, EvalNextExecutionEvent: EVALS,
   Agent: AGENTS, AgentUser: AGENTS, TemplateFile: AGENTS, HttpToolConfig: AGENTS, AgentToolConfig: AGENTS, DeployStep: AGENTS, DeployAgentState: AGENTS,
   DeployStatus: AGENTS, CreatedAgent: AGENTS, TierLimits: AGENTS, AgentFile: AGENTS, Skill: AGENTS, AgentModelUsage: AGENTS, UsageReport: AGENTS,
+  AgentFileContent: AGENTS, AgentLogEntry: AGENTS, AgentPing: AGENTS,
   Secret: SECRETS,
   ChatRun: CHAT, ChatRunEvent: CHAT, TokenUsage: CHAT,
   ApiKey: ['admin'], CreatedApiKey: ['admin'], CreatedTeam: ['platform'],
   Influencer: CHARACTERS, Collaboration: CHARACTERS, Preview: CHARACTERS, ReferencePack: CHARACTERS, InfluencerReference: CHARACTERS, InfluencerVoice: CHARACTERS,
   VoiceSample: CHARACTERS, WardrobeItem: CHARACTERS, InfluencerCost: CHARACTERS, InfluencerJobEvent: CHARACTERS, GenerateReferencesPayload: CHARACTERS,
-  GeneratePreviewsPayload: CHARACTERS, AestheticGrade: CHARACTERS, Rate: CHARACTERS,
+  GeneratePreviewsPayload: CHARACTERS, AestheticGrade: CHARACTERS, Rate: CHARACTERS, GenerateWardrobePayload: CHARACTERS, AnalyzePhotosPayload: CHARACTERS,
   CostEstimate: ESTIMATES, CostEstimateLine: ESTIMATES,
   ContentItem: CONTENT, Batch: CONTENT, ContentVideo: CONTENT, ContentCost: CONTENT, BatchEvent: CONTENT, ContentVideoRequest: CONTENT, GenerateContentPayload: CONTENT,
   ProfileVoiceSample: VOICE_CORPUS, VoiceStats: VOICE_CORPUS, VoiceStyle: VOICE_CORPUS, VoiceCorpusBySource: VOICE_CORPUS,
   MediaItem: MEDIA,
   SocialImport: IMPORTS, SocialImportProgress: IMPORTS,
-  Profile: PROFILES, SocialAccount: PROFILES, ConnectedAccount: PROFILES, AddVoiceSamplesPayload: PROFILES,
+  Profile: PROFILES, SocialAccount: PROFILES, ConnectedAccount: PROFILES, AddVoiceSamplesPayload: PROFILES, SocialAccountPage: PROFILES, SandboxPostPage: PROFILES, SandboxPost: PROFILES,
   ContentDirection: DIRECTIONS,
   DraftContentDirectionsPayload: GENERATED, GenerateCaptionPayload: GENERATED,
   Publication: PUBLISHING, PublicationAttempt: PUBLISHING, PublishStatusChange: PUBLISHING,
@@ -104,6 +105,7 @@ const NOT_REACHED_BY_QUERIES = new Set([
   'AddVoiceSamplesPayload', 'ConnectedAccount', 'ContentVideoRequest', 'CostEstimate', 'CostEstimateLine', 'CreatedAgent', 'CreatedApiKey', 'CreatedTeam',
   'DraftContentDirectionsPayload', 'GenerateCaptionPayload', 'GenerateContentPayload', 'GeneratePreviewsPayload', 'GenerateReferencesPayload', 'JudgeVerdict',
   'ReferencePack', 'InfluencerCost', 'WebhookEndpointWithSecret', 'Skill', 'AgentModelUsage', 'TopContentEntry',
+  'EvalConnectorTestResult', 'EvalConnectorInvokeResult', 'GenerateWardrobePayload', 'AnalyzePhotosPayload', 'SandboxPost', 'EvalRunEvent',
 ]);
 
 const TEST_SCOPES = SCOPES.filter((s) => s !== 'admin' && s !== 'platform');
@@ -238,6 +240,7 @@ function argsFor(parent: string, f: GraphQLField<unknown, unknown>): string | nu
     if (a.name === 'id' && parent === 'Query') v = FIX[getNamedType(f.type).name];
     else if (a.name === 'ref' || a.name === 'user') v = FIX.AgentUser;
     else if (a.name === 'projectId') v = FIX.Project;
+    else if (a.name === 'path') v = 'notes.txt';
     else if (a.name === 'executionId') parts.push(`${a.name}: ${EXECUTION_ID}`);
     if (a.name === 'executionId') continue;
     if (!v) return null;

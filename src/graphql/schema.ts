@@ -8,6 +8,7 @@ import '../modules/projects/schema.js';
 import '../modules/personas/schema.js';
 import '../modules/agents/schema.js';
 import '../modules/users/schema.js';
+import '../modules/logs/schema.js';
 import '../modules/secrets/schema.js';
 import '../modules/files/schema.js';
 import '../modules/skills/schema.js';
@@ -23,6 +24,7 @@ import '../modules/social-import/schema.js';
 import '../modules/webhooks/schema.js';
 import '../modules/analytics/schema.js';
 import '../modules/evals/schema.js';
+import '../modules/llm-catalog/schema.js';
 
 export const schema = builder.toSchema();
 

@@ -3,6 +3,7 @@ import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
+import { mediaUrl } from '../../infra/blobs.js';
 import * as accounts from './service.js';
 
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
@@ -26,7 +27,7 @@ export const SocialAccount = builder.prismaObject('SocialAccount', {
   }),
 });
 
-registerNode('SocialAccount', (ctx, id) => accounts.getAccount(ctx, id));
+registerNode('SocialAccount', (ctx, id) => accounts.getAccount(ctx, id), { prefix: 'acct_' });
 
 if (builder.configStore.hasImplementation('Profile')) {
   builder.prismaObjectField('Profile', 'accounts', (t) =>
@@ -75,5 +76,69 @@ builder.mutationFields((t) => ({
     description: 'Disconnects a social account: credentials wiped, history kept.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_q, _r, { id }, ctx) => accounts.disconnectAccount(ctx, String(id)),
+  }),
+}));
+
+// --- listing accounts and the sandbox's posts (GET /api/v1/accounts, …/:id/posts[/:postId])
+
+const SandboxPost = builder.prismaObject('SandboxPost', {
+  authScopes: readableWith.profiles,
+  description: 'What a sandbox account has published (its "feed").',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    caption: t.exposeString('caption', { nullable: true }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    media: t.field({ type: 'JSON', description: '[{url, contentType}]', resolve: (p) => (p.media as { blobId: string; contentType: string }[]).map((m) => ({ url: mediaUrl(m.blobId), contentType: m.contentType })) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const pageOf = <T extends object>(name: string, item: T, description: string) =>
+  builder.objectRef<{ data: unknown[]; hasMore: boolean; nextCursor: string | null }>(name).implement({
+    authScopes: readableWith.profiles,
+    description,
+    fields: (t) => ({
+      data: t.field({ type: [item as never], resolve: (p) => p.data as never }),
+      hasMore: t.exposeBoolean('hasMore'),
+      nextCursor: t.exposeString('nextCursor', { nullable: true, description: 'Pass as startingAfter for the next page.' }),
+    }),
+  });
+
+const SocialAccountPage = pageOf('SocialAccountPage', SocialAccount, 'A page of social accounts, newest first.');
+const SandboxPostPage = pageOf('SandboxPostPage', SandboxPost, 'A page of a sandbox account’s posts, newest first.');
+
+builder.queryField('socialAccounts', (t) =>
+  t.field({
+    type: SocialAccountPage,
+    description: 'The team’s social accounts, newest first (filters: profileId, platform, status).',
+    args: { limit: t.arg.int(), startingAfter: t.arg.id(), profileId: t.arg.id(), platform: t.arg.string(), status: t.arg.string() },
+    resolve: (_r, a, ctx) =>
+      accounts.listAccounts(ctx, {
+        limit: a.limit ?? undefined,
+        starting_after: a.startingAfter ? String(a.startingAfter) : undefined,
+        profileId: a.profileId ? String(a.profileId) : undefined,
+        platform: a.platform ?? undefined,
+        status: a.status ?? undefined,
+      }),
+  }),
+);
+
+builder.queryField('accountPlatforms', (t) =>
+  t.field({ type: 'JSON', description: 'The platforms accounts can connect to, with the credentials and config each needs.', resolve: (_r, _a, ctx) => accounts.platforms(ctx) }),
+);
+
+builder.prismaObjectFields('SocialAccount', (t) => ({
+  sandboxPosts: t.field({
+    type: SandboxPostPage,
+    description: 'What this sandbox account has published, newest first (a ValidationError for other platforms).',
+    args: { limit: t.arg.int(), startingAfter: t.arg.id() },
+    resolve: (acc, a, ctx) => accounts.listSandboxPosts(ctx, acc.id, { limit: a.limit ?? undefined, starting_after: a.startingAfter ? String(a.startingAfter) : undefined }),
+  }),
+  sandboxPost: t.prismaField({
+    type: SandboxPost,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_q, acc, a, ctx) => orNull(accounts.getSandboxPost(ctx, acc.id, String(a.id))),
   }),
 }));

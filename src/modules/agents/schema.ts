@@ -240,3 +240,50 @@ builder.subscriptionField('deployProgress', (t) =>
     resolve: (event) => event,
   }),
 );
+
+// --- health and gateway details (GET …/agents/{agent}/ping, …/connect)
+
+const AgentPing = builder.objectRef<agents.PingResult>('AgentPing').implement({
+  authScopes: readableWith.agents,
+  description: 'Whether the agent is online: a real check of its provider (bounded by AGENT_CHECK_TIMEOUT_MS).',
+  fields: (t) => ({
+    online: t.exposeBoolean('online'),
+    status: t.exposeString('status'),
+    latencyMs: t.exposeInt('latencyMs'),
+    provider: t.exposeString('provider'),
+    model: t.exposeString('model', { nullable: true }),
+    error: t.exposeString('error', { nullable: true }),
+  }),
+});
+
+/** The origin a GraphQL caller is told: PUBLIC_BASE_URL when set, else the address the server listens on. */
+function configuredOrigin(config: { publicBaseUrl: string | null; host: string; port: number }): { host: string; https: boolean } {
+  if (config.publicBaseUrl) {
+    const u = new URL(config.publicBaseUrl);
+    return { host: u.host, https: u.protocol === 'https:' };
+  }
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { host: `${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${config.port}`, https: false };
+}
+
+builder.prismaObjectFields('Agent', (t) => ({
+  ping: t.field({
+    type: AgentPing,
+    description: 'Checks whether the agent is online (a real provider check, so it takes as long as that call).',
+    select: { id: true, userId: true },
+    resolve: (a, _args, ctx) => agents.pingAgent(ctx, a.userId, a.id),
+  }),
+  connect: t.field({
+    type: 'JSON',
+    description: 'Gateway details: chat URLs, SSE, graphql-ws and how to authenticate, at PUBLIC_BASE_URL (else the address the server listens on).',
+    select: { id: true, userId: true },
+    resolve: (a, _args, ctx) => agents.connectInfo(ctx, a.userId, a.id, configuredOrigin(ctx.deps.config)),
+  }),
+}));
+
+builder.prismaObjectField('Persona', 'agents', (t) =>
+  t.relation('agents', {
+    description: 'The caller’s team’s agents that embody this persona, oldest first (a system persona is embodied by many teams: only yours show).',
+    query: (_args, ctx) => ({ where: { teamId: ctx.actor.teamId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+);

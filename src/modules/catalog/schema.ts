@@ -58,3 +58,7 @@ export const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').i
     lines: t.field({ type: [CostEstimateLine], resolve: (e) => e.lines }),
   }),
 });
+
+builder.queryField('features', (t) =>
+  t.field({ type: 'JSON', description: 'The feature-flag map of this environment (GET /api/v1/config/features).', resolve: (_r, _a, ctx) => catalog.featureFlags(ctx) }),
+);

@@ -2,7 +2,8 @@
  * Eval run events, published by the run engine (execution.ts) and the runs
  * service after each write commits:
  *   - on `eval.run`, keyed by run id;
- *   - on `eval.execution`, keyed by `<projectId>:<executionId>` (runs started together).
+ *   - on `eval.execution`, keyed by `<projectId>:<executionId>` (runs started together);
+ *   - on `eval.eval`, keyed by eval id, for the runs of an eval's executions (a watcher waits for the next one).
  *   status   {status, error?, result?}       the run's status changed
  *   message  {index, message}                a message was appended to the transcript (index in run.messages)
  *   verdict  {verdict}                       the judge decided on the transcript so far
@@ -40,10 +41,11 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'err
 /** Publishes a run event on the run's topic and, for runs of an execution, on the execution's. */
 export function publishRunEvent(
   pubsub: import('../../events.js').PubSub,
-  run: { id: string; projectId: string; executionId: number | null },
+  run: { id: string; projectId: string; executionId: number | null; evalId: string | null },
   ev: Omit<EvalRunEvent, 'runId' | 'projectId' | 'executionId' | 'at'>,
 ): void {
   const payload: EvalRunEvent = { ...ev, runId: run.id, projectId: run.projectId, executionId: run.executionId, at: new Date().toISOString() };
   pubsub.publish('eval.run', run.id, payload);
   if (run.executionId !== null) pubsub.publish('eval.execution', executionKey(run.projectId, run.executionId), payload);
+  if (run.executionId !== null && run.evalId !== null) pubsub.publish('eval.eval', run.evalId, payload);
 }

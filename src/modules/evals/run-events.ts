@@ -10,6 +10,7 @@ import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
 import { resolveProject } from '../projects/service.js';
 import { type EvalRunEvent, executionKey, TERMINAL_STATUSES } from './events.js';
 import { getRunById } from './runs.js';
+import { findEval } from './evals.js';
 
 /**
  * A run's events: first its stored state (status, then each message so far),
@@ -90,4 +91,47 @@ export async function* executionEvents(ctx: ServiceContext, projectRef: string, 
     },
     ends: (e) => e.type === 'status' && !!e.status && open?.size === 0,
   });
+}
+
+/** What a watcher of an eval's next execution receives: `waiting` once it listens, then the execution's run events. */
+export type NextExecutionEvent = { type: 'waiting'; evalId: string; executionId: null; event: null } | { type: 'run'; evalId: string; executionId: number; event: EvalRunEvent };
+
+/**
+ * The next execution of an eval, watched from before it starts: first
+ * `waiting` (the watch is listening), then every event of the runs of the
+ * first execution that starts after it, until all of them have ended. The
+ * runs of an execution are created together before any of their events, so
+ * the first event names the execution and the database its runs.
+ */
+export async function* nextExecutionEvents(ctx: ServiceContext, projectRef: string, evalId: string): AsyncGenerator<NextExecutionEvent> {
+  requireScope(ctx, 'eval:read');
+  const project = await resolveProject(ctx, projectRef);
+  const ev = await findEval(ctx, project.id, evalId);
+  const live = ctx.deps.pubsub.subscribe('eval.eval', ev.id);
+  const iterator = live[Symbol.asyncIterator]();
+  try {
+    // Listening starts with the first pull; `waiting` goes out once it has.
+    const first = iterator.next();
+    yield { type: 'waiting', evalId: ev.id, executionId: null, event: null };
+    let executionId: number | null = null;
+    let open = new Set<string>();
+    for (let next = await first; !next.done; next = await iterator.next()) {
+      const e = next.value;
+      if (e.projectId !== project.id || e.executionId === null) continue;
+      if (executionId === null) {
+        executionId = e.executionId;
+        const runs = await ctx.deps.prisma.evalRun.findMany({ where: { teamId: ctx.actor.teamId, projectId: project.id, executionId }, select: { id: true } });
+        open = new Set(runs.map((r) => r.id));
+      }
+      if (e.executionId !== executionId) continue;
+      yield { type: 'run', evalId: ev.id, executionId, event: e };
+      if (e.type === 'status' && e.status) {
+        if (TERMINAL_STATUSES.has(e.status)) open.delete(e.runId);
+        else open.add(e.runId);
+      }
+      if (open.size === 0) return;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }

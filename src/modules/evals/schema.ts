@@ -14,3 +14,4 @@ import './schema/execution.js';
 import './schema/links.js';
 import './schema/operations.js';
 import './schema/events.js';
+import './schema/crud.js';

@@ -22,9 +22,10 @@ export {
 export { listScenarios, getScenario, getScenarioById, createScenario, updateScenario, deleteScenario, scenarioPrompt, listEvaluatorTypes } from './scenarios.js';
 export { listEvals, getEval, getEvalById, getEvalExpanded, createEval, updateEval, deleteEval } from './evals.js';
 export { listRuns, getRun, getRunById, startEval, startPlaygroundRun, updateRun, retryRun, cancelRun, deleteRun } from './runs.js';
-export { runEvents, executionEvents } from './run-events.js';
+export { runEvents, executionEvents, nextExecutionEvents, type NextExecutionEvent } from './run-events.js';
 export { executionSummary, type ExecutionSummary, type GroupStats } from './execution-summary.js';
 export type { EvalRunEvent, JudgeVerdict } from './events.js';
+export type { InvokeResult, TestResult } from './connector-clients.js';
 /** Header names with masked values: how a connector's headers are shown (REST and GraphQL). */
 export { maskedHeaders, sealLegacyConnectorHeaders, reencryptConnectorHeaders } from './connector-headers.js';
 export { registerEvalJobs } from './execution.js';

@@ -14,6 +14,7 @@ import './schema/reference-pack.js';
 import './schema/collaboration.js';
 import './schema/preview.js';
 import './schema/job-events.js';
+import './schema/uploads.js';
 
 export { Collaboration } from './schema/collaboration.js';
 export { Influencer } from './schema/influencer.js';

@@ -117,3 +117,20 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => projects.maskConfig(await projects.updateWorkspace(ctx, input)),
   }),
 }));
+
+// --- project images (POST/DELETE /api/projects/:projectId/images; GET serves the bytes, which the graph names by URL)
+
+builder.mutationFields((t) => ({
+  uploadProjectImage: t.id({
+    errors: mutationErrors,
+    description: 'Stores an image (base64) in the project; answers its id (GET /api/projects/{projectId}/images/{id} serves it).',
+    args: { projectId: t.arg.id({ required: true }), imageBase64: t.arg.string({ required: true }), filename: t.arg.string() },
+    resolve: async (_r, a, ctx) => (await projects.uploadProjectImage(ctx, String(a.projectId), { imageBase64: a.imageBase64, filename: a.filename ?? undefined })).id,
+  }),
+  deleteProjectImage: t.boolean({
+    errors: mutationErrors,
+    description: 'Deletes an image of the project (not found: NotFoundError).',
+    args: { projectId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
+    resolve: async (_r, a, ctx) => (await projects.deleteProjectImage(ctx, String(a.projectId), String(a.id)), true),
+  }),
+}));

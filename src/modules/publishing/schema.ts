@@ -33,6 +33,11 @@ export const Publication = builder.prismaObject('Publication', {
     url: t.exposeString('externalUrl', { nullable: true }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
     removedAt: t.expose('removedAt', { type: 'DateTime', nullable: true }),
+    platform: t.string({
+      description: 'The platform it goes to (its account’s: sandbox | webhook | x | tiktok | instagram), without reaching the account (profile:read).',
+      select: { account: { select: { platform: true } } },
+      resolve: (p) => p.account.platform,
+    }),
     account: t.relation('account'),
     contentItem: t.relation('contentItem'),
     attemptLog: t.relation('attemptLog', { query: { orderBy: { attempt: 'asc' } } }),

@@ -26,7 +26,7 @@ builder.prismaObject('SocialImport', {
   }),
 });
 
-registerNode('SocialImport', (ctx, id) => imports.getImport(ctx, id));
+registerNode('SocialImport', (ctx, id) => imports.getImport(ctx, id), { prefix: 'imp_' });
 
 const ImportPlatform = builder.enumType('ImportPlatform', { values: imports.IMPORTABLE });
 

@@ -59,7 +59,7 @@ export const Batch = builder.prismaObject('Batch', {
   }),
 });
 
-registerNode('Batch', (ctx, id) => content.findBatch(ctx, id));
+registerNode('Batch', (ctx, id) => content.findBatch(ctx, id), { prefix: 'batch_' });
 
 builder.queryFields((t) => ({
   batch: t.prismaField({

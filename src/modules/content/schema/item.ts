@@ -50,7 +50,7 @@ export const ContentItem = builder.prismaObject('ContentItem', {
   }),
 });
 
-registerNode('ContentItem', (ctx, id) => content.findContentItem(ctx, id));
+registerNode('ContentItem', (ctx, id) => content.findContentItem(ctx, id), { prefix: 'ci_' });
 
 // --- queries -----------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ export const ContentVideo = builder.prismaObject('ContentVideo', {
   }),
 });
 
-registerNode('ContentVideo', (ctx, id) => content.findVideo(ctx, id));
+registerNode('ContentVideo', (ctx, id) => content.findVideo(ctx, id), { prefix: 'vid_' });
 
 const VideoVariantInput = builder.inputType('VideoVariantInput', {
   fields: (t) => ({

@@ -51,3 +51,24 @@ builder.subscriptionFields((t) => ({
     resolve: (e) => e,
   }),
 }));
+
+const NextExecutionEvent = builder.objectRef<evals.NextExecutionEvent>('EvalNextExecutionEvent').implement({
+  authScopes: readableWith.evals,
+  description: '`waiting` once the watch listens (no execution yet), then `run`: one event of a run of the execution that started next.',
+  fields: (t) => ({
+    type: t.exposeString('type', { description: 'waiting | run' }),
+    evalId: t.exposeID('evalId'),
+    executionId: t.exposeInt('executionId', { nullable: true }),
+    event: t.field({ type: EvalRunEvent, nullable: true, resolve: (e) => e.event }),
+  }),
+});
+
+builder.subscriptionField('nextEvalExecutionEvents', (t) =>
+  t.field({
+    type: NextExecutionEvent,
+    description: 'Watches an eval for its next execution, opened before it starts: `waiting`, then every event of that execution’s runs; ends when all of them have ended.',
+    args: { projectId: t.arg.id({ required: true }), evalId: t.arg.id({ required: true }) },
+    subscribe: (_r, { projectId, evalId }, ctx) => evals.nextExecutionEvents(ctx, String(projectId), String(evalId)),
+    resolve: (e) => e,
+  }),
+);

@@ -18,7 +18,16 @@ builder.prismaObjectFields('Project', (t) => ({
 }));
 
 builder.prismaObjectField('Persona', 'evalRuns', (t) =>
-  t.relatedConnection('evalRuns', { cursor: 'id', description: 'EvalStudio runs this persona played.', query: { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] } }, { authScopes: readableWith.evals }, { authScopes: readableWith.evals }),
+  t.relatedConnection(
+    'evalRuns',
+    {
+      cursor: 'id',
+      description: 'The caller’s team’s EvalStudio runs this persona played (a system persona is played by many teams: only yours show).',
+      query: (_args, ctx) => ({ where: { teamId: ctx.actor.teamId }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] }),
+    },
+    { authScopes: readableWith.evals },
+    { authScopes: readableWith.evals },
+  ),
 );
 
 builder.prismaObjectField('Agent', 'evalConnectors', (t) => t.relation('evalConnectors', { description: 'EvalStudio connectors that test this agent.', query: byCreation }));

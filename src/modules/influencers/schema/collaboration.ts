@@ -32,7 +32,7 @@ builder.prismaObjectField('Influencer', 'collaborations', (t) =>
   }),
 );
 
-registerNode('Collaboration', (ctx, id) => influencers.findCollaboration(ctx, id));
+registerNode('Collaboration', (ctx, id) => influencers.findCollaboration(ctx, id), { prefix: 'collab_' });
 
 builder.queryFields((t) => ({
   collaboration: t.prismaField({ type: 'Collaboration', nullable: true, args: idArg(t), resolve: (query, _root, { id }, ctx) => influencers.findCollaboration(ctx, String(id), query) }),

@@ -21,7 +21,7 @@ export const InfluencerReference = builder.objectRef<RefJson>('InfluencerReferen
   }),
 });
 
-const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implement({
+export const WardrobeItemRef = builder.objectRef<WardrobeItem>('WardrobeItem').implement({
   authScopes: readableWith.characters,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -55,7 +55,7 @@ export const Influencer = builder.prismaObject('Influencer', {
   }),
 });
 
-registerNode('Influencer', (ctx, id) => influencers.findInfluencer(ctx, id));
+registerNode('Influencer', (ctx, id) => influencers.findInfluencer(ctx, id), { prefix: 'inf_' });
 
 builder.prismaObjectField('Persona', 'influencers', (t) =>
   t.relation('influencers', {

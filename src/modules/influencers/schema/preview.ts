@@ -31,7 +31,7 @@ export const Preview = builder.prismaObject('Preview', {
   }),
 });
 
-registerNode('Preview', (ctx, id) => influencers.findPreview(ctx, id));
+registerNode('Preview', (ctx, id) => influencers.findPreview(ctx, id), { prefix: 'prev_' });
 
 builder.queryFields((t) => ({
   preview: t.prismaField({ type: 'Preview', nullable: true, args: idArg(t), resolve: (query, _root, { id }, ctx) => influencers.findPreview(ctx, String(id), query) }),

@@ -68,7 +68,7 @@ export const Profile = builder.prismaObject('Profile', {
   }),
 });
 
-registerNode('Profile', (ctx, id) => profiles.findProfile(ctx, id));
+registerNode('Profile', (ctx, id) => profiles.findProfile(ctx, id), { prefix: 'prof_' });
 
 /** The influencer links, once the influencers module has defined `Influencer`. */
 if (builder.configStore.hasImplementation('Influencer')) {
