@@ -8,4 +8,13 @@
  */
 export type Counterpart = string | { none: string };
 
-export const graphqlCounterparts: Record<string, Counterpart> = {};
+export const graphqlCounterparts: Record<string, Counterpart> = {
+  // conversations
+  'GET /api/v1/users/:user/agents/:agent/conversations': 'Query.conversations',
+  'POST /api/v1/users/:user/agents/:agent/conversations': 'Mutation.createConversation',
+  'GET /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Query.conversation',
+  'GET /api/v1/users/:user/agents/:agent/conversations/:conversation/messages': 'Conversation.messages',
+  'PATCH /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.renameConversation',
+  'POST /api/v1/users/:user/agents/:agent/conversations/:conversation/reset': 'Mutation.resetConversation',
+  'DELETE /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.deleteConversation',
+};

@@ -158,3 +158,25 @@ export async function deleteConversation(ctx: ServiceContext, userRef: string, a
   if (!count) throw conversationNotFound();
   return found;
 }
+
+/** A message by id (GraphQL `node`): the team's, and for an agent key only its agent's. */
+export async function getMessageById(ctx: ServiceContext, rawId: string, query: { include?: Prisma.ChatMessageInclude; select?: Prisma.ChatMessageSelect } = {}) {
+  requireScope(ctx, 'agent:chat');
+  const id = parseInput(ConversationId, rawId);
+  const found = await ctx.deps.prisma.chatMessage.findFirst({ ...query, where: { id, teamId: ctx.actor.teamId } });
+  if (!found || (ctx.actor.agentId && found.agentId !== ctx.actor.agentId)) throw new NotFoundError('message not found', 'message_not_found');
+  return found;
+}
+
+/** The messages a run wrote (its user messages, then its reply), in order; none for a stateless run or after a reset. */
+export async function runMessages(ctx: ServiceContext, run: { id: string; teamId: string }) {
+  requireScope(ctx, 'agent:chat');
+  return ctx.deps.prisma.chatMessage.findMany({ where: { runId: run.id, teamId: ctx.actor.teamId }, orderBy: { seq: 'asc' } });
+}
+
+/** The GraphQL connection of the agent's conversations (Agent.conversations, Query.conversations): the same rows as the REST list. */
+export async function findConversations(ctx: ServiceContext, userRef: string, agentRef: string, owner: 'me' | 'all', query: Prisma.ConversationFindManyArgs) {
+  const agent = await agentFor(ctx, userRef, agentRef);
+  if (owner === 'all') requireScope(ctx, 'admin');
+  return ctx.deps.prisma.conversation.findMany({ ...query, where: conversationWhere(ctx, agent.id, owner), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+}
