@@ -199,7 +199,10 @@ describe('conversations over REST', () => {
     expectPlainError(await s.request('PATCH', `${c}/${conv.id}`, { body: { name: '   ' } }), 400, 'name must not be empty');
     expectPlainError(await s.request('PATCH', `${c}/${conv.id}`, { body: {} }), 400, 'name is required');
     expectPlainError(await s.request('POST', c, { body: { name: 'ok', colour: 'red' } }), 400, 'unknown field: colour');
-    expectPlainError(await s.request('GET', `${c}/${'x'.repeat(101)}`), 400, 'conversationId must be at most 100 characters');
+    // ids: over 100 characters in a body or header is a 400; in a path the router matches no route (as for every path id)
+    expectPlainError(await s.request('POST', `${base(a.name)}/chat`, { body: say('hi', { conversationId: 'x'.repeat(101) }) }), 400, 'conversationId must be at most 100 characters');
+    expectPlainError(await s.request('POST', `${base(a.name)}/chat`, { body: say('hi'), headers: { 'X-Conversation-Id': 'x'.repeat(101) } }), 400, 'conversationId must be at most 100 characters');
+    expect((await s.request('GET', `${c}/${'x'.repeat(101)}`)).status).toBe(404);
     expectPlainError(await s.request('GET', `${c}/not-a-conversation`), 404, 'conversation not found');
     expectPlainError(await s.request('GET', `${c}?owner=everyone`), 400, 'owner must be me or all');
     expectPlainError(await s.request('GET', `${c}?starting_after=nope`), 400, 'starting_after does not name a conversation in this list');

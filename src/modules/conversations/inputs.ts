@@ -11,7 +11,7 @@ export const ConversationId = z
 /** At most this many characters in a conversation's name. */
 export const MAX_CONVERSATION_NAME = 200;
 const ConversationName = z
-  .string({ message: 'name must be a string' })
+  .string({ error: (iss) => (iss.input === undefined ? 'name is required' : 'name must be a string') })
   .trim()
   .min(1, 'name must not be empty')
   .max(MAX_CONVERSATION_NAME, `name must be at most ${MAX_CONVERSATION_NAME} characters`);
@@ -22,7 +22,7 @@ const unknownKeys = (iss: { code?: string; keys?: string[] }) =>
 export const CreateConversationInput = z.strictObject({ name: ConversationName.optional() }, { error: unknownKeys });
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
 
-export const RenameConversationInput = z.strictObject({ name: ConversationName }, { error: (iss) => unknownKeys(iss) ?? 'name is required' });
+export const RenameConversationInput = z.strictObject({ name: ConversationName }, { error: (iss) => unknownKeys(iss) ?? 'body must be an object with name' });
 export type RenameConversationInput = z.infer<typeof RenameConversationInput>;
 
 /** `owner`: `me` (default) lists the caller's own conversations; `all` every caller's (needs `admin`). */
