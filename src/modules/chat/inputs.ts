@@ -29,8 +29,13 @@ export const ChatInput = z
         .min(1, 'messages array is required')
         .max(100, 'at most 100 messages at once')
         .refine((m) => m[m.length - 1]?.role === 'user', 'the last message must be from the user'),
-      conversationId: ConversationId.optional(),
-      stateless: z.boolean({ message: 'stateless must be true or false' }).optional(),
+      conversationId: ConversationId.optional().describe(
+        'The conversation this turn continues (or send the X-Conversation-Id header; both must agree). Absent: the calling key’s default conversation with this agent.',
+      ),
+      stateless: z
+        .boolean({ message: 'stateless must be true or false' })
+        .optional()
+        .describe('true: the messages are the whole transcript (OpenAI style); no history is read and nothing is kept. Not with a conversation id.'),
     },
     { message: 'messages array is required' },
   )

@@ -4,9 +4,10 @@
  * tool_result …, then done, error or cancelled). Every event is stored
  * before it is published on the `chat.run` topic, so a client can resume
  * after the last seq it saw, and a subscriber on another process (Redis
- * pubsub) receives the same events. The conversation is kept per agent (the
- * new user messages when the run starts, the reply when it is done); usage
- * is stored on the run.
+ * pubsub) receives the same events. A run continues a conversation
+ * (src/modules/conversations/service.ts: the one named, else the caller's
+ * default): the new user messages are added when the run starts, the reply
+ * when it is done; a stateless run keeps nothing. Usage is stored on the run.
  *
  * A run executes in this process's memory; its row holds a lease
  * (src/infra/leases.ts) renewed while it runs. When the process dies, the
