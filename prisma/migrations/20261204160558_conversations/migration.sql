@@ -1,7 +1,7 @@
 -- Conversations (sessions) of agents. Before this migration an agent kept one history, shared by every caller.
 -- That history is kept, readable, as one conversation per agent named "default": the default conversation of
--- the agent's own key (principal `agent:<agent id>`), which is how most integrations chatted with one agent.
--- Other callers (API keys) start their own default conversation at their next chat; they can still read,
+-- the own key of the agent (principal `agent:<agent id>`), which is how most integrations chatted with one agent.
+-- Other callers (API keys) start their own default conversation at their next chat, they can still read,
 -- continue or share the old history by its id (GET …/conversations?owner=all lists it for keys with `admin`).
 
 -- CreateTable
@@ -37,7 +37,7 @@ SELECT setval(pg_get_serial_sequence('"ChatMessage"', 'seq'), COALESCE((SELECT m
 UPDATE "ChatMessage" m SET "conversationId" = c."id" FROM "Conversation" c WHERE c."agentId" = m."agentId" AND c."createdBy" = 'agent:' || m."agentId";
 ALTER TABLE "ChatMessage" ALTER COLUMN "conversationId" SET NOT NULL;
 
--- AlterTable: runs that wrote to the history belong to it; EvalStudio's isolated runs (no messages) to none
+-- AlterTable: runs that wrote to the history belong to it, isolated EvalStudio runs (no messages) to none
 ALTER TABLE "ChatRun" ADD COLUMN     "conversationId" TEXT;
 UPDATE "ChatRun" r SET "conversationId" = m."conversationId" FROM "ChatMessage" m WHERE m."runId" = r."id";
 
