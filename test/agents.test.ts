@@ -411,7 +411,7 @@ describe('deploys', () => {
 });
 
 describe('templates', () => {
-  it('user defaults and agent overrides merge, null removes, and the effective template follows override > default > persona > built-in', async () => {
+  it('user defaults and agent overrides merge, null removes, and the effective template follows override > persona (SOUL.md) > default > built-in', async () => {
     const persona = await s.request('POST', '/api/v1/autousers', { body: { name: 'Captain', systemPrompt: 'You are Captain, a calm ship captain.', teamId: (await s.request('GET', '/api/v1/me')).body.team.id } });
     expect(persona.status).toBe(201);
     const u = await newUser();
@@ -419,7 +419,7 @@ describe('templates', () => {
     await newAgent(u.id, { name: 'plain' });
     const eff = async (agent: string) => (await s.request('GET', `/api/v1/users/${u.id}/agents/${agent}/templates?effective=true`)).body;
 
-    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'You are Captain, a calm ship captain.', source: 'persona' });
+    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'You are Captain, a calm ship captain.', source: 'persona', shadowed: [] });
     expect((await eff('plain'))['SOUL.md'].source).toBe('built-in');
     expect((await eff('plain'))['HEARTBEAT.md'].content).toContain('# HEARTBEAT');
 
@@ -432,24 +432,26 @@ describe('templates', () => {
       'USER.md': 'the user is Dana',
       'TOOLS.md': 'use tools well',
     });
-    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'team soul', source: 'user' });
+    // a user-level SOUL.md does not replace the persona an agent embodies: it shows as shadowed
+    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'You are Captain, a calm ship captain.', source: 'persona', shadowed: ['user'] });
+    expect((await eff('plain'))['SOUL.md']).toEqual({ content: 'team soul', source: 'user', shadowed: [] });
 
     const over = await s.request('PUT', `/api/v1/users/${u.id}/agents/cap/templates`, { body: { 'SOUL.md': 'only cap', 'HEARTBEAT.md': 'check the deck' } });
     expect(over.status).toBe(200);
     expect(over.body).toEqual({ 'SOUL.md': 'only cap', 'HEARTBEAT.md': 'check the deck' });
     expect((await s.request('GET', `/api/v1/users/${u.id}/agents/cap/templates`)).body).toEqual({ 'SOUL.md': 'only cap', 'HEARTBEAT.md': 'check the deck' });
     expect(await eff('cap')).toMatchObject({
-      'SOUL.md': { content: 'only cap', source: 'agent' },
+      'SOUL.md': { content: 'only cap', source: 'agent', shadowed: ['persona', 'user'] },
       'USER.md': { content: 'the user is Dana', source: 'user' },
       'HEARTBEAT.md': { content: 'check the deck', source: 'agent' },
     });
     expect((await eff('plain'))['SOUL.md'].source).toBe('user');
 
-    // null removes: the agent falls back to the default, then (default removed) to the persona
+    // null removes: the agent falls back to the persona (the default stays shadowed), then to the persona alone
     expect((await s.request('PUT', `/api/v1/users/${u.id}/agents/cap/templates`, { body: { 'SOUL.md': null } })).body).toEqual({ 'HEARTBEAT.md': 'check the deck' });
-    expect((await eff('cap'))['SOUL.md'].source).toBe('user');
+    expect((await eff('cap'))['SOUL.md']).toMatchObject({ source: 'persona', shadowed: ['user'] });
     await s.request('PUT', `/api/v1/users/${u.id}/agent-templates`, { body: { 'SOUL.md': null } });
-    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'You are Captain, a calm ship captain.', source: 'persona' });
+    expect((await eff('cap'))['SOUL.md']).toEqual({ content: 'You are Captain, a calm ship captain.', source: 'persona', shadowed: [] });
 
     // a template change redeploys the agent
     expect((await settled(u.id)).status).toBe('succeeded');
@@ -480,7 +482,7 @@ describe('templates', () => {
     expect(prompt).toBe('SOUL PART\n\nUSER PART\n\n## Skills\n- weather: Looks up the weather.\n\nHEARTBEAT PART');
     const noSkills = await composeSystemPrompt(ctx, agent, { skills: [] });
     expect(noSkills).toBe('SOUL PART\n\nUSER PART\n\nHEARTBEAT PART');
-    expect((await effectiveTemplates(ctx, agent))['TOOLS.md']).toEqual({ content: '', source: 'user' });
+    expect((await effectiveTemplates(ctx, agent))['TOOLS.md']).toEqual({ content: '', source: 'user', shadowed: [] });
   });
 });
 

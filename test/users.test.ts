@@ -158,7 +158,8 @@ describe('DELETE /api/v1/users/{user}', () => {
       await prisma.secret.create({ data: { teamId, userId: u.id, name: 'TOKEN', keyId: 'k1', ciphertext: 'sealed' } });
       await prisma.agentFile.create({ data: { teamId, agentId, path: 'notes.md', contentType: 'text/markdown', size: 2, sha256: 'ab', bytes: Buffer.from('hi') } });
       await prisma.skill.create({ data: { teamId, userId: u.id, slug: 'greet', name: 'greet', description: 'says hi', content: 'x', sha256: 'y', source: 'custom' } });
-      await prisma.chatMessage.create({ data: { teamId, agentId, role: 'user', content: 'hello' } });
+      const conversation = await prisma.conversation.create({ data: { teamId, agentId, name: 'default', createdBy: 'migration' } });
+      await prisma.chatMessage.create({ data: { teamId, agentId, conversationId: conversation.id, role: 'user', content: 'hello' } });
       const run = await prisma.chatRun.create({ data: { teamId, userId: u.id, agentId, provider: 'embedded', model: 'm' } });
       await prisma.chatRunEvent.create({ data: { runId: run.id, seq: 1, type: 'delta', data: { delta: 'hi' } } });
       await prisma.agentLog.create({ data: { teamId, userId: u.id, agentId, level: 'info', message: 'hello' } });

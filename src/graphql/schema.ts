@@ -13,6 +13,7 @@ import '../modules/secrets/schema.js';
 import '../modules/files/schema.js';
 import '../modules/skills/schema.js';
 import '../modules/chat/schema.js';
+import '../modules/conversations/schema.js';
 import '../modules/usage/schema.js';
 import '../modules/catalog/schema.js';
 import '../modules/influencers/schema.js';

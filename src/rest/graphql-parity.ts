@@ -236,4 +236,13 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   // --- LLM catalog (src/modules/llm-catalog/rest.ts)
   'GET /api/llm-providers/models': 'Query.llmModels',
   'GET /api/llm-providers/:providerType/models': 'Query.llmModels',
+
+  // --- conversations (src/modules/conversations/rest.ts)
+  'GET /api/v1/users/:user/agents/:agent/conversations': 'Query.conversations',
+  'POST /api/v1/users/:user/agents/:agent/conversations': 'Mutation.createConversation',
+  'GET /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Query.conversation',
+  'GET /api/v1/users/:user/agents/:agent/conversations/:conversation/messages': 'Conversation.messages',
+  'PATCH /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.renameConversation',
+  'POST /api/v1/users/:user/agents/:agent/conversations/:conversation/reset': 'Mutation.resetConversation',
+  'DELETE /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.deleteConversation',
 };

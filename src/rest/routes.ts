@@ -9,6 +9,7 @@ import { secretRoutes } from '../modules/secrets/rest.js';
 import { fileRoutes } from '../modules/files/rest.js';
 import { skillRoutes } from '../modules/skills/rest.js';
 import { chatRoutes } from '../modules/chat/rest.js';
+import { conversationRoutes } from '../modules/conversations/rest.js';
 import { usageRoutes } from '../modules/usage/rest.js';
 import { influencersRoutes } from '../modules/influencers/rest.js';
 import { profilesRoutes } from '../modules/profiles/rest.js';
@@ -27,7 +28,7 @@ import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
-const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...conversationRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
 const version = projectVersion;

@@ -10,17 +10,23 @@ import { NotFoundError } from '../../errors.js';
 import * as agents from './service.js';
 import type { DeployAgentState, DeployProgressEvent, DeployStep as DeployStepPayload } from './events.js';
 import { agentToolConfig, type AgentToolConfig } from './tool-config.js';
-import { effectiveTemplates, type TemplateName, type TemplateSource } from './templates.js';
+import { effectiveTemplates, type EffectiveTemplate, type TemplateName, type TemplateSource } from './templates.js';
 
 export const AgentProvider = builder.enumType('AgentProvider', { values: ['openai', 'embedded'] as const });
 
-export const TemplateFile = builder.objectRef<{ name: string; content: string; source: TemplateSource }>('TemplateFile').implement({
+export const TemplateFile = builder.objectRef<{ name: string; content: string; source: TemplateSource; shadowed?: TemplateSource[] }>('TemplateFile').implement({
   authScopes: readableWith.agents,
   description: 'One template (SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md) and where its content comes from.',
   fields: (t) => ({
     name: t.exposeString('name'),
     content: t.exposeString('content'),
-    source: t.exposeString('source', { description: 'agent (override), user (default), persona (SOUL.md from the persona) or built-in.' }),
+    source: t.exposeString('source', {
+      description: 'agent (override), persona (SOUL.md from the persona the agent embodies), user (default) or built-in; the first set one wins, in that order.',
+    }),
+    shadowed: t.stringList({
+      description: 'The other sources that are set for this template and lost to `source` (e.g. a user default SOUL.md under the persona).',
+      resolve: (f) => f.shadowed ?? [],
+    }),
   }),
 });
 
@@ -57,11 +63,11 @@ export const Agent = builder.prismaObject('Agent', {
     user: t.relation('user'),
     templates: t.field({
       type: [TemplateFile],
-      description: 'The effective templates: override, else user default, else (SOUL.md) the persona, else built-in.',
+      description: 'The effective templates: the agent’s override, else (SOUL.md) the persona it embodies, else the user’s default, else built-in.',
       select: { user: true, persona: true },
       resolve: async (a, _args, ctx) => {
         const eff = await effectiveTemplates(ctx, a);
-        return (Object.entries(eff) as [TemplateName, { content: string; source: TemplateSource }][]).map(([name, v]) => ({ name, ...v }));
+        return (Object.entries(eff) as [TemplateName, EffectiveTemplate][]).map(([name, v]) => ({ name, ...v }));
       },
     }),
     toolConfig: t.field({ type: AgentToolConfigType, select: { config: true }, resolve: (a) => agentToolConfig(a) }),

@@ -1,10 +1,15 @@
 /**
  * Agent templates: SOUL.md, USER.md, TOOLS.md, HEARTBEAT.md.
  *
- * The effective template of an agent is, per name: the agent's override
- * (PUT …/agents/{agent}/templates), else the user's default
- * (PUT …/agent-templates), else, for SOUL.md only, the system prompt of the
- * persona the agent embodies, else the built-in template below.
+ * The effective template of an agent is, per name, the first of these that is set (TEMPLATE_SOURCES):
+ *   SOUL.md:  1. the agent's override (PUT …/agents/{agent}/templates)
+ *             2. the system prompt of the persona the agent embodies
+ *             3. the user's default (PUT …/agent-templates)
+ *             4. the built-in template below
+ *   others:   the agent's override, else the user's default, else the built-in.
+ * So a user-level SOUL.md is the soul of the user's agents that embody no persona: it never silently replaces
+ * the persona an agent embodies (only that agent's own override does). Each effective template names its
+ * `source` and the set sources it `shadowed` (GET …/agents/{agent}/templates?effective=true, Agent.templates).
  *
  * The chat's system prompt (`composeSystemPrompt`) is composed in this order,
  * sections separated by a blank line, empty sections left out:
@@ -24,7 +29,20 @@ export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export const MAX_TEMPLATE_BYTES = 64 * 1024;
 
 export type TemplateSource = 'agent' | 'user' | 'persona' | 'built-in';
-export type EffectiveTemplates = Record<TemplateName, { content: string; source: TemplateSource }>;
+/** Where each template may come from, first wins (see the top of this file). */
+export const TEMPLATE_SOURCES: Record<TemplateName, readonly TemplateSource[]> = {
+  'SOUL.md': ['agent', 'persona', 'user', 'built-in'],
+  'USER.md': ['agent', 'user', 'built-in'],
+  'TOOLS.md': ['agent', 'user', 'built-in'],
+  'HEARTBEAT.md': ['agent', 'user', 'built-in'],
+};
+/** A template as it applies: its content, the source it came from, and the set sources it took precedence over (never `built-in`). */
+export interface EffectiveTemplate {
+  content: string;
+  source: TemplateSource;
+  shadowed: TemplateSource[];
+}
+export type EffectiveTemplates = Record<TemplateName, EffectiveTemplate>;
 export type StoredTemplates = Partial<Record<TemplateName, string>>;
 
 export const BUILT_IN_TEMPLATES: Record<TemplateName, string> = {
@@ -102,17 +120,22 @@ async function withContext(ctx: ServiceContext, agent: AgentWithContext): Promis
   return { user, persona };
 }
 
-/** Per name: the agent's override, else the user's default, else (SOUL.md) the persona's system prompt, else the built-in. */
+/** Per name: the first set source of TEMPLATE_SOURCES (agent override; for SOUL.md the persona; user default; built-in). */
 export async function effectiveTemplates(ctx: ServiceContext, agent: AgentWithContext): Promise<EffectiveTemplates> {
   const { user, persona } = await withContext(ctx, agent);
   const own = storedTemplates(agent.templates);
   const defaults = storedTemplates(user.templates);
+  const candidate = (name: TemplateName, source: TemplateSource): string | undefined => {
+    if (source === 'agent') return own[name];
+    if (source === 'user') return defaults[name];
+    if (source === 'persona') return persona?.systemPrompt?.trim() ? persona.systemPrompt : undefined;
+    return BUILT_IN_TEMPLATES[name];
+  };
   const out = {} as EffectiveTemplates;
   for (const name of TEMPLATE_NAMES) {
-    if (own[name] !== undefined) out[name] = { content: own[name]!, source: 'agent' };
-    else if (defaults[name] !== undefined) out[name] = { content: defaults[name]!, source: 'user' };
-    else if (name === 'SOUL.md' && persona?.systemPrompt?.trim()) out[name] = { content: persona.systemPrompt, source: 'persona' };
-    else out[name] = { content: BUILT_IN_TEMPLATES[name], source: 'built-in' };
+    const set = TEMPLATE_SOURCES[name].filter((source) => candidate(name, source) !== undefined);
+    const source = set[0]!; // built-in is always set
+    out[name] = { content: candidate(name, source)!, source, shadowed: set.slice(1).filter((s) => s !== 'built-in') };
   }
   return out;
 }

@@ -87,15 +87,19 @@ class RunEventWriter {
 
 /**
  * A run done: its row (only if still running: a run ended meanwhile as interrupted keeps that end) and,
- * unless isolated, the reply in the kept conversation, in one statement. Returns 1 when it was still running.
+ * unless isolated, the reply in its conversation, in one statement: only while the run's own messages are
+ * still there (a conversation reset or deleted meanwhile keeps the reply on the run alone). Returns 1 when it
+ * was still running.
  */
 const RUN_DONE = `WITH r AS (
   UPDATE "ChatRun" SET status = 'done', message = $2, "promptTokens" = $3, "completionTokens" = $4,
     "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseUntil" = NULL
-  WHERE id = $1 AND status = 'running' RETURNING id, "teamId", "agentId"
+  WHERE id = $1 AND status = 'running' RETURNING id, "teamId", "agentId", "conversationId"
 ), m AS (
-  INSERT INTO "ChatMessage" (id, "teamId", "agentId", "runId", role, content)
-  SELECT $5, r."teamId", r."agentId", r.id, 'assistant', $2 FROM r WHERE NOT $6::boolean
+  INSERT INTO "ChatMessage" (id, "teamId", "agentId", "conversationId", "runId", role, content)
+  SELECT $5, r."teamId", r."agentId", r."conversationId", r.id, 'assistant', $2 FROM r
+  WHERE NOT $6::boolean AND r."conversationId" IS NOT NULL
+    AND EXISTS (SELECT 1 FROM "ChatMessage" u WHERE u."runId" = r.id AND u."conversationId" = r."conversationId")
 )
 SELECT count(*)::int AS n FROM r`;
 

@@ -10,9 +10,13 @@
  *   again with `?run=<runId>` and the `Last-Event-ID` header (or
  *   `?lastEventId=`): the events after it follow, none lost or repeated, and
  *   no new run starts. A client going away never stops its run.
+ * Both take the conversation to continue as the body's `conversationId` or the `X-Conversation-Id` header
+ * (the same id if both), else the caller's default conversation with the agent; `"stateless": true` runs on
+ * the request's messages alone and keeps nothing (service.ts `startChatRun`). The stream's `event: run`
+ * names the run's `conversationId` (null when stateless).
  */
 import * as inputs from './inputs.js';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../../context.js';
 import { AppError, ValidationError } from '../../errors.js';
 import { ok, type Route } from '../../rest/route.js';
@@ -21,10 +25,19 @@ import { ChatReplyBody } from './responses.js';
 
 const base = '/api/v1/users/:user/agents/:agent';
 
-function sse(ctx: ServiceContext, runId: string, agent: string, afterSeq: number) {
+/** The `X-Conversation-Id` header, if sent (once). */
+function conversationHeader(headers: IncomingHttpHeaders): { conversationId?: string } {
+  const v = headers['x-conversation-id'];
+  if (v === undefined) return {};
+  if (Array.isArray(v)) throw new ValidationError('send one X-Conversation-Id header', 'X-Conversation-Id');
+  return { conversationId: v.trim() };
+}
+
+function sse(ctx: ServiceContext, run: { id: string; conversationId: string | null }, agent: string, afterSeq: number) {
+  const runId = run.id;
   return async (res: ServerResponse) => {
     const write = (s: string) => !res.destroyed && res.write(s);
-    write(`event: run\ndata: ${JSON.stringify({ runId, agent })}\n\n`);
+    write(`event: run\ndata: ${JSON.stringify({ runId, agent, conversationId: run.conversationId })}\n\n`);
     const heartbeat = setInterval(() => write(': ping\n\n'), ctx.deps.config.chatHeartbeatMs);
     const events = chat.runEvents(ctx, runId, afterSeq);
     res.on('close', () => void events.return(undefined));
@@ -48,8 +61,8 @@ export const chatRoutes: Route[] = [
     response: ChatReplyBody,
     body: inputs.ChatInput,
     summary: 'Send a message and get a response',
-    handler: async ({ ctx, params, body }) => {
-      const run = await chat.startChatRun(ctx, params.user!, params.agent!, body);
+    handler: async ({ ctx, params, body, headers }) => {
+      const run = await chat.startChatRun(ctx, params.user!, params.agent!, body, conversationHeader(headers));
       for await (const ev of chat.runEvents(ctx, run.id, 0)) {
         if (ev.type === 'done') return ok({ message: ev.data.message ?? '', agent: run.agent.name });
         if (ev.type === 'error') {
@@ -77,10 +90,10 @@ export const chatRoutes: Route[] = [
         const afterSeq = Number(last);
         if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new ValidationError('Last-Event-ID must be a non-negative integer', 'Last-Event-ID');
         const run = await chat.getAgentChatRun(ctx, params.user!, params.agent!, resume);
-        return { status: 200, headers: sseHeaders, stream: sse(ctx, run.id, run.agent.name, afterSeq) };
+        return { status: 200, headers: sseHeaders, stream: sse(ctx, run, run.agent.name, afterSeq) };
       }
-      const run = await chat.startChatRun(ctx, params.user!, params.agent!, body);
-      return { status: 200, headers: sseHeaders, stream: sse(ctx, run.id, run.agent.name, 0) };
+      const run = await chat.startChatRun(ctx, params.user!, params.agent!, body, conversationHeader(headers));
+      return { status: 200, headers: sseHeaders, stream: sse(ctx, run, run.agent.name, 0) };
     },
   },
 ];

@@ -1,8 +1,10 @@
 /** Chat in the graph: start and cancel runs; stream a run's events with replay from a seq. */
-import type { ChatRun as ChatRunRow } from '../../generated/prisma/client.js';
 import { builder, readableWith } from '../../graphql/builder.js';
 import { mutationErrors } from '../../graphql/errors.js';
+import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { Agent } from '../agents/schema.js';
+import { ChatMessage } from '../conversations/schema.js';
+import * as conversations from '../conversations/service.js';
 import type { ChatRunEventPayload } from './events.js';
 import * as chat from './service.js';
 
@@ -11,11 +13,19 @@ const Usage = builder.objectRef<{ promptTokens: number; completionTokens: number
   fields: (t) => ({ promptTokens: t.exposeInt('promptTokens'), completionTokens: t.exposeInt('completionTokens'), totalTokens: t.exposeInt('totalTokens') }),
 });
 
-const ChatRun = builder.objectRef<ChatRunRow>('ChatRun').implement({
+const ChatRun = builder.prismaObject('ChatRun', {
   authScopes: readableWith.chat,
   description: 'One chat turn of an agent. Its reply streams as chatRunEvents.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id'),
+    conversationId: t.exposeID('conversationId', { nullable: true, description: 'The conversation it continued; null when stateless.' }),
+    conversation: t.relation('conversation', { nullable: true }),
+    messages: t.field({
+      type: [ChatMessage],
+      description: 'The messages it wrote to its conversation (the user’s, then the reply), in order; none when stateless or after a reset.',
+      resolve: (r, _a, ctx) => conversations.runMessages(ctx, r),
+    }),
     status: t.exposeString('status', { description: 'running | done | error | cancelled' }),
     agentId: t.exposeID('agentId'),
     agent: t.field({ type: Agent, resolve: (r, _a, ctx) => ctx.deps.prisma.agent.findUniqueOrThrow({ where: { id: r.agentId } }) }),
@@ -53,6 +63,8 @@ const ChatMessageInput = builder.inputType('ChatMessageInput', {
   fields: (t) => ({ role: t.string({ required: true, description: 'user or assistant' }), content: t.string({ required: true }) }),
 });
 
+registerNode('ChatRun', (ctx, id) => chat.getChatRun(ctx, id));
+
 builder.queryField('chatRun', (t) =>
   t.field({ type: ChatRun, args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => chat.getChatRun(ctx, String(id)) }),
 );
@@ -62,8 +74,19 @@ builder.mutationFields((t) => ({
     type: ChatRun,
     errors: mutationErrors,
     description: 'Starts a chat turn; subscribe to chatRunEvents(runId) for the reply. The run continues without subscribers.',
-    args: { user: t.arg.id({ required: true }), agent: t.arg.id({ required: true }), messages: t.arg({ type: [ChatMessageInput], required: true }) },
-    resolve: (_r, args, ctx) => chat.startChatRun(ctx, String(args.user), String(args.agent), { messages: args.messages }),
+    args: {
+      user: t.arg.id({ required: true }),
+      agent: t.arg.id({ required: true }),
+      messages: t.arg({ type: [ChatMessageInput], required: true }),
+      conversationId: t.arg.id({ required: false, description: 'The conversation to continue; absent: the caller’s default conversation with the agent.' }),
+      stateless: t.arg.boolean({ required: false, description: 'true: the messages are the whole transcript; no history is read and nothing is kept.' }),
+    },
+    resolve: (_r, args, ctx) =>
+      chat.startChatRun(ctx, String(args.user), String(args.agent), {
+        messages: args.messages,
+        ...(args.conversationId != null ? { conversationId: String(args.conversationId) } : {}),
+        ...(args.stateless != null ? { stateless: args.stateless } : {}),
+      }),
   }),
   cancelChatRun: t.field({
     type: ChatRun,

@@ -4,9 +4,10 @@
  * tool_result …, then done, error or cancelled). Every event is stored
  * before it is published on the `chat.run` topic, so a client can resume
  * after the last seq it saw, and a subscriber on another process (Redis
- * pubsub) receives the same events. The conversation is kept per agent (the
- * new user messages when the run starts, the reply when it is done); usage
- * is stored on the run.
+ * pubsub) receives the same events. A run continues a conversation
+ * (src/modules/conversations/service.ts: the one named, else the caller's
+ * default): the new user messages are added when the run starts, the reply
+ * when it is done; a stateless run keeps nothing. Usage is stored on the run.
  *
  * A run executes in this process's memory; its row holds a lease
  * (src/infra/leases.ts) renewed while it runs. When the process dies, the
@@ -34,6 +35,7 @@ import { tokensThisMonth } from '../usage/service.js';
 import { TierLimitError, tierLimits } from '../users/service.js';
 import { TERMINAL, type ChatRunEventPayload, type ChatRunEventType } from './events.js';
 import { execute, LEASE_LOST } from './execution.js';
+import { chatConversation, ConversationId } from '../conversations/service.js';
 import { ChatInput } from './inputs.js';
 
 /** How much of the kept conversation goes into a prompt. */
@@ -53,31 +55,39 @@ function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvide
 
 /**
  * Starts a run and returns it at once; the reply streams as events.
- * `isolated` (EvalStudio's agent connectors): the given messages are the whole
- * conversation: the kept history is not read and nothing is added to it.
+ *
+ * Which history it continues (src/modules/chat/conversations.ts):
+ * - `conversationId` (body, or `opts.conversationId` from the `X-Conversation-Id` header): that conversation;
+ *   the request's messages are appended to it, then the reply.
+ * - neither: the caller's default conversation with this agent (the seed's examples, unchanged).
+ * - `stateless: true`, or `opts.isolated` (EvalStudio's agent connectors): the request's messages are the whole
+ *   transcript; no history is read and nothing is kept, so a client that resends its transcript every turn
+ *   (the OpenAI style) never gets it twice. The run has no conversation.
  */
 export async function startChatRun(
   ctx: ServiceContext,
   userRef: string,
   agentRef: string,
   raw: unknown,
-  opts: { isolated?: boolean } = {},
+  opts: { isolated?: boolean; conversationId?: string } = {},
 ): Promise<ChatRun & { agent: Agent }> {
   requireScope(ctx, 'agent:chat');
   const input = parseInput(ChatInput, raw);
+  const conversationId = sameConversation(input.conversationId, opts.conversationId);
+  if (input.stateless && conversationId !== undefined) {
+    throw new ValidationError('a stateless chat keeps no conversation: send a conversation id or stateless, not both', 'stateless');
+  }
+  const stateless = !!(opts.isolated || input.stateless);
   const agent = await resolveAgent(ctx, userRef, agentRef);
+  const conversation = stateless ? null : await chatConversation(ctx, agent, conversationId);
   const limits = tierLimits(agent.user.tier);
   // The quota, the prompt and the history are independent reads: in parallel, since the first token waits for all of them.
   const [used, system, history] = await Promise.all([
     tokensThisMonth(ctx, agent.userId),
     userSkills(ctx, agent.userId).then((skills) => composeSystemPrompt(ctx, agent, { skills })),
-    opts.isolated
-      ? []
-      : ctx.deps.prisma.chatMessage.findMany({
-          where: { agentId: agent.id },
-          orderBy: { createdAt: 'desc' },
-          take: HISTORY_MESSAGES,
-        }),
+    conversation
+      ? ctx.deps.prisma.chatMessage.findMany({ where: { conversationId: conversation.id }, orderBy: { seq: 'desc' }, take: HISTORY_MESSAGES })
+      : [],
   ]);
   if (used >= limits.monthlyTokens) {
     throw new TierLimitError('monthlyTokens', agent.user.tier, `${limits.monthlyTokens} tokens a month (${used} used)`);
@@ -86,7 +96,7 @@ export async function startChatRun(
   // The provider is called while the run and its messages are written, not after: the first token waits for
   // neither (execute stores its first event once the run exists). If the write fails, the call is aborted.
   const data = { id: randomUUID(), teamId: ctx.actor.teamId, userId: agent.userId, agentId: agent.id };
-  const kept = opts.isolated ? [] : input.messages;
+  const kept = conversation ? input.messages : [];
   const { leases } = ctx.deps;
   const controller = new AbortController();
   let release = () => {};
@@ -95,19 +105,20 @@ export async function startChatRun(
     .rows<ChatRun>('chat_run_insert', RUN_INSERT, [
       data.id, data.teamId, data.userId, data.agentId, provider.name, model,
       kept.map(() => randomUUID()), kept.map((m) => m.role), kept.map((m) => m.content),
-      leases.owner, leases.opts.leaseMs,
+      leases.owner, leases.opts.leaseMs, conversation?.id ?? null,
     ])
     .then((rows) => {
+      if (!rows[0]) throw conversationGone();
       // Held (renewed) once the row exists; if it is ended elsewhere meanwhile, this execution stops.
       release = leases.hold(CHAT_RUN_WORK, data.id, () => {
         controller.abort(LEASE_LOST);
         return done;
       });
-      return rows[0]!;
+      return rows[0];
     });
   const messages: ChatTurn[] = [...history.reverse().map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })), ...input.messages];
   running.set(data.id, controller);
-  done = execute(ctx, data, agent, { provider, model, system, messages, signal: controller.signal, isolated: !!opts.isolated, stored }).finally(() => {
+  done = execute(ctx, data, agent, { provider, model, system, messages, signal: controller.signal, isolated: !conversation, stored }).finally(() => {
     running.delete(data.id);
     release();
   });
@@ -119,17 +130,33 @@ export async function startChatRun(
   }
 }
 
+/** The body's and the header's conversation ids: either, or both when they agree. */
+function sameConversation(body: string | undefined, header: string | undefined): string | undefined {
+  if (header !== undefined) parseInput(ConversationId, header);
+  if (body !== undefined && header !== undefined && body !== header) {
+    throw new ValidationError('the X-Conversation-Id header and conversationId name different conversations', 'conversationId');
+  }
+  return body ?? header;
+}
+
+/** Deleted between its lookup and the run's insert. */
+const conversationGone = () => new NotFoundError('conversation not found', 'conversation_not_found');
+
 /**
  * A run and the user's messages in one statement (all or nothing): the first
  * token waits for the run's row, and Prisma's interactive transaction took
- * four round trips and ~8 ms for it.
+ * four round trips and ~8 ms for it. With a conversation ($12), nothing is
+ * written if it was deleted meanwhile (no row comes back); its `updatedAt` moves.
  */
-const RUN_INSERT = `WITH r AS (
-  INSERT INTO "ChatRun" (id, "teamId", "userId", "agentId", provider, model, "leaseOwner", "leaseUntil")
-  VALUES ($1, $2, $3, $4, $5, $6, $10, ${WorkLeases.leaseUntilSql('$11')}) RETURNING *
+const RUN_INSERT = `WITH c AS (
+  UPDATE "Conversation" SET "updatedAt" = now() AT TIME ZONE 'UTC' WHERE id = $12 RETURNING id
+), r AS (
+  INSERT INTO "ChatRun" (id, "teamId", "userId", "agentId", "conversationId", provider, model, "leaseOwner", "leaseUntil")
+  SELECT $1, $2, $3, $4, $12, $5, $6, $10, ${WorkLeases.leaseUntilSql('$11')}
+  WHERE $12::text IS NULL OR EXISTS (SELECT 1 FROM c) RETURNING *
 ), m AS (
-  INSERT INTO "ChatMessage" (id, "teamId", "agentId", "runId", role, content)
-  SELECT x.id, $2, $4, $1, x.role, x.content FROM unnest($7::text[], $8::text[], $9::text[]) AS x(id, role, content)
+  INSERT INTO "ChatMessage" (id, "teamId", "agentId", "conversationId", "runId", role, content)
+  SELECT x.id, $2, $4, $12, r.id, x.role, x.content FROM r, unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS x(id, role, content, n) ORDER BY x.n
 )
 SELECT * FROM r`;
 
