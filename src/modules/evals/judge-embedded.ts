@@ -39,10 +39,11 @@ const ACTIONS: Action[] = [
   { name: 'update', when: /\b(updates|updated|changes|changed|edits|modifies|switches|sets the|corrects)\b/, tools: ['update', 'change', 'set', 'edit', 'modify', 'switch', 'correct', 'patch'] },
   { name: 'order', when: /\b(places (a|an|the) (\w+\s+)?order|reorders|orders (a|the|another))\b/, tools: ['order', 'purchase', 'checkout', 'place'] },
   { name: 'escalate', when: /\b(escalates|(opens|creates|files|logs|raises) (a|an) (\w+\s+)?(ticket|case|claim))\b/, tools: ['escalate', 'ticket', 'case', 'claim', 'create', 'open'] },
-  { name: 'send', when: /\b(sends|emails|resends|texts)\b/, tools: ['send', 'email', 'resend', 'notify', 'sms'] },
+  { name: 'send', when: /\b(sends|emails|resends|texts)\b/, tools: ['send', 'email', 'resend', 'notify', 'sms', 'ship', 'dispatch', 'mail'] },
   { name: 'replace', when: /\b(replaces|arranges a replacement|ships a replacement|exchanges)\b/, tools: ['replace', 'replacement', 'exchange'] },
   { name: 'unlock', when: /\b(unlocks|reactivates|re-enables|restores access)\b/, tools: ['unlock', 'reactivate', 'enable', 'restore'] },
   { name: 'close', when: /\b(closes the account|deletes the account|deactivates|removes the)\b/, tools: ['close', 'delete', 'deactivate', 'remove'] },
+  { name: 'look-up', when: /\b(looks up|retrieves|fetches|searches for|checks the (status|order|account|booking))\b/, tools: ['look', 'lookup', 'get', 'find', 'search', 'fetch', 'check', 'retrieve', 'track', 'status', 'read'] },
   { name: 'transfer', when: /\b(transfers|moves the money|moves funds)\b/, tools: ['transfer'] },
   { name: 'upgrade', when: /\b(upgrades|downgrades)\b/, tools: ['upgrade', 'downgrade', 'plan', 'change', 'update'] },
 ];
@@ -57,7 +58,7 @@ const ARTEFACTS: { kind: ArtefactKind; label: string; when: RegExp; find: RegExp
     find: /(?<![\w-])(?=[a-z0-9-]*\d)(?=[a-z0-9-]*(?:[a-z]|\d{5}))[a-z0-9][a-z0-9-]{3,}(?![\w-])/g,
   },
   { kind: 'link', label: 'a link', when: /\b(link|url|web address)\b/, find: /https?:\/\/\S+/g },
-  { kind: 'amount', label: 'an amount', when: /\b(amount|price|cost|fee|total|balance|charge)\b/, find: /(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds?))/g },
+  { kind: 'amount', label: 'an amount', when: /\b(amount|price|cost|fee|total|balance)\b/, find: /(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds?))/g },
   {
     kind: 'date',
     label: 'a date or time',
@@ -70,7 +71,9 @@ const REFUSAL =
   /\b(i(?:'m| am) (?:not able|unable|not allowed|not permitted)|i (?:can't|cannot|can not|won't be able|am not able)|we (?:can't|cannot|are unable|don't (?:offer|allow|do))|i do(?:n't| not) have (?:access|the ability|permission|a way)|(?:isn't|is not|not) (?:possible|something i can)|i(?:'m| am) afraid (?:i|we|that's|that is|this is) )/;
 const PROMISE = /\b(i(?:'ll| will)|we(?:'ll| will)|(?:i'm|i am|we're|we are) going to|will be (?:processed|issued|sent|booked|cancelled|canceled|refunded|updated|reset|handled|done|arranged|taken care)|shortly|as soon as possible)\b/;
 const CLAIM = /\b(has been|have been|i(?:'ve| have) (?:\w+ed|sent|made|set|reset|put|done)|is now|are now|all done|all set|went through|is confirmed|you're booked|you are booked|processed|completed)\b/;
-const TOOL_FAILED = /\b(error|failed|failure|declined|denied|not found|invalid|unable|rejected|insufficient|not allowed|forbidden|unavailable|timeout|timed out)\b|"(?:ok|success)"\s*:\s*false/i;
+/** A tool result that only queued the action: it was not (yet) done. */
+const TOOL_PENDING = /(?<![a-z])(pending|queued|received|submitted|in review|awaiting|requested)(?![a-z])/i;
+const TOOL_FAILED = /(?<![a-z])(error|failed|failure|declined|denied|not found|invalid|unable|rejected|insufficient|not allowed|forbidden|unavailable|timeout|timed out)(?![a-z])|"(?:ok|success)"\s*:\s*false/i;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -80,6 +83,7 @@ interface ToolUse {
   args: string;
   result: string | null;
   failed: boolean;
+  pending: boolean;
 }
 
 function toolUses(messages: RunMessage[]): ToolUse[] {
@@ -89,11 +93,14 @@ function toolUses(messages: RunMessage[]): ToolUse[] {
     for (const c of m.tool_calls ?? []) {
       const reply = messages.slice(i + 1).find((r) => r.role === 'tool' && (r.tool_call_id ? r.tool_call_id === c.id : true));
       const result = reply ? reply.content : null;
-      uses.push({ name: c.function.name, stems: identifierStems(c.function.name), args: c.function.arguments ?? '', result, failed: result !== null && TOOL_FAILED.test(result) });
+      uses.push({ name: c.function.name, stems: identifierStems(c.function.name), args: c.function.arguments ?? '', result, failed: result !== null && TOOL_FAILED.test(result), pending: result !== null && TOOL_PENDING.test(result) });
     }
   });
   return uses;
 }
+
+/** Standalone numbers of a text ("10am" → 10, "4.2" → 4.2), not those inside codes, dates or identifiers. */
+const figuresIn = (text: string): string[] => [...normalise(text).matchAll(/(?<![\w.\/:-])(\d+(?:[.,]\d+)?)(?:am|pm|h|st|nd|rd|th|%)?(?![\w\/:-]|[.,]\d)/g)].map((m) => m[1]!);
 
 /** Tokens of a kind in a text, normalised. */
 const found = (re: RegExp, text: string): string[] => [...normalise(text).matchAll(re)].map((m) => m[0]).filter((t) => !MEASURE.test(t));
@@ -153,9 +160,15 @@ function decide(criteria: { successCriteria: string | null; failureCriteria: str
   // An action the criteria require: a successful tool call whose name fits shows it was done.
   const actions = ACTIONS.filter((a) => a.when.test(success));
   let evidence = 0;
+  let pending = false;
   for (const action of actions) {
     const fits = tools.filter((t) => t.stems.some((s) => action.tools.map(stem).includes(s)));
-    const ok = fits.filter((t) => !t.failed);
+    const ok = fits.filter((t) => !t.failed && !t.pending);
+    if (!ok.length && fits.some((t) => t.pending && !t.failed)) {
+      reasons.push(`the agent’s ${fits[0]!.name} call only queued the required ${action.name}`);
+      pending = true;
+      continue;
+    }
     if (ok.length) {
       reasons.push(`the agent called ${ok[0]!.name} for the required ${action.name}`);
       evidence++;
@@ -180,13 +193,16 @@ function decide(criteria: { successCriteria: string | null; failureCriteria: str
   if (actions.some((a) => reasons.includes(`the agent says the ${a.name} is done but no tool call shows it`))) {
     return verdict('inconclusive', 0, 'an action was claimed without any tool call to show it');
   }
+  if (pending) return verdict('inconclusive', 0, 'a required action was only queued, not shown done');
 
-  // Figures the criteria state ("30 days", "£45"): each must be in the agent's own words.
-  const figures = [...new Set(success.match(/\d+(?:[.,]\d+)?/g) ?? [])];
-  const agentFigures = new Set(normalise(agentText).match(/\d+(?:[.,]\d+)?/g) ?? []);
+  // Figures the criteria state ("30 days", "10am", "£45") and the user did not: each must be in the agent's own words.
+  const userFigures = new Set(figuresIn(userText));
+  const figures = [...new Set(figuresIn(success))].filter((f) => !userFigures.has(f));
+  const agentFigures = new Set(figuresIn(agentText));
   const missingFigures = figures.filter((f) => !agentFigures.has(f));
+  if (figures.length && !missingFigures.length) evidence++;
   if (missingFigures.length) {
-    const other = [...agentFigures].filter((f) => !figures.includes(f) && !userNorm.includes(f));
+    const other = [...agentFigures].filter((f) => !figures.includes(f) && !userFigures.has(f));
     if (other.length) return verdict('fail', 0.7, `the agent stated ${other.slice(0, 3).join(', ')} where the criteria require ${missingFigures.join(', ')}`);
     return verdict(refused ? 'fail' : 'inconclusive', refused ? 0.6 : 0, `the agent never stated ${missingFigures.join(', ')}`);
   }
@@ -195,7 +211,8 @@ function decide(criteria: { successCriteria: string | null; failureCriteria: str
   const all = keywords(success).map(stem);
   const fresh = [...new Set(all.filter((w) => !userStems.has(w) && !/^\d/.test(w)))];
   const hit = fresh.filter((w) => own.has(w) || toolStems.has(w));
-  const coverage = fresh.length ? hit.length / fresh.length : null;
+  // Evidence already found (an action done, an artefact, the figures) counts with the words.
+  const coverage = fresh.length ? (hit.length + evidence) / (fresh.length + evidence) : null;
   if (coverage !== null) reasons.push(`the agent’s own words cover ${hit.length} of ${fresh.length} criteria words the user did not say${hit.length < fresh.length ? ` (missing: ${fresh.filter((w) => !hit.includes(w)).join(', ')})` : ''}`);
   if (refused && !evidence) return verdict('fail', 0.7, 'the agent declined');
   const needed = evidence ? CONTENT_THRESHOLD_WITH_EVIDENCE : CONTENT_THRESHOLD;
@@ -208,8 +225,20 @@ function decide(criteria: { successCriteria: string | null; failureCriteria: str
   return verdict('inconclusive', 0, 'the agent’s words cover the criteria only in part');
 }
 
+/** "The agent unlocks the account or sends a reset email" → both alternatives (split only before a verb, "or sends"). */
+function alternatives(success: string | null): (string | null)[] {
+  if (!success) return [success];
+  const parts = success.split(/,?\s+or\s+(?=(?:\w+s|\w+es)\s)(?!\w+ss\s)/i).map((p) => p.trim()).filter(Boolean);
+  return parts.length > 1 ? parts : [success];
+}
+
+const RANK: Record<JudgeDecision, number> = { fail: 0, inconclusive: 1, pass: 2 };
+
 export function embeddedVerdict(criteria: { successCriteria: string | null; failureCriteria: string | null }, messages: RunMessage[], model: string): JudgeVerdict {
-  const r = decide(criteria, messages);
+  // Alternatives: the best-supported one decides (the failure criteria apply to each alike).
+  const r = alternatives(criteria.successCriteria)
+    .map((successCriteria) => decide({ ...criteria, successCriteria }, messages))
+    .reduce((best, x) => (RANK[x.decision] > RANK[best.decision] ? x : best));
   return {
     decision: r.decision,
     successMet: r.decision === 'pass',
