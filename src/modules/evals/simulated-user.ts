@@ -137,20 +137,22 @@ export function embeddedUserTurn(persona: PersonaLike, scenario: ScenarioLike, m
   const conversation = messages.filter((m) => m.role === 'user' || m.role === 'assistant');
   const turn = conversation.filter((m) => m.role === 'user').length;
   const seed = `${persona?.name ?? ''}|${scenario.name}|${turn}|${conversation.at(-1)?.content ?? ''}`;
-  const steps = sentencesOf(scenario.instructions).map(firstPerson);
   const name = persona?.name ? `${persona.name} here. ` : '';
   const clean = (text: string) => withoutCriteria(text, scenario.successCriteria);
 
+  const userTexts = conversation.filter((m) => m.role === 'user').map((m) => m.content);
+  // The instructions not said yet, in order (seed turns may come first); once all are said it presses the agent twice, then closes.
+  const steps = sentencesOf(scenario.instructions).map(firstPerson).map(clean).filter(Boolean);
+  const pending = steps.filter((st) => !userTexts.some((u) => u.includes(st)));
   if (turn === 0) {
-    const request = clean(steps[0] ?? '') || 'I have a question and need some help.';
+    const request = pending[0] ?? 'I have a question and need some help.';
     return [pick(seed, 'open', OPENERS[voice]), name + request].filter(Boolean).join(' ');
   }
   const lastReply = conversation.filter((m) => m.role === 'assistant').at(-1)?.content ?? '';
   const answered = /\?\s*$/.test(lastReply.trim()) ? pick(seed, 'answer', ANSWERS) : '';
-  // Each later turn brings the next instruction; once they are all said, it presses the agent to act, then closes.
-  const next = clean(steps[turn] ?? '');
-  if (next) return [answered, next].filter(Boolean).join(' ');
-  if (turn < steps.length + 2) return [answered, pick(seed, 'push', PUSHES[voice]), pick(seed, 'press', PRESS[voice])].filter(Boolean).join(' ');
+  if (pending.length) return [answered, pending[0]].filter(Boolean).join(' ');
+  const lastStep = userTexts.findLastIndex((u) => steps.some((st) => u.includes(st)));
+  if (userTexts.length - 1 - lastStep < 2) return [answered, pick(seed, 'push', PUSHES[voice]), pick(seed, 'press', PRESS[voice])].filter(Boolean).join(' ');
   return [answered, pick(seed, 'close', CLOSERS[voice]), voice === 'impatient' ? 'Anything else?' : 'Is there anything else I should know?'].filter(Boolean).join(' ');
 }
 
