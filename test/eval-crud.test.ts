@@ -181,7 +181,9 @@ describe('scenarios', () => {
     const prompt = await s.request('GET', `/api/projects/${pid}/scenarios/${id}/prompt?personaId=${persona.id}`);
     expect(prompt.status).toBe(200);
     expect(prompt.body.messages).toEqual([{ role: 'user', content: 'Hi' }]);
-    for (const part of ['Impatient Ivy', 'In a hurry', 'You hate waiting.', 'Ask for a refund', 'The agent explains the refund policy']) expect(prompt.body.systemPrompt).toContain(part);
+    for (const part of ['Impatient Ivy', 'In a hurry', 'You hate waiting.', 'Ask for a refund']) expect(prompt.body.systemPrompt).toContain(part);
+    // The simulated user is not given the criteria (issue 19: it recited them, and an agent echoing it passed).
+    expect(prompt.body.systemPrompt).not.toContain('The agent explains the refund policy');
     expect(prompt.body.systemPrompt).not.toContain('The agent is rude');
     const bare = await s.request('GET', `/api/projects/${pid}/scenarios/${id}/prompt`);
     expect(bare.body.systemPrompt).not.toContain('Impatient Ivy');

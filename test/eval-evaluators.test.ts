@@ -84,21 +84,34 @@ describe('metrics (run on every scenario)', () => {
 });
 
 describe('the judges', () => {
-  it('the embedded judge decides from the criteria words and says it is heuristic', () => {
+  it('the embedded judge decides from the agent’s own words and says it is heuristic', () => {
     const yes = embeddedVerdict({ successCriteria: 'The agent explains the refund policy', failureCriteria: null }, convo('Our refund policy: 30 days.'), 'embedded-judge-v1');
-    expect(yes).toMatchObject({ successMet: true, failureMet: false, confidence: 1, provider: 'embedded' });
+    expect(yes).toMatchObject({ decision: 'pass', successMet: true, failureMet: false, provider: 'embedded' });
     expect(yes.reasoning).toMatch(/^Heuristic verdict from the embedded judge/);
+    // Nothing about the policy: the judge cannot tell, and does not pass it.
     const no = embeddedVerdict({ successCriteria: 'The agent explains the refund policy', failureCriteria: 'The agent is rude or dismissive' }, convo('Please hold.'), 'embedded-judge-v1');
-    expect(no).toMatchObject({ successMet: false, failureMet: false, confidence: 0 });
+    expect(no).toMatchObject({ decision: 'fail', successMet: false, failureMet: false });
     expect(no.reasoning).toContain('missing: refund, policy');
     const rude = embeddedVerdict({ successCriteria: 'refund policy', failureCriteria: 'rude dismissive' }, convo('That is a rude and dismissive question.'), 'm');
-    expect(rude.failureMet).toBe(true);
+    expect(rude).toMatchObject({ decision: 'fail', failureMet: true });
+    // The agent repeating the user's words is no evidence.
+    const echo: RunMessage[] = [
+      { role: 'user', content: 'What is the refund policy for broken kettles?' },
+      { role: 'assistant', content: 'Good question about the refund policy for broken kettles.' },
+    ];
+    expect(embeddedVerdict({ successCriteria: 'The agent explains the refund policy for broken kettles', failureCriteria: null }, echo, 'm').decision).not.toBe('pass');
   });
 
   it('an LLM verdict that is not the expected JSON is inconclusive', () => {
     expect(parseVerdict('{"successMet": true, "failureMet": false, "confidence": 0.8, "reasoning": "ok"}', 'openai', 'm')).toMatchObject({ successMet: true, confidence: 0.8 });
     expect(parseVerdict('maybe?', 'openai', 'm')).toMatchObject({ successMet: false, failureMet: false, confidence: 0, reasoning: expect.stringMatching(/^Inconclusive/) });
     expect(parseVerdict('{"verdict": "yes"}', 'openai', 'm').reasoning).toMatch(/^Inconclusive/);
+    expect(parseVerdict('{"verdict": "inconclusive", "successMet": false, "failureMet": false, "confidence": 0.4, "reasoning": "?"}', 'openai', 'm')).toMatchObject({ decision: 'inconclusive', successMet: false });
+    expect(parseVerdict('{"verdict": "Pass", "successMet": true, "failureMet": false}', 'openai', 'm')).toMatchObject({ decision: 'pass', successMet: true });
+    // A pass that says the criteria were not met, or the failure criteria were, contradicts itself: inconclusive.
+    expect(parseVerdict('{"verdict": "pass", "successMet": false, "failureMet": false}', 'openai', 'm').decision).toBe('inconclusive');
+    expect(parseVerdict('{"verdict": "pass", "successMet": true, "failureMet": true}', 'openai', 'm').decision).toBe('inconclusive');
+    expect(parseVerdict('[true]', 'openai', 'm').decision).toBe('inconclusive');
   });
 });
 

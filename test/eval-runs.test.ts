@@ -82,13 +82,15 @@ describe('a run against an internal agent (embedded models, offline)', () => {
     const runs = await Promise.all(started.body.map((r: any) => waitRun(s, pid, r.id)));
     for (const run of runs) {
       expect(run.status, run.error).toBe('completed');
-      expect(run.result).toMatchObject({ success: true, score: expect.any(Number) });
-      expect(run.result.reason).toMatch(/^Heuristic verdict from the embedded judge/);
+      // The embedded agent only talks about what the user said: that met the criteria under the old keyword judge
+      // (issue 19's bug); the judge now discounts echoes and cannot tell, so no run passes.
+      expect(run.result).toMatchObject({ success: false, verdict: 'inconclusive', score: 0 });
+      expect(run.result.reason).toMatch(/^Max messages \(\d+\) reached; the judge could not tell .*Heuristic verdict from the embedded judge/);
       expect(run.messages[0].role).toBe('system');
       expect(run.messages[1]).toMatchObject({ role: 'user', metadata: { provider: 'embedded' } });
       expect(run.messages[2].role).toBe('assistant');
       expect(run.messages[2].content).toContain('embedded model');
-      expect(run.output).toMatchObject({ messageCount: 2, totalLatencyMs: expect.any(Number), avgLatencyMs: expect.any(Number), evaluation: { successMet: true } });
+      expect(run.output).toMatchObject({ messageCount: 10, maxMessagesReached: true, totalLatencyMs: expect.any(Number), avgLatencyMs: expect.any(Number), evaluation: { decision: 'inconclusive', successMet: false } });
       expect(run.output.metrics['token-usage']).toBeGreaterThan(0);
       expect(run.output.metrics['tool-call-count']).toBe(0);
       expect(run.startedAt && run.completedAt && run.latencyMs !== undefined).toBeTruthy();
@@ -104,14 +106,15 @@ describe('a run against an internal agent (embedded models, offline)', () => {
 
     const summary = await s.request('GET', `/api/projects/${pid}/executions/${executionId}`);
     expect(summary.status).toBe(200);
-    expect(summary.body).toMatchObject({ executionId, evalId: ev.id, runs: 3, completed: 3, passed: 3, passRate: 1, statusCounts: { completed: 3 } });
+    // Inconclusive runs count as not passed.
+    expect(summary.body).toMatchObject({ executionId, evalId: ev.id, runs: 3, completed: 3, passed: 0, failed: 3, passRate: 0, statusCounts: { completed: 3 } });
     expect(summary.body.byPersona).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ personaId: ivy.id, personaName: 'Impatient Ivy', runs: 1, passRate: 1 }),
+        expect.objectContaining({ personaId: ivy.id, personaName: 'Impatient Ivy', runs: 1, passRate: 0 }),
         expect.objectContaining({ personaId: null, runs: 1 }),
       ]),
     );
-    expect(summary.body.byScenario).toEqual(expect.arrayContaining([expect.objectContaining({ scenarioId: sc.id, runs: 2, passed: 2 })]));
+    expect(summary.body.byScenario).toEqual(expect.arrayContaining([expect.objectContaining({ scenarioId: sc.id, runs: 2, passed: 0 })]));
     expect(summary.body.tokens.total_tokens).toBeGreaterThan(0);
     expectPlainError(await s.request('GET', `/api/projects/${pid}/executions/999`), 404, 'Execution not found');
 
@@ -149,7 +152,9 @@ describe('a run against a LangGraph server', () => {
       const run = await playground(pid, { scenarioId: sc.id, connectorId: c.id, personaId: p.id });
       expect(run.status, run.error).toBe('completed');
       expect(run.result.success).toBe(false);
-      expect(run.result.reason).toMatch(/^Max messages \(6\) reached without meeting success criteria/);
+      // "Please hold" states no warranty length: the embedded judge cannot tell, and says so.
+      expect(run.result).toMatchObject({ verdict: 'inconclusive', score: 0 });
+      expect(run.result.reason).toMatch(/^Max messages \(6\) reached; the judge could not tell whether the success criteria were met/);
       expect(run.output).toMatchObject({ maxMessagesReached: true, messageCount: 6, tokensUsage: { total_tokens: 10 } });
       expect(run.output.metrics['token-usage']).toBe(10);
       const calls = lg.requests.slice(before).filter((r) => r.path.endsWith('/runs/wait'));
@@ -166,8 +171,11 @@ describe('a run against a LangGraph server', () => {
       }
       // The thread on the server holds the whole conversation exactly once.
       expect(lg.threads.get(run.threadId)!.map((m) => m.type)).toEqual(['human', 'ai', 'human', 'ai', 'human', 'ai']);
-      // The simulated user kept pushing toward its goal.
-      expect(run.messages.filter((m: any) => m.role === 'user').at(-1).content).toMatch(/warranty|twenty|four|months/);
+      // The simulated user pursued its instructions and kept pressing, without reciting the success criteria (issue 19:
+      // it used to push the criteria's words, which an agent echoing them turned into a pass).
+      const userTurns = run.messages.filter((m: any) => m.role === 'user' && m.metadata).map((m: any) => m.content);
+      expect(userTurns[0]).toContain('warranty length of the X200 drill');
+      for (const t of userTurns) expect(t).not.toMatch(/twenty four months/i);
     } finally {
       lg.reply = defaultReply;
     }
@@ -218,7 +226,7 @@ describe('an http connector with an OpenAI-compatible simulated user and judge',
       const before = fake.requests.length;
       const run = await playground(pid, { scenarioId: sc.id, connectorId: c.id, personaId: p.id });
       expect(run.status, run.error).toBe('completed');
-      expect(run.result).toEqual({ success: true, score: 0.9, reason: 'The refund policy was explained.' });
+      expect(run.result).toEqual({ success: true, verdict: 'pass', score: 0.9, reason: 'The refund policy was explained.' });
       expect(run.messages.slice(1).map((m: any) => [m.role, m.content])).toEqual([
         ['user', 'I want my money back for the kettle.'],
         ['assistant', 'Our refund policy gives you 30 days.'],
@@ -234,8 +242,8 @@ describe('an http connector with an OpenAI-compatible simulated user and judge',
       verdict = 'the kettle seems fine to me';
       const unsure = await playground(pid, { scenarioId: sc.id, connectorId: c.id });
       expect(unsure.status, unsure.error).toBe('completed');
-      expect(unsure.result.success).toBe(false);
-      expect(unsure.output.evaluation.reasoning).toMatch(/^Inconclusive/);
+      expect(unsure.result).toMatchObject({ success: false, verdict: 'inconclusive' });
+      expect(unsure.output.evaluation).toMatchObject({ decision: 'inconclusive', reasoning: expect.stringMatching(/^Inconclusive/) });
       expect(unsure.output.maxMessagesReached).toBe(true);
     } finally {
       fake.content.chatReply = null;
@@ -270,7 +278,7 @@ describe('run errors, retry and cancel', () => {
     expect(retried.body.threadId).not.toBe(failed.threadId);
     const done = await waitRun(s, pid, failed.id);
     expect(done.status, done.error).toBe('completed');
-    expect(done.result.success).toBe(true);
+    expect(done.result).toMatchObject({ success: true, verdict: 'pass' });
     expect(lg.threads.has(done.threadId)).toBe(true);
     expectPlainError(await s.request('POST', `/api/projects/${pid}/runs/${failed.id}/retry`), 400, 'Cannot retry run with status "completed". Only runs with system errors can be retried.');
 

@@ -10,7 +10,18 @@
  */
 export type EvalRunEventType = 'status' | 'message' | 'verdict';
 
+/**
+ * What the judge decided on the transcript so far: `pass` (the success
+ * criteria are met), `fail` (they are not, or the failure criteria were
+ * triggered) or `inconclusive` (it cannot tell from the transcript).
+ */
+export type JudgeDecision = 'pass' | 'fail' | 'inconclusive';
+export const JUDGE_DECISIONS: readonly JudgeDecision[] = ['pass', 'fail', 'inconclusive'];
+
 export interface JudgeVerdict {
+  /** Absent on verdicts stored before decisions existed: read it with decisionOf(). */
+  decision?: JudgeDecision;
+  /** decision === 'pass'. */
   successMet: boolean;
   failureMet: boolean;
   confidence: number;
@@ -18,6 +29,26 @@ export interface JudgeVerdict {
   /** openai (a model) or embedded (the heuristic judge). */
   provider?: string;
   model?: string;
+}
+
+/**
+ * A completed run's result. `verdict` says pass, fail or inconclusive;
+ * `success` (what EvalStudio clients read) is true only for a pass, so an
+ * inconclusive run counts as not passed in pass rates.
+ */
+export interface RunResult {
+  success: boolean;
+  verdict: JudgeDecision;
+  score: number;
+  reason: string;
+}
+
+/** A stored result's decision: its verdict, else (results written before verdicts, or by hand without one) pass exactly when success. */
+export function resultDecision(result: unknown): JudgeDecision | null {
+  if (!result || typeof result !== 'object') return null;
+  const r = result as { success?: unknown; verdict?: unknown };
+  if (typeof r.verdict === 'string' && (JUDGE_DECISIONS as readonly string[]).includes(r.verdict)) return r.verdict as JudgeDecision;
+  return typeof r.success === 'boolean' ? (r.success ? 'pass' : 'fail') : null;
 }
 
 export interface EvalRunEvent {
@@ -33,6 +64,9 @@ export interface EvalRunEvent {
   verdict?: JudgeVerdict;
   at: string;
 }
+
+/** A verdict's decision; verdicts stored before decisions existed say only successMet. */
+export const decisionOf = (v: Pick<JudgeVerdict, 'decision' | 'successMet'>): JudgeDecision => v.decision ?? (v.successMet ? 'pass' : 'fail');
 
 export const executionKey = (projectId: string, executionId: number) => `${projectId}:${executionId}`;
 

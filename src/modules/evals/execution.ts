@@ -25,7 +25,7 @@ import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { getProjectConfig } from '../projects/service.js';
 import { invokeConnector, recoverLangGraphTurn, type RunMessage, type TokensUsage } from './connector-clients.js';
 import { metricsOf, runEvaluators, unknownEvaluator, type EvaluatorResult } from './evaluators.js';
-import { publishRunEvent, type JudgeVerdict } from './events.js';
+import { decisionOf, publishRunEvent, type JudgeVerdict, type RunResult } from './events.js';
 import { judge } from './judge.js';
 import { evalLlm } from './llm.js';
 import { scenarioEvaluators, scenarioSeed } from './scenarios.js';
@@ -174,7 +174,7 @@ async function execute(ctx: ServiceContext, run: EvalRun, signal: AbortSignal): 
       totalLatencyMs: stats.totalLatencyMs,
       messageCount: conversation().length,
       ...(maxMessagesReached ? { maxMessagesReached: true } : {}),
-      evaluation: verdict ? { successMet: verdict.successMet, failureMet: verdict.failureMet, confidence: verdict.confidence, reasoning: verdict.reasoning } : null,
+      evaluation: verdict ? { decision: decisionOf(verdict), successMet: verdict.successMet, failureMet: verdict.failureMet, confidence: verdict.confidence, reasoning: verdict.reasoning } : null,
       evaluatorResults: results,
       metrics: metricsOf(results),
       tokensUsage: tokens(),
@@ -221,24 +221,26 @@ async function execute(ctx: ServiceContext, run: EvalRun, signal: AbortSignal): 
 
       const failed = results.find((r) => r.kind === 'assertion' && r.passed === false);
       if (failed) {
-        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: false, score: verdict?.confidence ?? 0, reason: `Assertion failed: ${failed.label}: ${failed.reason}` } });
+        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: false, verdict: 'fail', score: verdict?.confidence ?? 0, reason: `Assertion failed: ${failed.label}: ${failed.reason}` } });
       }
       if (verdict?.successMet) {
-        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: true, score: verdict.confidence, reason: verdict.reasoning } });
+        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: true, verdict: 'pass', score: verdict.confidence, reason: verdict.reasoning } });
       }
       if (verdict?.failureMet && scenario.failureCriteriaMode === 'every_turn') {
-        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: false, score: verdict.confidence, reason: `Failure criteria was triggered. ${verdict.reasoning}` } });
+        return await finish(deps, run, { status: 'completed', messages, stats, output: output(false), result: { success: false, verdict: 'fail', score: verdict.confidence, reason: `Failure criteria was triggered. ${verdict.reasoning}` } });
       }
       if (conversation().length >= scenario.maxMessages) break;
       await userTurn();
     }
 
     const max = scenario.maxMessages;
-    const result = !judgeLlm
-      ? { success: true, score: 1, reason: `Max messages (${max}) reached; every assertion held.` }
+    const result: RunResult = !judgeLlm
+      ? { success: true, verdict: 'pass', score: 1, reason: `Max messages (${max}) reached; every assertion held.` }
       : verdict?.failureMet
-        ? { success: false, score: verdict.confidence, reason: `Failure criteria was triggered. ${verdict.reasoning}` }
-        : { success: false, score: verdict?.confidence ?? 0, reason: `Max messages (${max}) reached without meeting success criteria. ${verdict?.reasoning ?? ''}`.trim() };
+        ? { success: false, verdict: 'fail', score: verdict.confidence, reason: `Failure criteria was triggered. ${verdict.reasoning}` }
+        : verdict && decisionOf(verdict) === 'inconclusive'
+          ? { success: false, verdict: 'inconclusive', score: 0, reason: `Max messages (${max}) reached; the judge could not tell whether the success criteria were met. ${verdict.reasoning}` }
+          : { success: false, verdict: 'fail', score: verdict?.confidence ?? 0, reason: `Max messages (${max}) reached without meeting success criteria. ${verdict?.reasoning ?? ''}`.trim() };
     await finish(deps, run, { status: 'completed', messages, stats, output: output(true), result });
   } catch (err) {
     // Stopped (process stopping, lease lost, cancelled): throw, so the queue hands the job back rather than marking it done.
@@ -256,7 +258,7 @@ async function execute(ctx: ServiceContext, run: EvalRun, signal: AbortSignal): 
 export async function finish(
   deps: Deps,
   run: EvalRun,
-  end: { status: 'completed' | 'error'; error?: string; messages?: RunMessage[]; stats?: RunStats; output?: unknown; result?: { success: boolean; score: number; reason: string } },
+  end: { status: 'completed' | 'error'; error?: string; messages?: RunMessage[]; stats?: RunStats; output?: unknown; result?: RunResult },
 ): Promise<void> {
   const completedAt = new Date();
   const latencyMs = end.stats ? end.stats.totalLatencyMs : null;

@@ -157,8 +157,17 @@ export const UpdateRunInput = z.object({
   messages: z.array(MessageInput, { message: 'messages must be an array' }).max(1000).optional(),
   output: jsonObject('output').nullish(),
   result: z
-    .object({ success: z.boolean({ message: 'result.success must be a boolean' }), score: z.number().nullish(), reason: z.string().max(20_000).nullish() }, { message: 'result must be an object' })
+    .object(
+      {
+        success: z.boolean({ message: 'result.success must be a boolean' }),
+        verdict: z.enum(['pass', 'fail', 'inconclusive'], { message: 'result.verdict must be one of pass, fail, inconclusive' }).optional(),
+        score: z.number().nullish(),
+        reason: z.string().max(20_000).nullish(),
+      },
+      { message: 'result must be an object' },
+    )
     .passthrough()
+    .refine((r) => r.verdict === undefined || r.success === (r.verdict === 'pass'), { message: 'result.success must be true exactly when result.verdict is pass', path: ['success'] })
     .nullish(),
   error: z.string().max(20_000).nullish(),
   threadId: z.string().max(200).nullish(),

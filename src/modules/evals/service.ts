@@ -24,7 +24,8 @@ export { listEvals, getEval, getEvalById, getEvalExpanded, createEval, updateEva
 export { listRuns, getRun, getRunById, startEval, startPlaygroundRun, updateRun, retryRun, cancelRun, deleteRun } from './runs.js';
 export { runEvents, executionEvents, nextExecutionEvents, type NextExecutionEvent } from './run-events.js';
 export { executionSummary, type ExecutionSummary, type GroupStats } from './execution-summary.js';
-export type { EvalRunEvent, JudgeVerdict } from './events.js';
+export type { EvalRunEvent, JudgeVerdict, JudgeDecision, RunResult } from './events.js';
+export { JUDGE_DECISIONS, decisionOf, resultDecision } from './events.js';
 export type { InvokeResult, TestResult } from './connector-clients.js';
 /** Header names with masked values: how a connector's headers are shown (REST and GraphQL). */
 export { maskedHeaders, sealLegacyConnectorHeaders, reencryptConnectorHeaders } from './connector-headers.js';

@@ -1,23 +1,44 @@
 /**
- * The simulated user: a language model playing the persona, talking to the
- * agent under test toward the scenario's goal (its success criteria).
+ * The simulated user: a language model playing the persona, pursuing the
+ * scenario's instructions with the agent under test.
+ *
+ * It is never given the success criteria, and never says them: the criteria
+ * are for the judge, and a user who recites them makes an agent that echoes
+ * its user look successful. Every turn, whichever provider wrote it, loses
+ * any sentence that shares a run of CRITERIA_RUN content words with the
+ * criteria (see withoutCriteria).
  *
  * `buildSystemPrompt` is what it is given (GET /scenarios/:id/prompt shows
  * it). With an OpenAI-compatible provider the model writes each turn from the
  * transcript (the persona's config.model / temperature apply). The embedded
  * simulated user is offline and deterministic: it writes in the persona's
  * voice (traits read from its description and prompt: impatient, polite,
- * confused, technical …), opens with the scenario's request, and keeps
- * steering toward the goal words the agent has not addressed yet.
+ * confused, technical …), opens with the scenario's first instruction, then
+ * works through the rest of the instructions and presses the agent to act.
  */
 import { createHash } from 'node:crypto';
 import type { Persona, Scenario } from '../../generated/prisma/client.js';
 import type { RunMessage } from './connector-clients.js';
 import type { EvalLlm } from './llm.js';
 import { clipText } from '../../infra/unicode.js';
+import { ngrams, stemSequence } from './words.js';
 
 type PersonaLike = Pick<Persona, 'name' | 'description' | 'systemPrompt'> | null;
 type ScenarioLike = Pick<Scenario, 'name' | 'instructions' | 'successCriteria'>;
+
+/** A user sentence sharing this many consecutive content words with the success criteria is dropped. */
+export const CRITERIA_RUN = 4;
+
+/** The text without its sentences that share a run of CRITERIA_RUN content words with the criteria. */
+export function withoutCriteria(text: string, criteria: string | null | undefined): string {
+  const banned = ngrams(stemSequence(criteria ?? ''), CRITERIA_RUN);
+  if (!banned.size) return text.trim();
+  const sentences = text.split(/(?<=[.!?])\s+/);
+  return sentences
+    .filter((sentence) => ![...ngrams(stemSequence(sentence), CRITERIA_RUN)].some((g) => banned.has(g)))
+    .join(' ')
+    .trim();
+}
 
 export function buildSystemPrompt(persona: PersonaLike, scenario: ScenarioLike): string {
   const parts = [
@@ -30,39 +51,14 @@ export function buildSystemPrompt(persona: PersonaLike, scenario: ScenarioLike):
         .join('\n'),
     );
   }
-  if (scenario.instructions?.trim()) parts.push(`## Scenario\n${scenario.instructions.trim()}`);
-  if (scenario.successCriteria?.trim()) parts.push(`## Your goal\nKeep the conversation going until this is achieved:\n${scenario.successCriteria.trim()}`);
+  if (scenario.instructions?.trim()) parts.push(`## What you want\n${scenario.instructions.trim()}`);
+  parts.push(
+    'Pursue this in your own words and your own voice, one step at a time. Do not tell the assistant what a correct answer or result would be, do not supply reference numbers or outcomes it should give you, and do not declare that you are satisfied until it has actually done what you asked.',
+  );
   return parts.join('\n\n');
 }
 
 // --- the embedded simulated user -------------------------------------------------------------
-
-const STOP = new Set(
-  'the a an and or but if then than that this these those with without from into onto about above below over under for to of in on at by as is are was were be been being it its it’s their there they them he she his her you your yours i me my we our us do does did done have has had can could should would will shall must may might not no yes so such very just also only each any all some more most other which what when where who whom why how agent assistant bot user customer mentions mention mentioned says say said explains explain explained provides provide provided asks ask asked responds respond reply replies confirm confirms confirmed offers offer offered correctly clearly properly successfully answer answers answered gives give given tells tell told conversation message messages response responses should shall'.split(
-    ' ',
-  ),
-);
-
-/** The content words of a text, lower-cased, in order, without repeats. */
-export function keywords(text: string | null | undefined): string[] {
-  const words = (text ?? '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s'-]/gu, ' ')
-    .split(/\s+/)
-    .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
-    .filter((w) => w.length > 2 && !STOP.has(w));
-  return [...new Set(words)];
-}
-
-/** A word's stem, so "refunds" matches "refund" and "shipping" matches "ship". */
-export function stem(word: string): string {
-  return word.replace(/(?:ing|ed|es|s)$/u, '').replace(/(.)\1$/u, '$1') || word;
-}
-
-export function mentions(text: string, word: string): boolean {
-  const s = stem(word);
-  return keywords(text).some((w) => stem(w) === s);
-}
 
 function pick<T>(seed: string, salt: string, options: readonly T[]): T {
   const h = createHash('sha256').update(`${salt}:${seed}`).digest();
@@ -89,36 +85,51 @@ const OPENERS: Record<Voice, readonly string[]> = {
 };
 
 const PUSHES: Record<Voice, readonly string[]> = {
-  impatient: ['That does not answer it. I need', 'Come on, I asked about', 'Still waiting on'],
-  polite: ['Thank you. Could you also help me with', 'I appreciate it. I would still like to know about', 'That is kind. What about'],
-  confused: ['Sorry, I did not follow. What about', 'I am still not sure about', 'Could you explain again about'],
-  technical: ['Be specific about', 'That is vague. Give me exact details on', 'Please clarify'],
-  neutral: ['What about', 'I still need to know about', 'Could you tell me about'],
+  impatient: ['That does not sort it out.', 'Come on, that is not what I asked.', 'I am still waiting.'],
+  polite: ['Thank you, but I am afraid that does not quite solve it yet.', 'I appreciate it, though I still need your help.', 'That is kind of you, but we are not there yet.'],
+  confused: ['Sorry, I did not follow that.', 'I am still not sure what happens now.', 'I am a bit lost, sorry.'],
+  technical: ['That is vague.', 'That does not answer the request.', 'Not precise enough.'],
+  neutral: ['That does not help yet.', 'I still need this sorted.', 'Hmm, not quite.'],
+};
+
+const PRESS: Record<Voice, readonly string[]> = {
+  impatient: ['Just do it now, please.', 'Can you actually do it instead of talking about it?', 'Do it and tell me when it is done.'],
+  polite: ['Could you please take care of it for me now?', 'Would you be able to do that for me today?', 'Could you let me know once it is actually done?'],
+  confused: ['Can you do it for me? I do not know how.', 'What do I need to do, or can you do it for me?', 'Could you just sort it out for me?'],
+  technical: ['Please perform the change and report the outcome.', 'Execute it and give me the result.', 'Do it and show me the outcome.'],
+  neutral: ['Can you do that for me?', 'Please go ahead.', 'Can you sort that out now?'],
 };
 
 const CLOSERS: Record<Voice, readonly string[]> = {
-  impatient: ['Fine, that covers it.', 'Okay, got it.'],
-  polite: ['Thank you so much, that is very helpful.', 'Wonderful, thank you for explaining.'],
+  impatient: ['Fine.', 'Okay, got it.'],
+  polite: ['Thank you so much.', 'Wonderful, thank you.'],
   confused: ['Oh, I think I understand now, thank you.', 'Okay, that makes more sense now.'],
-  technical: ['Understood, that answers it.', 'Clear. That is what I needed.'],
-  neutral: ['Thanks, that helps.', 'Great, thank you.'],
+  technical: ['Understood.', 'Clear.'],
+  neutral: ['Thanks.', 'Great, thank you.'],
 };
+
+const ANSWERS = ['To answer you: yes.', 'As for your question, that is right.', 'Yes, that is correct.'];
 
 /** "Ask about the refund policy" → "I want to ask about the refund policy." */
 function firstPerson(sentence: string): string {
   const s = sentence.trim().replace(/[.!]+$/, '');
-  const verb = /^(ask|find out|request|inquire|enquire|get|learn|check|book|cancel|change|order|return)\b\s*(.*)$/i.exec(s);
+  const verb = /^(ask|find out|request|inquire|enquire|get|learn|check|book|cancel|change|order|return|report|reset|update|move|reschedule|sign up|close|upgrade|downgrade)\b\s*(.*)$/i.exec(s);
   if (verb) return `I want to ${verb[1]!.toLowerCase()} ${verb[2]}`.trim() + '.';
   const wants = /^(?:(?:you|the user)\s+)?(want|need|try|hope)s?\s+to\s+(.*)$/i.exec(s);
   if (wants) return `I ${wants[1]!.toLowerCase()} to ${wants[2]}.`;
   const you = /^(?:you|the user)\s+(?:are|is)\s+(.*)$/i.exec(s);
   if (you) return `I am ${you[1]}.`;
+  const yours = /^(?:you|the user)\s+(have|has|had|bought|ordered|booked|paid|received|got|noticed|moved|lost|forgot)\b\s*(.*)$/i.exec(s);
+  if (yours) return `I ${yours[1]!.toLowerCase() === 'has' ? 'have' : yours[1]!.toLowerCase()} ${yours[2]}.`.replace(/\s+\./, '.');
+  const your = /^(?:your|the user's|the user’s)\s+(.*)$/i.exec(s);
+  if (your) return `My ${your[1]}.`;
   return `${s}.`;
 }
 
-function firstSentence(text: string): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  return clipText(/^(.+?[.!?])(\s|$)/.exec(clean)?.[1] ?? clean, 240);
+/** The instructions' sentences, in order. */
+function sentencesOf(text: string | null | undefined): string[] {
+  const clean = (text ?? '').replace(/\s+/g, ' ').trim();
+  return clean ? clean.split(/(?<=[.!?])\s+/).map((x) => clipText(x, 240)) : [];
 }
 
 export function embeddedUserTurn(persona: PersonaLike, scenario: ScenarioLike, messages: RunMessage[]): string {
@@ -126,19 +137,22 @@ export function embeddedUserTurn(persona: PersonaLike, scenario: ScenarioLike, m
   const conversation = messages.filter((m) => m.role === 'user' || m.role === 'assistant');
   const turn = conversation.filter((m) => m.role === 'user').length;
   const seed = `${persona?.name ?? ''}|${scenario.name}|${turn}|${conversation.at(-1)?.content ?? ''}`;
-  const goal = keywords(scenario.successCriteria);
-  const replies = conversation.filter((m) => m.role === 'assistant').map((m) => m.content).join('\n');
-  const missing = goal.filter((w) => !mentions(replies, w));
   const name = persona?.name ? `${persona.name} here. ` : '';
+  const clean = (text: string) => withoutCriteria(text, scenario.successCriteria);
 
+  const userTexts = conversation.filter((m) => m.role === 'user').map((m) => m.content);
+  // The instructions not said yet, in order (seed turns may come first); once all are said it presses the agent twice, then closes.
+  const steps = sentencesOf(scenario.instructions).map(firstPerson).map(clean).filter(Boolean);
+  const pending = steps.filter((st) => !userTexts.some((u) => u.includes(st)));
   if (turn === 0) {
-    const request = scenario.instructions?.trim() ? firstPerson(firstSentence(scenario.instructions)) : goal.length ? `I need help with ${goal.slice(0, 6).join(' ')}.` : 'I have a question.';
-    const extra = goal.filter((w) => !mentions(request, w)).slice(0, 6);
-    return [pick(seed, 'open', OPENERS[voice]), name + request, extra.length ? `It is about ${extra.join(', ')}.` : ''].filter(Boolean).join(' ');
+    const request = pending[0] ?? 'I have a question and need some help.';
+    return [pick(seed, 'open', OPENERS[voice]), name + request].filter(Boolean).join(' ');
   }
   const lastReply = conversation.filter((m) => m.role === 'assistant').at(-1)?.content ?? '';
-  const answered = /\?\s*$/.test(lastReply.trim()) ? pick(seed, 'answer', ['To answer you: yes.', 'As for your question, that is right.', 'Yes, that is correct.']) : '';
-  if (missing.length) return [answered, `${pick(seed, 'push', PUSHES[voice])} ${missing.slice(0, 6).join(', ')}?`].filter(Boolean).join(' ');
+  const answered = /\?\s*$/.test(lastReply.trim()) ? pick(seed, 'answer', ANSWERS) : '';
+  if (pending.length) return [answered, pending[0]].filter(Boolean).join(' ');
+  const lastStep = userTexts.findLastIndex((u) => steps.some((st) => u.includes(st)));
+  if (userTexts.length - 1 - lastStep < 2) return [answered, pick(seed, 'push', PUSHES[voice]), pick(seed, 'press', PRESS[voice])].filter(Boolean).join(' ');
   return [answered, pick(seed, 'close', CLOSERS[voice]), voice === 'impatient' ? 'Anything else?' : 'Is there anything else I should know?'].filter(Boolean).join(' ');
 }
 
@@ -170,5 +184,7 @@ export async function nextUserTurn(
     maxTokens: 600,
     signal: input.signal,
   });
-  return { message: { role: 'user', content: res.text.trim(), metadata: { provider: 'openai', model: res.model } }, usage: res.usage };
+  // A model may still recite the criteria it was never given (from instructions that quote them): those sentences go.
+  const content = withoutCriteria(res.text, input.scenario.successCriteria) || pick(history, 'press', PRESS.neutral);
+  return { message: { role: 'user', content, metadata: { provider: 'openai', model: res.model } }, usage: res.usage };
 }

@@ -3,9 +3,15 @@ import { builder, readableWith } from '../../../graphql/builder.js';
 import * as evals from '../service.js';
 import type { EvalRunEvent as EvalRunEventPayload, JudgeVerdict as JudgeVerdictPayload } from '../service.js';
 
+export const JudgeDecision = builder.enumType('JudgeDecision', {
+  description: 'pass: the success criteria are met; fail: they are not, or the failure criteria were triggered; inconclusive: the judge cannot tell from the transcript (counted as not passed).',
+  values: evals.JUDGE_DECISIONS,
+});
+
 const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
   authScopes: readableWith.evals,
   fields: (t) => ({
+    decision: t.field({ type: JudgeDecision, resolve: (v) => evals.decisionOf(v) }),
     successMet: t.exposeBoolean('successMet'),
     failureMet: t.exposeBoolean('failureMet'),
     confidence: t.exposeFloat('confidence'),

@@ -2,6 +2,7 @@
 import { builder, readableWith } from '../../../graphql/builder.js';
 import { NodeInterface, registerNode } from '../../../graphql/node.js';
 import * as evals from '../service.js';
+import { JudgeDecision } from './events.js';
 
 export const EvalRun = builder.prismaObject('EvalRun', {
   authScopes: readableWith.evals,
@@ -17,7 +18,8 @@ export const EvalRun = builder.prismaObject('EvalRun', {
     threadId: t.exposeString('threadId', { nullable: true }),
     messages: t.expose('messages', { type: 'JSON', description: 'The transcript, the simulated user’s system prompt first.' }),
     output: t.expose('output', { type: 'JSON', nullable: true }),
-    result: t.expose('result', { type: 'JSON', nullable: true, description: '{success, score, reason}' }),
+    result: t.expose('result', { type: 'JSON', nullable: true, description: '{success, verdict, score, reason}' }),
+    decision: t.field({ type: JudgeDecision, nullable: true, description: 'pass, fail or inconclusive once completed (success is true only for pass).', resolve: (r) => evals.resultDecision(r.result) }),
     success: t.boolean({ nullable: true, resolve: (r) => (r.result as { success?: boolean } | null)?.success ?? null }),
     score: t.float({ nullable: true, resolve: (r) => (r.result as { score?: number } | null)?.score ?? null }),
     error: t.exposeString('error', { nullable: true }),
