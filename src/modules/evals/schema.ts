@@ -14,3 +14,6 @@ import './schema/execution.js';
 import './schema/links.js';
 import './schema/operations.js';
 import './schema/events.js';
+import './schema/transcript.js';
+import './schema/compare.js';
+import './schema/export.js';

@@ -3,7 +3,7 @@ import { builder, readableWith } from '../../../graphql/builder.js';
 import * as evals from '../service.js';
 import type { EvalRunEvent as EvalRunEventPayload, JudgeVerdict as JudgeVerdictPayload } from '../service.js';
 
-const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
+export const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
   authScopes: readableWith.evals,
   fields: (t) => ({
     successMet: t.exposeBoolean('successMet'),
