@@ -8,4 +8,9 @@
  */
 export type Counterpart = string | { none: string };
 
-export const graphqlCounterparts: Record<string, Counterpart> = {};
+export const graphqlCounterparts: Record<string, Counterpart> = {
+  // evals: comparison, generation, export
+  'GET /api/projects/:projectId/evals/:evalId/compare': 'Query.compareExecutions',
+  'GET /api/projects/:projectId/executions/:executionId/export': 'EvalExecution.export',
+  'POST /api/projects/:projectId/personas/generate': 'Mutation.generatePersonas',
+};

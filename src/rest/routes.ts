@@ -1,6 +1,6 @@
 /** The route table: every REST path the server answers, by module. */
 import { authRoutes } from '../modules/auth/rest.js';
-import { autouserRoutes, evalStudioPersonaRoutes } from '../modules/personas/rest.js';
+import { autouserRoutes, evalStudioPersonaGenerationRoutes, evalStudioPersonaRoutes } from '../modules/personas/rest.js';
 import { projectRoutes } from '../modules/projects/rest.js';
 import { userRoutes } from '../modules/users/rest.js';
 import { agentRoutes } from '../modules/agents/rest.js';
@@ -26,7 +26,7 @@ import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
-const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...evalStudioResultRoutes, ...llmCatalogRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...evalStudioPersonaGenerationRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...evalStudioResultRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
 const version = projectVersion;
