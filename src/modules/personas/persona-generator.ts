@@ -71,11 +71,35 @@ const STOPWORDS = new Set(
   ('a an and are as at be been but by can could do does for from has have how i in into is it its just may more most must not of on or our ' +
     'should so some such than that the their them then there these they this those to too us very was we were what when where which while who ' +
     'will with would you your about also any each other over under via per out up all only own same both few many much lets let use uses used ' +
-    'using help helps user users customer customers people someone app assistant chatbot bot agent product service services company online').split(' '),
+    'using help helps user users customer customers people someone app assistant chatbot bot agent product service services company online support').split(' '),
 );
 
-/** The description's topic words, most frequent first (ties: first seen first). */
+const PREPOSITIONS = new Set(['for', 'with', 'about', 'to', 'of', 'on', 'in', 'that', 'which', 'who', 'handling', 'handles', 'covering', 'covers']);
+
+/**
+ * What the product deals with, as short phrases: the items of the description's lists ("returns, refunds,
+ * sizing advice and delivery tracking"), each the words after its last preposition, at most four words.
+ * The first clause usually names the product itself; it counts only when the lists give fewer than two.
+ */
+function topicPhrases(description: string, max: number): string[] {
+  const clauses = description.toLowerCase().normalize('NFKC').split(/[,;:.!?()]|\s(?:and|or|&)\s/u);
+  const phrases = clauses.map((c) => {
+    let words: string[] = c.match(/\p{L}[\p{L}\p{N}'-]*/gu) ?? [];
+    const cut = words.findLastIndex((w) => PREPOSITIONS.has(w));
+    if (cut >= 0) words = words.slice(cut + 1);
+    while (words.length && (STOPWORDS.has(words[0]!) || words[0]!.length < 3)) words = words.slice(1);
+    return words.length >= 1 && words.length <= 4 ? words.join(' ') : '';
+  });
+  const [first, ...rest] = phrases;
+  const listed = rest.filter(Boolean);
+  const chosen = listed.length >= 2 ? listed : [first, ...listed].filter((p): p is string => !!p);
+  return [...new Set(chosen)].filter((p) => !STOPWORDS.has(p)).slice(0, max);
+}
+
+/** What the description is about: its listed phrases, else its topic words, most frequent first (ties: first seen first). */
 export function topicsOf(description: string, max = 6): string[] {
+  const phrases = topicPhrases(description, max);
+  if (phrases.length >= 2) return phrases;
   const words = description.toLowerCase().normalize('NFKC').match(/\p{L}[\p{L}\p{N}'-]*/gu) ?? [];
   const counts = new Map<string, { n: number; first: number }>();
   words.forEach((w, i) => {
