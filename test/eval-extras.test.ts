@@ -15,6 +15,8 @@ import { startFakeLangGraph, defaultReply, type FakeLangGraph } from './helpers/
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { expectPlainError } from './helpers/errors.js';
 import { waitRun } from './helpers/evals.js';
+import { ExecutionComparisonBody } from '../src/modules/evals/service.js';
+import { GeneratedPersonasBody } from '../src/modules/personas/service.js';
 
 let s: TestServer;
 let lg: FakeLangGraph;
@@ -84,6 +86,7 @@ describe('comparing two executions of an eval', () => {
   it('answers pass rates, changes per scenario × persona, latency and tokens (REST)', async () => {
     const { pid, evalId, base, head, ids, s1, s2, s3 } = fx;
     const c = await call('GET', `/api/projects/${pid}/evals/${evalId}/compare?base=${base}&head=${head}`, undefined, 200);
+    expect(ExecutionComparisonBody.safeParse(c).error).toBeUndefined(); // the body the route declares (OpenAPI)
     expect(c.base).toMatchObject({ executionId: base, runs: 4, completed: 4, passed: 3, failed: 1, passRate: 0.75 });
     expect(c.head).toMatchObject({ executionId: head, runs: 5, completed: 5, passed: 4, failed: 1, passRate: 0.8 });
     expect(c.delta.passRate).toBe(0.05);
@@ -337,6 +340,7 @@ describe('generating personas from a description', () => {
   it('writes varied, plausible personas offline, the same ones for the same description, and creates them (REST)', async () => {
     const pid = await newProject();
     const res = await post(`/api/projects/${pid}/personas/generate`, { description, count: 6 });
+    expect(GeneratedPersonasBody.safeParse(res).error).toBeUndefined(); // the body the route declares (OpenAPI)
     expect(res).toMatchObject({ provider: 'embedded', model: 'embedded-persona-generator-v1' });
     expect(res.personas).toHaveLength(6);
     const names = res.personas.map((p: any) => p.name);
