@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '@readme/openapi-parser';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { documentCheck } from './helpers/response-check.js';
 
 let s: TestServer;
 let doc: any;
@@ -83,5 +84,66 @@ describe('GET /api/v1/openapi.json', () => {
     expect(logs.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['user', 'since', 'level', 'limit']));
     expect(doc.paths['/api/v1/users/{user}/agents/{agent}/chat/stream'].post.responses['200'].content).toHaveProperty('text/event-stream');
     expect(doc.paths['/api/v1/users/{user}/agents/{agent}/files/{filePath}'].put.requestBody.content).toHaveProperty('application/octet-stream');
+  });
+});
+
+/**
+ * Operations whose success is not a JSON body: streams, raw bytes, 204s, and paths that only refuse.
+ * Listed on purpose: every other operation must describe its JSON body, so a new JSON route
+ * without a `response` schema fails below, and so does a route that stops answering JSON.
+ */
+const NOT_JSON: string[] = [
+  // 204 No Content
+  'DELETE /api/projects/{projectId}',
+  'DELETE /api/projects/{projectId}/connectors/{id}',
+  'DELETE /api/projects/{projectId}/evals/{id}',
+  'DELETE /api/projects/{projectId}/images/{id}',
+  'DELETE /api/projects/{projectId}/personas/{id}',
+  'DELETE /api/projects/{projectId}/runs/{id}',
+  'DELETE /api/projects/{projectId}/scenarios/{id}',
+  'DELETE /api/v1/users/{user}/agents/{agent}/files/{filePath}',
+  'DELETE /api/v1/users/{user}/secrets/{key}',
+  'DELETE /api/v1/users/{user}/skills/{id}/file',
+  // raw bytes (and 304)
+  'GET /api/projects/{projectId}/images/{id}',
+  'GET /api/projects/{projectId}/executions/{executionId}/export',
+  'GET /api/v1/media/{id}',
+  'GET /api/v1/media/{id}/public',
+  'GET /api/v1/users/{user}/agents/{agent}/files/{filePath}',
+  // an event stream
+  'POST /api/v1/users/{user}/agents/{agent}/chat/stream',
+  // only refuse: a file path is required; Instagram import is gated
+  'DELETE /api/v1/users/{user}/agents/{agent}/files',
+  'PUT /api/v1/users/{user}/agents/{agent}/files',
+  'POST /api/v1/social-import/instagram',
+];
+
+describe('response schemas', () => {
+  it('every operation that answers JSON has a non-empty schema for it (a route without `response` fails here)', () => {
+    const missing: string[] = [];
+    const notJson: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const successes = Object.entries(op.responses as Record<string, any>).filter(([status]) => Number(status) < 400);
+        const json = successes.filter(([, res]) => res.content?.['application/json']);
+        if (!json.length) notJson.push(`${method.toUpperCase()} ${p}`);
+        for (const [status, res] of json) if (!Object.keys(res.content['application/json'].schema).length) missing.push(`${method.toUpperCase()} ${p} → ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(notJson.sort()).toEqual([...NOT_JSON].sort());
+  });
+
+  it('the suite’s response check reports a body, a status or a content type the document does not allow', () => {
+    const check = documentCheck(doc);
+    const me = (status: number, body: unknown, contentType = 'application/json') => check.check({ method: 'GET', path: '/api/v1/me', status, contentType, body: JSON.stringify(body) });
+    const good = { team: { id: 't', name: 'n' }, key: { id: 'k', name: 'n', prefix: 'p', scopes: [] } };
+    expect(me(200, good)).toBeNull();
+    expect(me(200, { ...good, extra: 1 })).toMatch(/must NOT have additional properties/);
+    expect(me(200, { ...good, team: { id: 't' } })).toMatch(/\/team must have required property 'name'/);
+    expect(me(418, good)).toMatch(/status 418 is not documented/);
+    expect(me(200, good, 'text/plain')).toMatch(/answered text\/plain/);
+    expect(me(404, { error: 'a plain error on a Stripe-shaped path' })).toMatch(/\/error must be object/);
+    expect(check.check({ method: 'GET', path: '/api/nothing/here', status: 404, contentType: 'application/json', body: '{"error":"no route"}' })).toBeNull();
   });
 });

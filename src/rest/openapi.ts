@@ -26,10 +26,12 @@ const STRIPE_ERROR = {
         param: { type: ['string', 'null'] },
         request_id: { type: 'string' },
       },
+      additionalProperties: false,
     },
   },
+  additionalProperties: false,
 };
-const PLAIN_ERROR = { type: 'object', required: ['error'], properties: { error: { type: 'string', examples: ['agent not found'] } } };
+const PLAIN_ERROR = { type: 'object', required: ['error'], properties: { error: { type: 'string', examples: ['agent not found'] } }, additionalProperties: false };
 
 const RATE_HEADERS = ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
@@ -40,15 +42,27 @@ const ERRORS: [number, string][] = [
   [404, 'No such record visible to this team (also for other teams’ records)'],
   [409, 'Conflict: a duplicate name, an illegal state change, or an Idempotency-Key reused with another body'],
   [413, 'The body is larger than the limit'],
+  [415, 'The body’s content type is not one this operation accepts'],
+  [422, 'Well-formed input that cannot be used: content failing its published checksum or size, a URL that cannot be fetched'],
   [429, 'Rate limit exceeded: retry after Retry-After seconds'],
   [500, 'Internal server error (quote X-Request-Id when reporting it)'],
+  [502, 'An upstream service (an AI provider, the skill registry, a social platform) failed or answered badly'],
   [503, 'A dependency (the database) is unavailable: retry after Retry-After seconds'],
 ];
 
-function schemaOf(zod: z.ZodType | undefined): Json | null {
+/**
+ * A zod schema as JSON Schema: `input` for what a handler parses, `output` for what it answers with
+ * (exact objects: zod's output objects allow no other property). Definitions zod hoists (recursive
+ * schemas such as JSON values) move to components.schemas under `prefix`, since a `#/$defs/…`
+ * reference inside the document would resolve against the document's root.
+ */
+function schemaOf(zod: z.ZodType | undefined, io: 'input' | 'output', prefix: string, components: Record<string, Json>): Json | null {
   if (!zod) return null;
-  const { $schema: _drop, ...schema } = z.toJSONSchema(zod, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
-  return schema;
+  const { $schema: _drop, $defs, ...schema } = z.toJSONSchema(zod, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  if (!$defs) return schema;
+  const moved = (s: unknown) => JSON.parse(JSON.stringify(s).replaceAll('"#/$defs/', `"#/components/schemas/${prefix}_`)) as Json;
+  for (const [name, def] of Object.entries($defs as Record<string, Json>)) components[`${prefix}_${name}`] = moved(def);
+  return moved(schema);
 }
 
 function operationId(route: Route): string {
@@ -70,7 +84,9 @@ function tagOf(path: string): string {
 
 export function buildOpenApi(routes: readonly Route[], opts: { version: string; description?: string }): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  const schemas: Record<string, Json> = { StripeError: STRIPE_ERROR, PlainError: PLAIN_ERROR };
   for (const route of routes) {
+    const id = operationId(route);
     const openPath = route.path.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{filePath}');
     const family = familyOf(route.path);
     const errorSchema = family === 'evalstudio' || family === 'autonomis' ? { $ref: '#/components/schemas/PlainError' } : { $ref: '#/components/schemas/StripeError' };
@@ -78,7 +94,7 @@ export function buildOpenApi(routes: readonly Route[], opts: { version: string; 
     if (route.path.endsWith('*')) {
       pathParams.push({ name: 'filePath', in: 'path', required: true, schema: { type: 'string' }, description: 'A nested path (e.g. notes/today.md); encoded "/" is refused' } as never);
     }
-    const querySchema = schemaOf(route.query);
+    const querySchema = schemaOf(route.query, 'input', `${id}Query`, schemas);
     const queryParams = querySchema
       ? Object.entries((querySchema.properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({
           name,
@@ -100,9 +116,24 @@ export function buildOpenApi(routes: readonly Route[], opts: { version: string; 
 
     const responses: Record<string, Json> = {};
     const ok = route.responses ?? { 200: 'OK' };
+    const responseSchema = schemaOf(route.response, 'output', `${id}Response`, schemas) ?? {};
+    const errorResponse = (status: number, description: string): Json => {
+      const headers: Json = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
+      if (status === 429 || status === 503) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
+      return { description, headers, content: { 'application/json': { schema: errorSchema } } };
+    };
+    for (const [status, description] of ERRORS) {
+      if (route.scope === 'public' && (status === 401 || status === 403 || status === 429)) continue;
+      if (route.scope === 'any' && status === 403) continue;
+      if ((status === 413 || status === 415 || status === 422) && !write) continue;
+      responses[String(status)] = errorResponse(status, description);
+    }
+    // The route's own statuses: successes with its body (none for 204 and 304), and any error it documents itself.
     for (const [status, description] of Object.entries(ok)) {
       responses[status] =
-        status === '204'
+        Number(status) >= 400
+          ? errorResponse(Number(status), description)
+          : status === '204' || status === '304'
           ? { description, headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } } }
           : {
               description,
@@ -114,22 +145,14 @@ export function buildOpenApi(routes: readonly Route[], opts: { version: string; 
               content: route.stream
                 ? { 'text/event-stream': { schema: { type: 'string' } } }
                 : route.rawResponse
-                  ? { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } }
-                  : { 'application/json': { schema: {} } },
+                  ? { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } }
+                  : { 'application/json': { schema: responseSchema } },
             };
     }
-    for (const [status, description] of ERRORS) {
-      if (route.scope === 'public' && (status === 401 || status === 403 || status === 429)) continue;
-      if (route.scope === 'any' && status === 403) continue;
-      if (status === 413 && !write) continue;
-      const headers: Json = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
-      if (status === 429 || status === 503) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
-      responses[String(status)] = { description, headers, content: { 'application/json': { schema: errorSchema } } };
-    }
 
-    const bodySchema = schemaOf(route.body);
+    const bodySchema = schemaOf(route.body, 'input', `${id}Body`, schemas);
     const operation: Json = {
-      operationId: operationId(route),
+      operationId: id,
       summary: route.summary,
       description: who,
       tags: [tagOf(route.path)],
@@ -181,7 +204,7 @@ export function buildOpenApi(routes: readonly Route[], opts: { version: string; 
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <API key> (Autonomis’ documented header; any path accepts it)' },
       },
-      schemas: { StripeError: STRIPE_ERROR, PlainError: PLAIN_ERROR },
+      schemas,
       headers,
       parameters: {
         IdempotencyKey: {

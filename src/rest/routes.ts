@@ -22,6 +22,7 @@ import { socialImportRoutes } from '../modules/social-import/rest.js';
 import { analyticsRoutes } from '../modules/analytics/rest.js';
 import { evalStudioResultRoutes, evalStudioRunRoutes } from '../modules/evals/rest.js';
 import { llmCatalogRoutes } from '../modules/llm-catalog/rest.js';
+import { z } from 'zod';
 import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
@@ -37,6 +38,13 @@ const docsRoutes: Route[] = [
     path: '/api/v1/openapi.json',
     scope: 'public',
     summary: 'Every REST path as an OpenAPI 3.1 document',
+    // The document itself (described by the OpenAPI 3.1 specification; only its top level here).
+    response: z.looseObject({
+      openapi: z.literal('3.1.0'),
+      info: z.looseObject({ title: z.string(), version: z.string() }),
+      paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+      components: z.record(z.string(), z.unknown()),
+    }),
     handler: async () => ok((openApi ??= buildOpenApi(allRoutes, { version }))),
   },
 ];

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createTestDatabase } from './database.js';
+import { recordResponses } from './response-check.js';
 
 /**
  * Statements a server makes on its own, whatever the request: the job queue's poll and the
@@ -62,8 +63,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const app = await createApp(config, createLogger(config.logLevel), { observeQueries: true });
+  // Every answer on an /api path is checked against the OpenAPI document this server serves
+  // (test/helpers/response-check.ts): `request` fails on its own answer's problems, close() on any other's.
+  const responses = recordResponses(app.http.server);
   const { port } = await app.listen();
   const url = `http://127.0.0.1:${port}`;
+  const served = await fetch(`${url}/api/v1/openapi.json`);
+  if (served.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${served.status}`);
+  responses.use(await served.json());
 
   async function request(method: string, p: string, opts: RequestOptions = {}): Promise<TestResponse> {
     const headers: Record<string, string> = { ...opts.headers };
@@ -77,6 +84,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     }
     const res = await fetch(url + p, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body) });
     const text = await res.text();
+    const problems = responses.take(res.headers.get('x-request-id'));
+    if (problems.length) throw new Error(`the answer contradicts the OpenAPI document:\n${problems.join('\n')}`);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -109,6 +118,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async close() {
       await app.close();
       await db.drop();
+      const problems = responses.takeAll();
+      if (problems.length) throw new Error(`${problems.length} answer(s) during this file contradict the OpenAPI document:\n${problems.join('\n')}`);
     },
   };
   return server;

@@ -1,10 +1,11 @@
 /** Connected social accounts (AutoPersonas). Thin: parse, call the service, shape the body. */
 import type { SandboxPost, SocialAccount } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
-import { listBody, queryObject } from '../../rest/list.js';
+import { listBody, pageOf, queryObject } from '../../rest/list.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import { AccountListInput, ConnectAccountInput, PostListInput } from './inputs.js';
 import * as accounts from './service.js';
+import * as bodies from './responses.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -44,6 +45,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     path: `${base}/platforms`,
     scope: 'profile:read',
+    response: bodies.PlatformListBody,
     summary: 'The platforms accounts can connect to, with the credentials and config each needs',
     handler: async ({ ctx }) => ok({ data: accounts.platforms(ctx) }),
   },
@@ -51,6 +53,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'profile:read',
+    response: pageOf(bodies.AccountBody),
     query: AccountListInput,
     summary: 'List connected social accounts, newest first',
     handler: async ({ ctx, query }) => ok(listBody(await accounts.listAccounts(ctx, queryObject(query)), accountBody)),
@@ -59,6 +62,7 @@ export const accountRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'profile:write',
+    response: bodies.AccountConnectedBody,
     body: ConnectAccountInput,
     responses: { 201: 'Connected: the account (and, for webhook accounts without a given secret, the generated signing `secret`, shown once)' },
     summary: 'Connect a social account to a profile (the platform checks the credentials first)',
@@ -71,6 +75,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id`,
     scope: 'profile:read',
+    response: bodies.AccountBody,
     summary: 'Get a social account',
     handler: async ({ ctx, params }) => ok(accountBody(await accounts.getAccount(ctx, params.id!))),
   },
@@ -78,6 +83,7 @@ export const accountRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:id`,
     scope: 'profile:write',
+    response: bodies.AccountBody,
     summary: 'Disconnect a social account (credentials wiped, history kept)',
     handler: async ({ ctx, params }) => ok(accountBody(await accounts.disconnectAccount(ctx, params.id!))),
   },
@@ -85,6 +91,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id/posts`,
     scope: 'profile:read',
+    response: pageOf(bodies.SandboxPostBody),
     query: PostListInput,
     summary: 'What a sandbox account has published, newest first',
     handler: async ({ ctx, params, query }) => ok(listBody(await accounts.listSandboxPosts(ctx, params.id!, queryObject(query)), postBody)),
@@ -93,6 +100,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id/posts/:postId`,
     scope: 'profile:read',
+    response: bodies.SandboxPostBody,
     summary: 'One post of a sandbox account',
     handler: async ({ ctx, params }) => ok(postBody(await accounts.getSandboxPost(ctx, params.id!, params.postId!))),
   },

@@ -6,6 +6,7 @@ import { created, ok, type Route } from '../../rest/route.js';
 import { ValidationError } from '../../errors.js';
 import * as agents from './service.js';
 import { agentToolConfig } from './tool-config.js';
+import * as bodies from './responses.js';
 
 export function agentView(a: Agent) {
   return {
@@ -38,6 +39,7 @@ export const agentRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'agent:write',
+    response: bodies.AgentsCreatedBody,
     responses: { 201: 'Created' },
     body: inputs.CreateAgentsInput,
     summary: 'Create one agent (an object) or several (an array), all or nothing; each agent key is shown once',
@@ -52,7 +54,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'agent:read',
-   
+    response: bodies.AgentListBody,
     summary: 'List the user’s agents',
     handler: async ({ ctx, params }) => ok((await agents.listAgents(ctx, params.user!)).map(agentView)),
   },
@@ -60,7 +62,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent`,
     scope: 'agent:read',
-   
+    response: bodies.AgentBody,
     summary: 'Get an agent',
     handler: async ({ ctx, params }) => ok(agentView(await agents.getAgent(ctx, params.user!, params.agent!))),
   },
@@ -68,7 +70,7 @@ export const agentRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:agent`,
     scope: 'agent:write',
-   
+    response: bodies.AgentDeletedBody,
     summary: 'Delete an agent (its files and conversations too)',
     handler: async ({ ctx, params }) => {
       const a = await agents.deleteAgent(ctx, params.user!, params.agent!);
@@ -79,7 +81,7 @@ export const agentRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:agent/rotate-key`,
     scope: 'agent:write',
-   
+    response: bodies.AgentWithKeyBody,
     summary: 'Issue a new agent key; the old one stops working at once',
     handler: async ({ ctx, params }) => {
       const { agent, key } = await agents.rotateAgentKey(ctx, params.user!, params.agent!);
@@ -90,7 +92,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/ping`,
     scope: 'agent:read',
-   
+    response: bodies.PingBody,
     summary: 'Check whether the agent is online (a real provider check)',
     handler: async ({ ctx, params }) => ok(await agents.pingAgent(ctx, params.user!, params.agent!)),
   },
@@ -98,7 +100,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/connect`,
     scope: 'agent:read',
-   
+    response: bodies.ConnectBody,
     summary: 'Gateway details: chat URLs, SSE, graphql-ws and how to authenticate',
     handler: async ({ ctx, params, headers }) => ok(await agents.connectInfo(ctx, params.user!, params.agent!, origin(headers))),
   },
@@ -106,7 +108,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:agent/templates`,
     scope: 'agent:read',
-   
+    response: bodies.AgentTemplatesBody,
     summary: 'Per-agent template overrides (?effective=true: the effective templates and where each comes from)',
     handler: async ({ ctx, params, query }) => {
       const effective = query.get('effective');
@@ -122,7 +124,7 @@ export const agentRoutes: Route[] = [
     method: 'PUT',
     path: `${base}/:agent/templates`,
     scope: 'agent:write',
-   
+    response: bodies.StoredTemplatesBody,
     summary: 'Merge per-agent template overrides (null removes one); redeploys the agent',
     handler: async ({ ctx, params, body }) => ok((await agents.setAgentTemplates(ctx, params.user!, params.agent!, body)).templates),
   },
@@ -130,7 +132,7 @@ export const agentRoutes: Route[] = [
     method: 'PATCH',
     path: `${base}/:agent/config`,
     scope: 'agent:write',
-   
+    response: bodies.AgentConfigBody,
     body: inputs.AgentConfigPatch,
     summary: 'Merge the agent’s tool configuration; redeploys the agent',
     handler: async ({ ctx, params, body }) => ok({ tools: (await agents.updateAgentConfig(ctx, params.user!, params.agent!, body)).config }),
@@ -139,7 +141,7 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/agent-templates',
     scope: 'agent:read',
-   
+    response: bodies.StoredTemplatesBody,
     summary: 'User-level default templates',
     handler: async ({ ctx, params }) => ok(await agents.getUserTemplates(ctx, params.user!)),
   },
@@ -147,7 +149,7 @@ export const agentRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/agent-templates',
     scope: 'agent:write',
-   
+    response: bodies.StoredTemplatesBody,
     summary: 'Merge user-level default templates (null removes one); redeploys the user’s agents',
     handler: async ({ ctx, params, body }) => ok(await agents.setUserTemplates(ctx, params.user!, body)),
   },
@@ -155,8 +157,11 @@ export const agentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/deploy/status',
     scope: 'agent:read',
-   
+    response: bodies.DeployStatusBody,
     summary: 'The latest deploy: status, progress, steps, error and the agents’ statuses',
     handler: async ({ ctx, params }) => ok(await agents.deployStatus(ctx, params.user!)),
   },
 ];
+
+/** For other modules' REST views that show agents (a user with their agents). */
+export { AgentListBody } from './responses.js';

@@ -3,6 +3,7 @@ import * as inputs from './inputs.js';
 import type { ApiKey } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import * as auth from './service.js';
+import * as bodies from './responses.js';
 
 export function keyView(k: ApiKey) {
   return {
@@ -24,7 +25,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/health',
     scope: 'public',
-   
+    response: bodies.HealthBody,
     summary: 'Liveness (no key needed)',
     handler: async () => ok({ status: 'ok' }),
   },
@@ -32,7 +33,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/me',
     scope: 'any',
-   
+    response: bodies.MeBody,
     summary: 'The calling key and its team',
     handler: async ({ ctx }) => {
       const { team, key } = await auth.me(ctx);
@@ -43,6 +44,7 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/api-keys',
     scope: 'admin',
+    response: bodies.ApiKeyWithSecretBody,
     responses: { 201: 'Created' },
     body: inputs.CreateApiKeyInput,
     summary: 'Create an API key (the secret is shown once)',
@@ -55,7 +57,7 @@ export const authRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/api-keys',
     scope: 'admin',
-   
+    response: bodies.ApiKeyListBody,
     summary: 'List the team’s API keys (never the secrets)',
     handler: async ({ ctx }) => ok({ data: (await auth.listApiKeys(ctx)).map(keyView) }),
   },
@@ -63,7 +65,7 @@ export const authRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/api-keys/:id',
     scope: 'admin',
-   
+    response: bodies.ApiKeyBody,
     summary: 'Revoke an API key',
     handler: async ({ ctx, params }) => ok(keyView(await auth.revokeApiKey(ctx, params.id!))),
   },
@@ -71,6 +73,7 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/api-keys/:id/rotate',
     scope: 'admin',
+    response: bodies.ApiKeyRotatedBody,
     responses: { 201: 'Created' },
     summary: 'Rotate a key: the new one works at once, the old one until its grace period ends',
     handler: async ({ ctx, params }) => {
@@ -82,6 +85,7 @@ export const authRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/teams',
     scope: 'platform',
+    response: bodies.TeamCreatedBody,
     responses: { 201: 'Created' },
     body: inputs.CreateTeamInput,
     summary: 'Create a team and its first admin key (platform scope)',

@@ -11,6 +11,8 @@ import { RATES, RATE_TABLE_VERSION, type Rate } from './pricing.js';
 /** What other modules use of the catalog (grades, cost estimates and records), from this entry file only. */
 export { AESTHETIC_GRADES, findGrade, type AestheticGrade } from './aesthetic-grades.js';
 export { estimate, recordCosts, type CostEstimate, type CostLine } from './pricing.js';
+/** The dryRun body of every billable POST, for other modules' response schemas. */
+export { CostEstimateBody } from './responses.js';
 
 export interface FeatureFlags {
   /** Which provider generates text, images and video here. */

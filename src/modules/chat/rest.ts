@@ -17,6 +17,7 @@ import type { ServiceContext } from '../../context.js';
 import { AppError, ValidationError } from '../../errors.js';
 import { ok, type Route } from '../../rest/route.js';
 import * as chat from './service.js';
+import { ChatReplyBody } from './responses.js';
 
 const base = '/api/v1/users/:user/agents/:agent';
 
@@ -44,7 +45,7 @@ export const chatRoutes: Route[] = [
     method: 'POST',
     path: `${base}/chat`,
     scope: 'agent:chat',
-   
+    response: ChatReplyBody,
     body: inputs.ChatInput,
     summary: 'Send a message and get a response',
     handler: async ({ ctx, params, body }) => {

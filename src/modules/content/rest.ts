@@ -2,10 +2,11 @@
 import type { Batch, ContentVideo } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import type { CostEstimate } from '../catalog/service.js';
-import { listBody } from '../../rest/list.js';
+import { listBody, pageOf } from '../../rest/list.js';
 import { ok, type RestResult, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as content from './service.js';
+import * as bodies from './responses.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -92,6 +93,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/generate',
     scope: 'content:generate',
+    response: bodies.GenerateBody,
     body: inputs.GenerateContentInput,
     responses: { 202: 'Accepted: the batch with its items (generating); a job makes them', 200: 'dryRun: the cost estimate' },
     summary: 'Generate a content batch (count 1–50) as a background job',
@@ -105,6 +107,7 @@ export const contentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/batches/:id',
     scope: 'content:read',
+    response: bodies.BatchBody,
     summary: 'Get a generation batch: status, progress, items, cost so far',
     handler: async ({ ctx, params }) => {
       const batch = await content.getBatch(ctx, params.id!);
@@ -115,6 +118,7 @@ export const contentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/content',
     scope: 'content:read',
+    response: pageOf(bodies.ContentItemBody),
     query: inputs.ContentListInput,
     summary: 'List content items, newest first (filters: status, profileId, influencerId, batchId)',
     handler: async ({ ctx, query }) => ok(listBody(await content.listContent(ctx, Object.fromEntries(query.entries())), itemJson)),
@@ -123,6 +127,7 @@ export const contentRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/content/:id',
     scope: 'content:read',
+    response: bodies.ContentItemBody,
     summary: 'Get a content item (with its videos)',
     handler: async ({ ctx, params }) => ok(itemJson(await content.getContentItem(ctx, params.id!))),
   },
@@ -130,6 +135,7 @@ export const contentRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/content/:id',
     scope: 'content:write',
+    response: bodies.ContentItemBody,
     body: inputs.UpdateContentInput,
     summary: 'Edit a content item’s caption and/or prompt (a new caption goes back to pending_review)',
     handler: async ({ ctx, params, body }) => ok(itemJson(await content.updateContentItem(ctx, params.id!, body))),
@@ -138,6 +144,7 @@ export const contentRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/content/:id',
     scope: 'content:write',
+    response: bodies.ContentItemDeletedBody,
     summary: 'Delete a content item (not while it is generating)',
     handler: async ({ ctx, params }) => {
       const item = await content.deleteContentItem(ctx, params.id!);
@@ -148,6 +155,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/regenerate',
     scope: 'content:generate',
+    response: bodies.ItemOrEstimateBody,
     body: inputs.RegenerateInput,
     summary: 'Regenerate a content item’s image and caption (back to pending_review)',
     handler: async ({ ctx, params, body }) => billable(await content.regenerateContentItem(ctx, params.id!, body), itemJson),
@@ -156,6 +164,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/fine-tune-caption',
     scope: 'content:write',
+    response: bodies.ItemOrEstimateBody,
     body: inputs.FineTuneCaptionInput,
     summary: 'Rewrite the caption only (optional instructions); the image is untouched',
     handler: async ({ ctx, params, body }) => billable(await content.fineTuneCaption(ctx, params.id!, body), itemJson),
@@ -164,6 +173,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/video',
     scope: 'content:generate',
+    response: bodies.VideoOrEstimateBody,
     body: inputs.GenerateVideoInput,
     responses: { 202: 'Accepted: the video (queued); a job renders it', 200: 'dryRun: the cost estimate' },
     summary: 'Render a video from the item’s image (OpenAI video API, or the embedded animation)',
@@ -173,6 +183,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/video-comparison',
     scope: 'content:generate',
+    response: bodies.ComparisonOrEstimateBody,
     body: inputs.VideoComparisonInput,
     responses: { 202: 'Accepted: the comparison id and its 2–4 variants (queued)', 200: 'dryRun: the cost estimate' },
     summary: 'Render 2–4 video variants (motion, length) for an A/B comparison',
@@ -183,6 +194,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/approve',
     scope: 'content:write',
+    response: bodies.ContentItemBody,
     summary: 'Approve a pending_review item for publishing',
     handler: async ({ ctx, params }) => ok(itemJson(await content.approveContentItem(ctx, params.id!))),
   },
@@ -190,6 +202,7 @@ export const contentRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/reject',
     scope: 'content:write',
+    response: bodies.ContentItemBody,
     body: inputs.RejectInput,
     summary: 'Reject a pending_review item (a reason is required)',
     handler: async ({ ctx, params, body }) => ok(itemJson(await content.rejectContentItem(ctx, params.id!, body))),

@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { decodeRequestPath } from './paths.js';
 import * as files from './service.js';
+import { FileBody, FileListBody } from './responses.js';
 
 const base = '/api/v1/users/:user/agents/:agent/files/*';
 /** …/files/ followed by the file path exactly as sent (URL parsing would resolve "." segments and decode "%2f"). */
@@ -24,13 +25,13 @@ export const fileRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user/agents/:agent/files',
     scope: 'agent:read',
-   
+    response: FileListBody,
     summary: 'List the files in the agent’s workspace (?prefix=dir/)',
     handler: async ({ ctx, params, query }) =>
       ok((await files.listFilesOf(ctx, { user: params.user!, agent: params.agent! }, query.get('prefix') ?? undefined)).map(view)),
   },
-  { method: 'PUT', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', rawBody: true, handler: noFile },
-  { method: 'DELETE', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', handler: noFile },
+  { method: 'PUT', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', responses: { 400: 'A file path is required' }, rawBody: true, handler: noFile },
+  { method: 'DELETE', path: '/api/v1/users/:user/agents/:agent/files', scope: 'agent:write', summary: 'Refused: a file path is required', responses: { 400: 'A file path is required' }, handler: noFile },
   {
     method: 'GET',
     path: base,
@@ -50,6 +51,7 @@ export const fileRoutes: Route[] = [
     method: 'PUT',
     path: base,
     scope: 'agent:write',
+    response: FileBody,
     responses: { 200: 'OK', 201: 'Created' },
     summary: 'Write a file to the agent’s workspace (raw body, any content type)',
     rawBody: true,

@@ -2,12 +2,13 @@
 import { z } from 'zod';
 import type { Influencer, Preview } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
-import { listBody } from '../../rest/list.js';
+import { listBody, pageOf } from '../../rest/list.js';
 import { created, ok, type RestResult, type Route } from '../../rest/route.js';
 import { readUploads } from '../../rest/uploads.js';
 import type { CostEstimate } from '../catalog/service.js';
 import * as inputs from './inputs.js';
 import * as influencers from './service.js';
+import * as bodies from './responses.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -82,6 +83,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/influencers',
     scope: 'character:read',
+    response: pageOf(bodies.InfluencerBody),
     query: inputs.ListInput,
     summary: 'List influencers, newest first',
     handler: async ({ ctx, query }) => ok(listBody(await influencers.listInfluencers(ctx, Object.fromEntries(query.entries())), influencerJson)),
@@ -90,7 +92,9 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/influencers',
     scope: 'character:write',
+    response: bodies.InfluencerBody,
     body: inputs.CreateInfluencerInput,
+    responses: { 201: 'Created' },
     summary: 'Create an influencer (name required; handle unique per team)',
     handler: async ({ ctx, body }) => created(influencerJson(await influencers.createInfluencer(ctx, body))),
   },
@@ -98,6 +102,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/influencers/:id',
     scope: 'character:read',
+    response: bodies.InfluencerBody,
     summary: 'Get an influencer',
     handler: async ({ ctx, params }) => ok(influencerJson(await influencers.getInfluencer(ctx, params.id!))),
   },
@@ -105,6 +110,7 @@ export const influencersRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/influencers/:id',
     scope: 'character:write',
+    response: bodies.InfluencerBody,
     body: inputs.UpdateInfluencerInput,
     summary: 'Update an influencer: the fields given change (null clears one), the others stay',
     handler: async ({ ctx, params, body }) => ok(influencerJson(await influencers.updateInfluencer(ctx, params.id!, body))),
@@ -113,6 +119,7 @@ export const influencersRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/influencers/:id',
     scope: 'character:write',
+    response: bodies.DeletedBody,
     summary: 'Delete an influencer with its voice samples, previews and collaboration memberships',
     handler: async ({ ctx, params }) => {
       const inf = await influencers.deleteInfluencer(ctx, params.id!);
@@ -123,6 +130,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/influencers/:id/references',
     scope: 'character:write',
+    response: bodies.InfluencerBody,
     rawBody: true,
     summary: 'Set (replace) the reference images: multipart files (fields front/left/right/back/other, or files + views) or JSON {references:[{view, mediaId|url}]}',
     handler: async ({ ctx, params, headers, readRaw }) =>
@@ -136,6 +144,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/influencers/:id/generate-references',
     scope: 'character:write',
+    response: bodies.ReferencePackOrEstimateBody,
     body: inputs.GenerateReferencesInput,
     responses: { 202: 'Accepted: the reference-pack job (queued); poll GET /api/v1/influencers/:id/reference-pack', 200: 'dryRun: the cost estimate' },
     summary: 'Generate the 4-view reference pack (front, left, right, back) as a background job',
@@ -145,6 +154,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/influencers/:id/reference-pack',
     scope: 'character:read',
+    response: bodies.ReferencePackBody,
     query: PackQuery,
     summary: 'Status of the latest reference pack (or ?jobId=): done/total, the views made, cost',
     handler: async ({ ctx, params, query }) => ok(packJson(await influencers.getReferencePack(ctx, params.id!, query.get('jobId')))),
@@ -153,6 +163,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/characters/analyze-photos',
     scope: 'character:write',
+    response: bodies.PhotoAnalysisOrEstimateBody,
     rawBody: true,
     query: AnalyzeQuery,
     summary: 'Analyze 1–10 uploaded photos (multipart) into a base prompt, wardrobe and attributes; nothing is stored',
@@ -168,6 +179,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/characters/:id/voice-samples',
     scope: 'character:write',
+    response: bodies.VoiceSamplesAddedBody,
     rawBody: true,
     responses: { 201: 'the samples added and the voice profile' },
     summary: 'Upload voice sample audio (multipart or a raw audio/* body) for cloning',
@@ -182,6 +194,7 @@ export const influencersRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/characters/:id/voice-samples/:audioUrl',
     scope: 'character:write',
+    response: bodies.VoiceProfileBody,
     summary: 'Remove a voice sample (its audio URL, URL-encoded, or its media id); answers the voice profile',
     handler: async ({ ctx, params }) => ok(voiceJson(await influencers.deleteVoiceSample(ctx, params.id!, params.audioUrl!))),
   },
@@ -189,6 +202,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/characters/:id/voice-profile',
     scope: 'character:read',
+    response: bodies.VoiceProfileBody,
     summary: 'Voice profile: samples, total duration, clone status and voice id',
     handler: async ({ ctx, params }) => ok(voiceJson(await influencers.getVoiceProfile(ctx, params.id!))),
   },
@@ -196,6 +210,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/characters/:id/wardrobe/generate',
     scope: 'character:write',
+    response: bodies.WardrobeOrEstimateBody,
     body: inputs.WardrobeGenerateInput,
     summary: 'Generate wardrobe items from the base prompt (appended, or replace: true)',
     handler: async ({ ctx, params, body }) =>
@@ -205,6 +220,7 @@ export const influencersRoutes: Route[] = [
     method: 'PATCH',
     path: '/api/v1/characters/:id/ingredients',
     scope: 'character:write',
+    response: bodies.IngredientsBody,
     body: z.record(z.string(), z.unknown()).describe('A JSON merge patch (RFC 7386): objects merge, null removes, arrays and scalars replace'),
     summary: 'Merge-patch the ingredient library (application/merge-patch+json or application/json); answers the whole library',
     handler: async ({ ctx, params, body }) => {
@@ -216,6 +232,7 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/previews',
     scope: 'character:write',
+    response: bodies.PreviewOrEstimateBody,
     body: inputs.CreatePreviewInput,
     responses: { 202: 'Accepted: the preview (queued); a job makes its images', 200: 'dryRun: the cost estimate' },
     summary: 'Generate 1–4 preview images of an influencer ({influencerId}) or a draft ({basePrompt, aestheticGrade?, …}) as a job',
@@ -225,6 +242,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/previews',
     scope: 'character:read',
+    response: pageOf(bodies.PreviewBody),
     query: inputs.PreviewListInput,
     summary: 'List previews, newest first (filter: influencerId)',
     handler: async ({ ctx, query }) => ok(listBody(await influencers.listPreviews(ctx, Object.fromEntries(query.entries())), (p) => previewJson(p))),
@@ -233,6 +251,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/previews/:id',
     scope: 'character:read',
+    response: bodies.PreviewBody,
     summary: 'Get a preview: status, images made so far, cost',
     handler: async ({ ctx, params }) => {
       const p = await influencers.getPreview(ctx, params.id!);
@@ -243,7 +262,9 @@ export const influencersRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/collaborations',
     scope: 'character:write',
+    response: bodies.CollaborationBody,
     body: inputs.CreateCollaborationInput,
+    responses: { 201: 'Created' },
     summary: 'Create a collaboration of 2–10 distinct influencers (in order)',
     handler: async ({ ctx, body }) => created(collaborationJson(await influencers.createCollaboration(ctx, body))),
   },
@@ -251,6 +272,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/collaborations',
     scope: 'character:read',
+    response: pageOf(bodies.CollaborationBody),
     query: inputs.ListInput,
     summary: 'List collaborations, newest first',
     handler: async ({ ctx, query }) => ok(listBody(await influencers.listCollaborations(ctx, Object.fromEntries(query.entries())), collaborationJson)),
@@ -259,6 +281,7 @@ export const influencersRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/collaborations/:id',
     scope: 'character:read',
+    response: bodies.CollaborationBody,
     summary: 'Get a collaboration',
     handler: async ({ ctx, params }) => ok(collaborationJson(await influencers.getCollaboration(ctx, params.id!))),
   },
@@ -266,6 +289,7 @@ export const influencersRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/collaborations/:id',
     scope: 'character:write',
+    response: bodies.DeletedBody,
     summary: 'Delete a collaboration (the influencers stay)',
     handler: async ({ ctx, params }) => {
       const c = await influencers.deleteCollaboration(ctx, params.id!);

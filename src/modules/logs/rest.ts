@@ -2,13 +2,14 @@
 import * as inputs from './inputs.js';
 import { ok, type Route } from '../../rest/route.js';
 import * as logs from './service.js';
+import { LogListBody } from './responses.js';
 
 export const logRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/users/:user/logs',
     scope: 'agent:read',
-   
+    response: LogListBody,
     query: inputs.LogQuery,
     summary: 'The agents’ runtime log, newest first (filters: since, level, limit)',
     handler: async ({ ctx, params, query }) =>

@@ -15,6 +15,7 @@ import { requireScope } from '../../context.js';
 import { parseInput } from '../../validation.js';
 import * as projects from '../projects/service.js';
 import { EMBEDDED_PERSONA_MODEL, embeddedPersonas, openAiPersonas, type PersonaDraft } from './persona-generator.js';
+import { EvalPersonaBody } from './responses.js';
 import { createPersonas } from './service.js';
 
 export const MAX_GENERATED_PERSONAS = 20;
@@ -75,16 +76,5 @@ export async function generatePersonas(ctx: ServiceContext, projectRef: string, 
 export const GeneratedPersonasBody = z.object({
   provider: z.enum(['embedded', 'openai']).describe('embedded: the offline generator (no language model)'),
   model: z.string(),
-  personas: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      description: z.string().optional(),
-      systemPrompt: z.string().optional(),
-      imageUrl: z.string().optional(),
-      headers: z.record(z.string(), z.string()).optional(),
-      createdAt: z.iso.datetime(),
-      updatedAt: z.iso.datetime(),
-    }),
-  ),
+  personas: z.array(EvalPersonaBody),
 });

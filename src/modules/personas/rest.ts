@@ -5,8 +5,9 @@
 import * as inputs from './inputs.js';
 import type { Persona } from '../../generated/prisma/client.js';
 import { created, noContent, ok, type Route } from '../../rest/route.js';
-import { listBody, queryObject } from '../../rest/list.js';
+import { listBody, pageOf, queryObject } from '../../rest/list.js';
 import * as personas from './service.js';
+import * as bodies from './responses.js';
 
 /** Autousers' create response: exactly the documented fields. */
 export function autouserSummary(p: Persona) {
@@ -53,6 +54,7 @@ export const autouserRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/autousers',
     scope: 'persona:write',
+    response: bodies.AutouserSummaryBody,
     responses: { 201: 'Created' },
     body: inputs.CreateAutouserInput,
     summary: 'Create an autouser persona',
@@ -62,7 +64,7 @@ export const autouserRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/autousers',
     scope: 'persona:read',
-   
+    response: pageOf(bodies.AutouserBody),
     query: inputs.PersonaListInput,
     summary: 'List autousers (yours and the system library), newest first',
     handler: async ({ ctx, query }) => ok(listBody(await personas.listAutousers(ctx, queryObject(query)), autouser)),
@@ -71,7 +73,7 @@ export const autouserRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/autousers/:id',
     scope: 'persona:read',
-   
+    response: bodies.AutouserBody,
     summary: 'Get an autouser',
     handler: async ({ ctx, params }) => ok(autouser(await personas.getPersona(ctx, params.id!))),
   },
@@ -79,7 +81,7 @@ export const autouserRoutes: Route[] = [
     method: 'PATCH',
     path: '/api/v1/autousers/:id',
     scope: 'persona:write',
-   
+    response: bodies.AutouserBody,
     body: inputs.UpdatePersonaInput,
     summary: 'Update an autouser (only the given fields)',
     handler: async ({ ctx, params, body }) => ok(autouser(await personas.updatePersona(ctx, params.id!, body))),
@@ -88,7 +90,7 @@ export const autouserRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/autousers/:id',
     scope: 'persona:write',
-   
+    response: bodies.AutouserDeletedBody,
     summary: 'Delete an autouser',
     handler: async ({ ctx, params }) => {
       const p = await personas.deletePersona(ctx, params.id!);
@@ -104,7 +106,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'persona:read',
-   
+    response: bodies.EvalPersonaListBody,
     summary: 'List personas',
     handler: async ({ ctx, params }) => ok((await personas.listProjectPersonas(ctx, params.projectId!)).map(evalPersona)),
   },
@@ -112,6 +114,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'persona:write',
+    response: bodies.EvalPersonaBody,
     responses: { 201: 'Created' },
     body: inputs.CreatePersonaInput,
     summary: 'Create a persona',
@@ -122,7 +125,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id`,
     scope: 'persona:read',
-   
+    response: bodies.EvalPersonaBody,
     summary: 'Get a persona by ID',
     handler: async ({ ctx, params }) => ok(evalPersona(await personas.getPersona(ctx, params.id!, { projectId: params.projectId! }))),
   },
@@ -130,7 +133,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'PUT',
     path: `${base}/:id`,
     scope: 'persona:write',
-   
+    response: bodies.EvalPersonaBody,
     body: inputs.UpdatePersonaInput,
     summary: 'Update a persona (only the given fields)',
     handler: async ({ ctx, params, body }) =>
@@ -151,7 +154,7 @@ export const evalStudioPersonaRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:id/generate-image`,
     scope: 'persona:write',
-   
+    response: bodies.EvalPersonaBody,
     summary: 'Generate an AI portrait',
     handler: async ({ ctx, params }) =>
       ok(evalPersona(await personas.generatePersonaImage(ctx, params.id!, { projectId: params.projectId! }))),

@@ -2,10 +2,11 @@
 import type { MediaItem, ProfileVoiceSample } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import type { CostEstimate } from '../catalog/service.js';
-import { listBody } from '../../rest/list.js';
+import { listBody, pageOf } from '../../rest/list.js';
 import { created, ok, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as profiles from './service.js';
+import * as bodies from './responses.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -57,6 +58,7 @@ export const profilesRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'profile:read',
+    response: pageOf(bodies.ProfileBody),
     query: inputs.ProfileListInput,
     summary: 'List profiles (brand voices), newest first',
     handler: async ({ ctx, query }) => ok(listBody(await profiles.listProfiles(ctx, Object.fromEntries(query.entries())), profileJson)),
@@ -65,7 +67,9 @@ export const profilesRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'profile:write',
+    response: bodies.ProfileBody,
     body: inputs.CreateProfileInput,
+    responses: { 201: 'Created' },
     summary: 'Create a profile: name, influencerId, niche, description, contentDirections, voiceCorpus',
     handler: async ({ ctx, body }) => created(profileJson(await profiles.createProfile(ctx, body))),
   },
@@ -73,6 +77,7 @@ export const profilesRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:profileId`,
     scope: 'profile:read',
+    response: bodies.ProfileBody,
     summary: 'Get a profile',
     handler: async ({ ctx, params }) => ok(profileJson(await profiles.getProfile(ctx, params.profileId!))),
   },
@@ -80,6 +85,7 @@ export const profilesRoutes: Route[] = [
     method: 'PUT',
     path: `${base}/:profileId`,
     scope: 'profile:write',
+    response: bodies.ProfileBody,
     body: inputs.UpdateProfileInput,
     summary: 'Update a profile: the given fields change, the others stay (voiceCorpus adds samples)',
     handler: async ({ ctx, params, body }) => ok(profileJson(await profiles.updateProfile(ctx, params.profileId!, body))),
@@ -88,6 +94,7 @@ export const profilesRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:profileId`,
     scope: 'profile:write',
+    response: bodies.ProfileDeletedBody,
     summary: 'Delete a profile with its voice corpus, media library, batches and content items',
     handler: async ({ ctx, params }) => {
       const p = await profiles.deleteProfile(ctx, params.profileId!);
@@ -98,6 +105,7 @@ export const profilesRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:profileId/voice-corpus`,
     scope: 'profile:write',
+    response: bodies.VoiceSamplesAddedBody,
     body: inputs.AddVoiceSamplesInput,
     summary: 'Add texts to the profile’s voice corpus; answers how many were new and the voice stats',
     handler: async ({ ctx, params, body }) => {
@@ -109,6 +117,7 @@ export const profilesRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:profileId/content-directions/draft`,
     scope: 'content:generate',
+    response: bodies.DraftedDirectionsBody,
     body: inputs.DraftDirectionsInput,
     responses: { 200: 'The drafted directions (saved on the profile with save: true), or the cost estimate for dryRun' },
     summary: 'Draft content directions from a free-form prompt (returned; appended to the profile with save: true)',
@@ -123,6 +132,7 @@ export const profilesRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:profileId/generate-caption`,
     scope: 'content:generate',
+    response: bodies.CaptionBody,
     body: inputs.GenerateCaptionInput,
     responses: { 200: 'The caption, or the cost estimate for dryRun' },
     summary: 'Write a caption for an image URL in the profile’s voice (grounded in its corpus)',
@@ -137,6 +147,7 @@ export const profilesRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:profileId/voice-stats`,
     scope: 'content:read',
+    response: bodies.VoiceStatsBody,
     query: inputs.VoiceStatsInput,
     summary: 'Voice corpus stats: size, by source, the voice’s style, recent samples (limit, default 10)',
     handler: async ({ ctx, params, query }) => ok(statsJson(await profiles.voiceStats(ctx, params.profileId!, Object.fromEntries(query.entries())))),
@@ -145,6 +156,7 @@ export const profilesRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:profileId/media-library`,
     scope: 'content:read',
+    response: pageOf(bodies.MediaItemBody),
     query: inputs.MediaLibraryInput,
     summary: 'The profile’s generated and imported media, newest first (filters kind, source)',
     handler: async ({ ctx, params, query }) => ok(listBody(await profiles.mediaLibrary(ctx, params.profileId!, Object.fromEntries(query.entries())), mediaJson)),

@@ -2,6 +2,7 @@
 import * as inputs from './inputs.js';
 import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
 import * as projects from './service.js';
+import * as bodies from './responses.js';
 
 const project = (p: { id: string; name: string }) => ({ id: p.id, name: p.name });
 
@@ -10,7 +11,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects',
     scope: 'persona:read',
-   
+    response: bodies.ProjectListBody,
     summary: 'List projects',
     handler: async ({ ctx }) => ok((await projects.listProjects(ctx)).map(project)),
   },
@@ -18,6 +19,7 @@ export const projectRoutes: Route[] = [
     method: 'POST',
     path: '/api/projects',
     scope: 'persona:write',
+    response: bodies.ProjectBody,
     responses: { 201: 'Created' },
     body: inputs.CreateProjectInput,
     summary: 'Create a project',
@@ -38,7 +40,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/projects/:projectId/config',
     scope: 'persona:read',
-   
+    response: bodies.ProjectConfigBody,
     summary: 'The project’s effective config (API keys masked)',
     handler: async ({ ctx, params }) => {
       const { name, ...config } = await projects.getProjectConfig(ctx, params.projectId!);
@@ -49,7 +51,7 @@ export const projectRoutes: Route[] = [
     method: 'PUT',
     path: '/api/projects/:projectId/config',
     scope: 'persona:write',
-   
+    response: bodies.ProjectConfigBody,
     body: inputs.ProjectConfigInput,
     summary: 'Override config fields; null clears an override, an omitted apiKey keeps the stored one',
     handler: async ({ ctx, params, body }) => {
@@ -61,7 +63,7 @@ export const projectRoutes: Route[] = [
     method: 'GET',
     path: '/api/workspace',
     scope: 'persona:read',
-   
+    response: bodies.ConfigBody,
     summary: 'Team-level defaults that projects inherit',
     handler: async ({ ctx }) => ok(projects.maskConfig(await projects.getWorkspace(ctx))),
   },
@@ -69,7 +71,7 @@ export const projectRoutes: Route[] = [
     method: 'PUT',
     path: '/api/workspace',
     scope: 'persona:write',
-   
+    response: bodies.ConfigBody,
     body: inputs.WorkspaceConfigInput,
     summary: 'Change team-level defaults',
     handler: async ({ ctx, body }) => ok(projects.maskConfig(await projects.updateWorkspace(ctx, body))),
@@ -78,6 +80,7 @@ export const projectRoutes: Route[] = [
     method: 'POST',
     path: '/api/projects/:projectId/images',
     scope: 'persona:write',
+    response: bodies.ImageCreatedBody,
     responses: { 201: 'Created' },
     summary: 'Upload an image (base64)',
     handler: async ({ ctx, params, body }) => created({ id: (await projects.uploadProjectImage(ctx, params.projectId!, body)).id }),
@@ -87,6 +90,7 @@ export const projectRoutes: Route[] = [
     path: '/api/projects/:projectId/images/:id',
     scope: 'persona:read',
     responses: { 200: 'OK', 304: 'Not modified (If-None-Match matched the ETag)' },
+    rawResponse: true,
     summary: 'Serve an image',
     handler: async ({ ctx, params, headers }): Promise<RestResult> => {
       const image = await projects.getProjectImage(ctx, params.projectId!, params.id!);

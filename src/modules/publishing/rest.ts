@@ -2,12 +2,14 @@
 import { ok, type Route } from '../../rest/route.js';
 import { PublishInput, UnpublishInput } from './inputs.js';
 import * as publishing from './service.js';
+import * as bodies from './responses.js';
 
 export const publishingRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/content/:id/publish',
     scope: 'publishing:write',
+    response: bodies.PublishBody,
     body: PublishInput,
     responses: { 202: 'Accepted: the publish status, each publication queued or scheduled', 200: 'dryRun: what would be published, nothing created' },
     summary: 'Publish an approved content item now or at scheduledAt, to some or all of its profile’s accounts',
@@ -20,6 +22,7 @@ export const publishingRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/content/:id/publish/status',
     scope: 'publishing:write',
+    response: bodies.PublishStatusBody,
     summary: 'Publish status of a content item: each publication with its attempts and the platform’s errors',
     handler: async ({ ctx, params }) => ok(await publishing.publishStatus(ctx, params.id!)),
   },
@@ -27,6 +30,7 @@ export const publishingRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/publish/retry',
     scope: 'publishing:write',
+    response: bodies.PublishStatusBody,
     body: UnpublishInput,
     responses: { 202: 'Accepted: the failed publications are queued again (same idempotency keys)' },
     summary: 'Retry the failed publications of a content item (same idempotency key: never a duplicate post)',
@@ -36,6 +40,7 @@ export const publishingRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/content/:id/unpublish',
     scope: 'publishing:write',
+    response: bodies.PublishStatusBody,
     body: UnpublishInput,
     summary: 'Cancel a scheduled publish, or remove a published post where the platform allows',
     handler: async ({ ctx, params, body }) => ok(await publishing.unpublish(ctx, params.id!, body)),

@@ -2,6 +2,7 @@
 import type { Skill } from '../../generated/prisma/client.js';
 import { created, noContent, ok, type Route } from '../../rest/route.js';
 import * as skills from './service.js';
+import { SkillBody } from './responses.js';
 
 export const skillView = (s: Skill) => ({
   id: s.slug,
@@ -19,6 +20,7 @@ export const skillRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/skills/:id/file',
     scope: 'agent:write',
+    response: SkillBody,
     responses: { 200: 'OK', 201: 'Created' },
     summary: 'Upload a custom skill (SKILL.md with name and description front matter)',
     rawBody: true,
@@ -42,6 +44,7 @@ export const skillRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/users/:user/skills/:slug/registry-install',
     scope: 'agent:write',
+    response: SkillBody,
     responses: { 200: 'OK', 201: 'Created' },
     summary: 'Install a skill from the registry (sha256 verified and pinned)',
     handler: async ({ ctx, params }) => {

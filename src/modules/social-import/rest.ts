@@ -3,6 +3,7 @@ import type { SocialImport } from '../../generated/prisma/client.js';
 import { ok, type Route } from '../../rest/route.js';
 import { StartImportInput } from './inputs.js';
 import * as imports from './service.js';
+import { ImportJobBody } from './responses.js';
 
 export function importBody(i: SocialImport) {
   return {
@@ -26,6 +27,7 @@ const start = (platform: imports.ImportPlatform, summary: string): Route => ({
   method: 'POST',
   path: `/api/v1/social-import/${platform}`,
   scope: 'content:write',
+  response: ImportJobBody,
   body: StartImportInput,
   responses: platform === 'instagram' ? { 403: 'feature_gated: pending Meta scope upgrade' } : { 202: 'Accepted: the import job, queued' },
   summary,
@@ -40,6 +42,7 @@ export const socialImportRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/social-import/jobs/:jobId',
     scope: 'content:read',
+    response: ImportJobBody,
     summary: 'Poll the status of an import job',
     handler: async ({ ctx, params }) => ok(importBody(await imports.getImport(ctx, params.jobId!))),
   },

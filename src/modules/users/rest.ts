@@ -2,9 +2,10 @@
 import * as inputs from './inputs.js';
 import type { AgentUser } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
-import { agentView } from '../agents/rest.js';
+import { AgentListBody, agentView } from '../agents/rest.js';
 import * as users from './service.js';
 import { tierLimits } from './tiers.js';
+import * as bodies from './responses.js';
 
 export function userView(u: AgentUser) {
   return {
@@ -23,6 +24,7 @@ export const userRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/users',
     scope: 'agent:write',
+    response: bodies.UserBody,
     responses: { 201: 'Created' },
     body: inputs.CreateUserInput,
     summary: 'Create a user ({username, email?, tier?})',
@@ -32,7 +34,7 @@ export const userRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users',
     scope: 'agent:read',
-   
+    response: bodies.UserListBody,
     summary: 'List the team’s users (a plain array, oldest first)',
     handler: async ({ ctx }) => ok((await users.listUsers(ctx)).map(userView)),
   },
@@ -40,7 +42,7 @@ export const userRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/users/:user',
     scope: 'agent:read',
-   
+    response: bodies.UserBody.extend({ agents: AgentListBody }),
     summary: 'Get a user with their agents',
     handler: async ({ ctx, params }) => {
       const u = await users.getUserWithAgents(ctx, params.user!);
@@ -51,7 +53,7 @@ export const userRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/v1/users/:user',
     scope: 'agent:write',
-   
+    response: bodies.UserDeletedBody,
     summary: 'Delete a user and all their data',
     handler: async ({ ctx, params }) => {
       const u = await users.deleteUser(ctx, params.user!);
@@ -62,7 +64,7 @@ export const userRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v1/users/:user/tier',
     scope: 'agent:write',
-   
+    response: bodies.UserBody,
     body: inputs.SetTierInput,
     summary: 'Change the user’s plan ({tier})',
     handler: async ({ ctx, params, body }) => ok(userView(await users.setTier(ctx, params.user!, body))),

@@ -1,9 +1,10 @@
 /** Outbound webhook endpoints, deliveries and redelivery (AutoPersonas family). Thin: parse, call the service, shape the body. */
 import type { WebhookEndpoint } from '../../generated/prisma/client.js';
 import { created, ok, type Route } from '../../rest/route.js';
-import { listBody, queryObject } from '../../rest/list.js';
+import { listBody, pageOf, queryObject } from '../../rest/list.js';
 import * as inputs from './inputs.js';
 import * as webhooks from './service.js';
+import * as bodies from './responses.js';
 
 export function endpointBody(e: WebhookEndpoint) {
   return {
@@ -52,6 +53,7 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: `${base}/event-types`,
     scope: 'webhook:read',
+    response: bodies.EventTypeListBody,
     summary: 'The event types endpoints can subscribe to',
     handler: async ({ ctx }) => ok({ data: webhooks.eventTypes(ctx) }),
   },
@@ -59,6 +61,7 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     path: base,
     scope: 'webhook:write',
+    response: bodies.EndpointWithSecretBody,
     body: inputs.CreateWebhookInput,
     responses: { 201: 'Created; the signing secret is shown only here' },
     summary: 'Create a webhook endpoint (the signing secret is shown once)',
@@ -71,6 +74,7 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: base,
     scope: 'webhook:read',
+    response: pageOf(bodies.EndpointBody),
     query: inputs.WebhookListInput,
     summary: 'List webhook endpoints, newest first',
     handler: async ({ ctx, query }) => ok(listBody(await webhooks.listEndpoints(ctx, queryObject(query)), endpointBody)),
@@ -79,6 +83,7 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id`,
     scope: 'webhook:read',
+    response: bodies.EndpointBody,
     summary: 'Get a webhook endpoint',
     handler: async ({ ctx, params }) => ok(endpointBody(await webhooks.getEndpoint(ctx, params.id!))),
   },
@@ -86,6 +91,7 @@ export const webhookRoutes: Route[] = [
     method: 'PATCH',
     path: `${base}/:id`,
     scope: 'webhook:write',
+    response: bodies.EndpointBody,
     body: inputs.UpdateWebhookInput,
     summary: 'Update a webhook endpoint’s url, events, description or enabled (only the given fields)',
     handler: async ({ ctx, params, body }) => ok(endpointBody(await webhooks.updateEndpoint(ctx, params.id!, body))),
@@ -94,6 +100,7 @@ export const webhookRoutes: Route[] = [
     method: 'DELETE',
     path: `${base}/:id`,
     scope: 'webhook:write',
+    response: bodies.EndpointDeletedBody,
     summary: 'Delete a webhook endpoint and its delivery log',
     handler: async ({ ctx, params }) => {
       const e = await webhooks.deleteEndpoint(ctx, params.id!);
@@ -104,6 +111,7 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:id/rotate-secret`,
     scope: 'webhook:write',
+    response: bodies.EndpointWithSecretBody,
     summary: 'Replace the signing secret (the new one is shown once; the old one stops at once)',
     handler: async ({ ctx, params }) => {
       const { endpoint, secret } = await webhooks.rotateSecret(ctx, params.id!);
@@ -114,6 +122,7 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:id/test`,
     scope: 'webhook:write',
+    response: bodies.DeliveryBody,
     summary: 'Send a webhook.test event now and answer with the delivery',
     handler: async ({ ctx, params }) => ok(deliveryBody(await webhooks.testEndpoint(ctx, params.id!))),
   },
@@ -121,6 +130,7 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id/deliveries`,
     scope: 'webhook:read',
+    response: pageOf(bodies.DeliveryBody),
     query: inputs.DeliveryListInput,
     summary: 'The endpoint’s delivery log, newest first, each with its attempts',
     handler: async ({ ctx, params, query }) => ok(listBody(await webhooks.listDeliveries(ctx, params.id!, queryObject(query)), deliveryBody)),
@@ -129,6 +139,7 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: `${base}/:id/deliveries/:deliveryId`,
     scope: 'webhook:read',
+    response: bodies.DeliveryBody,
     summary: 'One delivery with its attempts',
     handler: async ({ ctx, params }) => ok(deliveryBody(await webhooks.getDelivery(ctx, params.id!, params.deliveryId!))),
   },
@@ -136,6 +147,7 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     path: `${base}/:id/deliveries/:deliveryId/redeliver`,
     scope: 'webhook:write',
+    response: bodies.DeliveryBody,
     responses: { 202: 'Accepted; the attempt is queued' },
     summary: 'Deliver again now (same webhook-id)',
     handler: async ({ ctx, params }) => ok(deliveryBody(await webhooks.redeliver(ctx, params.id!, params.deliveryId!)), 202),

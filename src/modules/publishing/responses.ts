@@ -1,0 +1,36 @@
+/** The JSON bodies of the publishing paths (the OpenAPI document's response schemas; the suite checks every answer against them). */
+import { z } from 'zod';
+
+const at = z.iso.datetime();
+
+export const PublicationBody = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  platform: z.string(),
+  handle: z.string(),
+  status: z.string().describe('scheduled | queued | publishing | published | failed | cancelled | removed'),
+  scheduledAt: at.nullable(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  nextAttemptAt: at.nullable(),
+  lastError: z.string().nullable(),
+  externalId: z.string().nullable(),
+  url: z.string().nullable(),
+  publishedAt: at.nullable(),
+  removedAt: at.nullable(),
+  createdAt: at,
+  attemptLog: z.array(z.object({ attempt: z.number().int(), outcome: z.string(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), at })),
+});
+
+/** A content item's publish status: each publication with its attempts. */
+export const PublishStatusBody = z.object({ contentItemId: z.string(), status: z.string(), publications: z.array(PublicationBody) });
+
+/** dryRun: what would be published; nothing is created. */
+export const PublishDryRunBody = z.object({
+  dryRun: z.literal(true),
+  contentItemId: z.string(),
+  accounts: z.array(z.object({ id: z.string(), platform: z.string(), handle: z.string() })),
+  scheduledAt: at.nullable(),
+  cost: z.object({ currency: z.literal('USD'), totalMicros: z.number(), total: z.number() }),
+});
+export const PublishBody = z.union([PublishStatusBody, PublishDryRunBody]);
