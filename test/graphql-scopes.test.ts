@@ -65,6 +65,10 @@ const TYPE_SCOPES: Record<string, string[]> = {
   Persona: PERSONAS, PersonaEvent: PERSONAS, Project: PERSONAS, ProjectConfig: PERSONAS, LlmSettings: PERSONAS,
   EvalConnector: EVALS, Scenario: EVALS, Eval: EVALS, EvalRun: EVALS, EvalExecution: EVALS, EvalPersonaResult: EVALS, EvalScenarioResult: EVALS,
   EvalTokenTotals: EVALS, EvalLatency: EVALS, EvalRunEvent: EVALS, JudgeVerdict: EVALS, EvalConnectorTestResult: EVALS, EvalConnectorInvokeResult: EVALS, ScenarioPrompt: EVALS, EvalNextExecutionEvent: EVALS,
+  // evals: comparison, generation, export
+  EvalRunMessage: EVALS, EvalToolCall: EVALS, EvalMessageAuthor: EVALS, EvalRunVerdict: EVALS, EvalEvaluatorResult: EVALS, EvalExecutionExport: EVALS,
+  EvalComparison: EVALS, EvalComparisonSide: EVALS, EvalComparedRun: EVALS, EvalScenarioChange: EVALS, EvalComparisonDelta: EVALS, EvalChangeCounts: EVALS,
+  EvalLatencyStats: EVALS, GeneratedPersonas: PERSONAS,
   Agent: AGENTS, AgentUser: AGENTS, TemplateFile: AGENTS, HttpToolConfig: AGENTS, AgentToolConfig: AGENTS, DeployStep: AGENTS, DeployAgentState: AGENTS,
   DeployStatus: AGENTS, CreatedAgent: AGENTS, TierLimits: AGENTS, AgentFile: AGENTS, Skill: AGENTS, AgentModelUsage: AGENTS, UsageReport: AGENTS,
   AgentFileContent: AGENTS, AgentLogEntry: AGENTS, AgentPing: AGENTS,
@@ -89,7 +93,7 @@ const TYPE_SCOPES: Record<string, string[]> = {
 /** Read by any API key (not an agent key): the caller and its team (GET /api/v1/me). A key also reads itself as `Me.key`. */
 const ANY_API_KEY = new Set(['Me', 'Team']);
 /** Types with no data of their own: the answer's wrappers and the typed errors. */
-const isOpen = (name: string) => ['PageInfo', 'ValidationError', 'NotFoundError', 'ConflictError', 'ForbiddenError', 'OperationError'].includes(name) || /^Mutation\w+Success$/.test(name);
+const isOpen = (name: string) => ['PageInfo', 'ValidationError', 'NotFoundError', 'ConflictError', 'ForbiddenError', 'OperationError'].includes(name) || /^(Mutation|Query)\w+Success$/.test(name);
 /** Fields narrower than their type: they load through a service that needs this scope (as the REST path does). */
 const FIELD_RULES: Record<string, string> = {
   'Profile.voiceSamples': 'content:read',
@@ -107,6 +111,8 @@ const NOT_REACHED_BY_QUERIES = new Set([
   'DraftContentDirectionsPayload', 'GenerateCaptionPayload', 'GenerateContentPayload', 'GeneratePreviewsPayload', 'GenerateReferencesPayload', 'JudgeVerdict',
   'ReferencePack', 'InfluencerCost', 'WebhookEndpointWithSecret', 'Skill', 'AgentModelUsage', 'TopContentEntry',
   'EvalConnectorTestResult', 'EvalConnectorInvokeResult', 'GenerateWardrobePayload', 'AnalyzePhotosPayload', 'SandboxPost', 'EvalRunEvent', 'ResetConversationResult',
+  // evals: comparison, generation, export (Query.compareExecutions answers a result union, as mutations do)
+  'GeneratedPersonas', 'EvalComparison', 'EvalComparisonSide', 'EvalComparedRun', 'EvalScenarioChange', 'EvalComparisonDelta', 'EvalChangeCounts', 'EvalLatencyStats',
 ]);
 
 /**
@@ -196,7 +202,12 @@ async function seed() {
   FIX.Eval = (await rest('POST', `/api/projects/${FIX.Project}/evals`, { name: 'e', connectorId: FIX.EvalConnector, scenarioIds: [FIX.Scenario] })).id;
   FIX.EvalRun = (
     await prisma.evalRun.create({
-      data: { teamId, projectId: FIX.Project, scenarioId: FIX.Scenario, evalId: FIX.Eval, personaId: FIX.Persona, connectorId: FIX.EvalConnector, executionId: EXECUTION_ID, status: 'completed', result: { success: true, score: 1, reason: 'ok' } },
+      data: { teamId, projectId: FIX.Project, scenarioId: FIX.Scenario, evalId: FIX.Eval, personaId: FIX.Persona, connectorId: FIX.EvalConnector, executionId: EXECUTION_ID, status: 'completed', result: { success: true, score: 1, reason: 'ok' },
+        messages: [
+          { role: 'user', content: 'Where is my order?', metadata: { provider: 'embedded', model: 'embedded-simulated-user-v1' } },
+          { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+        ],
+        stats: { evaluatorResults: [{ type: 'contains', label: 'Contains text', kind: 'assertion', passed: true, reason: 'ok' }] } },
     })
   ).id;
   FIX.Conversation = (await prisma.conversation.create({ data: { teamId, agentId: FIX.Agent, name: 'scoped', createdBy: `key:${(await s.request('GET', '/api/v1/me')).body.key.id}` } })).id;

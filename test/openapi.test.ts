@@ -106,6 +106,7 @@ const NOT_JSON: string[] = [
   'DELETE /api/v1/users/{user}/skills/{id}/file',
   // raw bytes (and 304)
   'GET /api/projects/{projectId}/images/{id}',
+  'GET /api/projects/{projectId}/executions/{executionId}/export',
   'GET /api/v1/media/{id}',
   'GET /api/v1/media/{id}/public',
   'GET /api/v1/users/{user}/agents/{agent}/files/{filePath}',

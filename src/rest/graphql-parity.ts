@@ -245,4 +245,9 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'PATCH /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.renameConversation',
   'POST /api/v1/users/:user/agents/:agent/conversations/:conversation/reset': 'Mutation.resetConversation',
   'DELETE /api/v1/users/:user/agents/:agent/conversations/:conversation': 'Mutation.deleteConversation',
+
+  // evals: comparison, generation, export
+  'GET /api/projects/:projectId/evals/:evalId/compare': 'Query.compareExecutions',
+  'GET /api/projects/:projectId/executions/:executionId/export': 'EvalExecution.export',
+  'POST /api/projects/:projectId/personas/generate': 'Mutation.generatePersonas',
 };

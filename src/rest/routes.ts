@@ -1,6 +1,6 @@
 /** The route table: every REST path the server answers, by module. */
 import { authRoutes } from '../modules/auth/rest.js';
-import { autouserRoutes, evalStudioPersonaRoutes } from '../modules/personas/rest.js';
+import { autouserRoutes, evalStudioPersonaGenerationRoutes, evalStudioPersonaRoutes } from '../modules/personas/rest.js';
 import { projectRoutes } from '../modules/projects/rest.js';
 import { userRoutes } from '../modules/users/rest.js';
 import { agentRoutes } from '../modules/agents/rest.js';
@@ -21,14 +21,14 @@ import { accountRoutes } from '../modules/accounts/rest.js';
 import { publishingRoutes } from '../modules/publishing/rest.js';
 import { socialImportRoutes } from '../modules/social-import/rest.js';
 import { analyticsRoutes } from '../modules/analytics/rest.js';
-import { evalStudioRunRoutes } from '../modules/evals/rest.js';
+import { evalStudioResultRoutes, evalStudioRunRoutes } from '../modules/evals/rest.js';
 import { llmCatalogRoutes } from '../modules/llm-catalog/rest.js';
 import { z } from 'zod';
 import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
-const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...conversationRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...evalStudioPersonaGenerationRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...conversationRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...evalStudioResultRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
 const version = projectVersion;

@@ -26,6 +26,10 @@ export interface RunMessage {
   name?: string;
   /** Who wrote it when it was generated here (simulated user): {provider, model}. */
   metadata?: Record<string, unknown>;
+  /** Stamped by the run engine (transcript.ts): when it was stored; on a turn's last message, what the turn cost and took. */
+  createdAt?: string;
+  tokensUsage?: TokensUsage;
+  latencyMs?: number;
 }
 
 export interface TokensUsage {

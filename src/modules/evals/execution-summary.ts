@@ -34,7 +34,8 @@ export interface ExecutionSummary extends GroupStats {
   completedAt: string | null;
 }
 
-function group(runs: EvalRun[]): GroupStats {
+/** Counts and pass rate of a set of runs (an execution, or its runs of one persona or scenario). */
+export function groupStats(runs: Pick<EvalRun, 'status' | 'result'>[]): GroupStats {
   const completed = runs.filter((r) => r.status === 'completed');
   const passed = completed.filter((r) => (r.result as { success?: boolean } | null)?.success === true).length;
   return {
@@ -78,10 +79,10 @@ export async function executionSummary(ctx: ServiceContext, projectRef: string, 
     projectId: project.id,
     executionId,
     evalId: runs[0]!.evalId,
-    ...group(runs),
+    ...groupStats(runs),
     statusCounts,
-    byPersona: by((r) => r.personaId ?? '').map(([, rs]) => ({ personaId: rs[0]!.personaId, personaName: rs[0]!.persona?.name ?? null, ...group(rs) })),
-    byScenario: by((r) => r.scenarioId).map(([, rs]) => ({ scenarioId: rs[0]!.scenarioId, scenarioName: rs[0]!.scenario.name, ...group(rs) })),
+    byPersona: by((r) => r.personaId ?? '').map(([, rs]) => ({ personaId: rs[0]!.personaId, personaName: rs[0]!.persona?.name ?? null, ...groupStats(rs) })),
+    byScenario: by((r) => r.scenarioId).map(([, rs]) => ({ scenarioId: rs[0]!.scenarioId, scenarioName: rs[0]!.scenario.name, ...groupStats(rs) })),
     latency: { avgMs: done.length ? Math.round(totalMs / done.length) : null, totalMs },
     tokens,
     startedAt: times('startedAt').length ? new Date(Math.min(...times('startedAt').map((d) => d.getTime()))).toISOString() : null,

@@ -30,6 +30,7 @@ import { judge } from './judge.js';
 import { evalLlm } from './llm.js';
 import { scenarioEvaluators, scenarioSeed } from './scenarios.js';
 import { buildSystemPrompt, nextUserTurn } from './simulated-user.js';
+import { stampMessages } from './transcript.js';
 
 export const RUN_JOB = 'eval.run';
 /** How long a run waits before looking for a free slot again when its project is full. */
@@ -151,16 +152,17 @@ async function execute(ctx: ServiceContext, run: EvalRun, signal: AbortSignal): 
 
     if (messages.length === 0) {
       const systemPrompt = buildSystemPrompt(persona, scenario);
-      messages = [{ role: 'system', content: systemPrompt }, ...scenarioSeed(scenario).map((m) => ({ role: m.role, content: m.content }))];
+      messages = stampMessages([{ role: 'system', content: systemPrompt }, ...scenarioSeed(scenario).map((m) => ({ role: m.role, content: m.content }))]);
       await save(0);
     }
     const systemPrompt = messages[0]?.role === 'system' ? messages[0].content : buildSystemPrompt(persona, scenario);
 
     const userTurn = async () => {
       checkAlive();
-      const { message } = await nextUserTurn(userLlm, { systemPrompt, persona, scenario, messages, signal });
+      const { message, usage } = await nextUserTurn(userLlm, { systemPrompt, persona, scenario, messages, signal });
       if (!message.content.trim()) throw new RunFailure('The simulated user wrote an empty message');
-      messages = [...messages, message];
+      const tokensUsage = usage ? { input_tokens: usage.promptTokens, output_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens } : null;
+      messages = [...messages, ...stampMessages([message], { tokensUsage })];
       await save(messages.length - 1);
     };
 
@@ -199,7 +201,7 @@ async function execute(ctx: ServiceContext, run: EvalRun, signal: AbortSignal): 
       if (!reply.success) throw new RunFailure(reply.error ?? 'The connector call failed');
       if (!reply.messages.some((m) => m.role === 'assistant' && (m.content.trim() || m.tool_calls?.length))) throw new RunFailure('The connector returned an empty reply');
       const from = messages.length;
-      messages = [...messages, ...reply.messages];
+      messages = [...messages, ...stampMessages(reply.messages, { tokensUsage: reply.tokensUsage, latencyMs: reply.latencyMs })];
       sentCount = messages.filter((m) => m.role !== 'system').length;
       stats.calls += 1;
       stats.totalLatencyMs += reply.latencyMs;

@@ -32,6 +32,9 @@ const message = z.looseObject({
   tool_call_id: z.string().optional(),
   name: z.string().optional(),
   metadata: json.optional().describe('Who wrote it when generated here (the simulated user): {provider, model}'),
+  createdAt: z.string().optional().describe('When a run stored it'),
+  tokensUsage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).optional().describe('On the last message of a run turn: the tokens it cost'),
+  latencyMs: z.number().optional().describe('On the last message of a connector reply in a run: how long the connector took'),
 });
 export const ConnectorInvokeBody = z.object({
   success: z.boolean(),

@@ -4,7 +4,7 @@
  * unset optional fields are left out. Thin: parse, call the service, shape.
  */
 import type { EvalConnector, EvalRun, Eval, Scenario } from '../../generated/prisma/client.js';
-import { created, noContent, ok, type Route } from '../../rest/route.js';
+import { created, noContent, ok, type RestResult, type Route } from '../../rest/route.js';
 import * as inputs from './inputs.js';
 import * as evals from './service.js';
 import * as bodies from './responses.js';
@@ -348,5 +348,34 @@ export const evalStudioRunRoutes: Route[] = [
     response: bodies.EvaluatorTypeListBody,
     summary: 'Evaluator types: [{type, label, description, kind, configSchema, builtin, auto}]',
     handler: async ({ ctx, params }) => ok(await evals.listEvaluatorTypes(ctx, params.projectId!)),
+  },
+];
+
+// evals: comparison, generation, export
+export const evalStudioResultRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: `${p}/evals/:evalId/compare`,
+    scope: 'eval:read',
+    query: evals.CompareQuery,
+    response: evals.ExecutionComparisonBody,
+    summary: 'Compare two executions of an eval (?base=&head=): pass rate, latency median/p95, tokens, and what changed per scenario × persona',
+    handler: async ({ ctx, params, query }) => ok(await evals.compareExecutions(ctx, params.projectId!, params.evalId!, query.get('base'), query.get('head'))),
+  },
+  {
+    method: 'GET',
+    path: `${p}/executions/:executionId/export`,
+    scope: 'eval:read',
+    query: evals.ExportQuery,
+    rawResponse: true,
+    summary: 'Download an execution’s transcripts (?format=json, the default, or csv: one row per message)',
+    handler: async ({ ctx, params, query }): Promise<RestResult> => {
+      const file = await evals.exportExecution(ctx, params.projectId!, params.executionId, query.get('format'));
+      return {
+        status: 200,
+        raw: { bytes: Buffer.from(file.content, 'utf8'), contentType: file.contentType },
+        headers: { 'Content-Disposition': `attachment; filename="${file.filename}"`, 'Cache-Control': 'no-store' },
+      };
+    },
   },
 ];

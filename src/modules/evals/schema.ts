@@ -15,3 +15,6 @@ import './schema/links.js';
 import './schema/operations.js';
 import './schema/events.js';
 import './schema/crud.js';
+import './schema/transcript.js';
+import './schema/compare.js';
+import './schema/export.js';

@@ -160,3 +160,20 @@ export const evalStudioPersonaRoutes: Route[] = [
       ok(evalPersona(await personas.generatePersonaImage(ctx, params.id!, { projectId: params.projectId! }))),
   },
 ];
+
+// evals: comparison, generation, export
+export const evalStudioPersonaGenerationRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: `${base}/generate`,
+    scope: 'persona:write',
+    body: personas.GeneratePersonasInput,
+    response: personas.GeneratedPersonasBody,
+    responses: { 201: 'The personas created, with the provider and model that wrote them' },
+    summary: `Generate personas from a description ({description, count: 1–${personas.MAX_GENERATED_PERSONAS}, default 5}) and create them in the project`,
+    handler: async ({ ctx, params, body }) => {
+      const out = await personas.generatePersonas(ctx, params.projectId!, body);
+      return created({ provider: out.provider, model: out.model, personas: out.personas.map(evalPersona) });
+    },
+  },
+];

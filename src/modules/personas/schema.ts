@@ -168,3 +168,4 @@ builder.subscriptionField('personaChanged', (t) =>
     resolve: (event) => event,
   }),
 );
+import './schema/generate.js';

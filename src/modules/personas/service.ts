@@ -332,3 +332,7 @@ export async function syncSystemPersonas(prisma: ServiceContext['deps']['prisma'
 export function assertCanWatch(ctx: ServiceContext): void {
   requireScope(ctx, 'persona:read');
 }
+
+/** Personas generated from a description (generate.ts): embedded offline generator or the project's OpenAI provider. */
+export { generatePersonas, GeneratePersonasInput, GeneratedPersonasBody, MAX_GENERATED_PERSONAS, type GeneratedPersonas } from './generate.js';
+export { EMBEDDED_PERSONA_MODEL } from './persona-generator.js';

@@ -8,7 +8,7 @@ export const JudgeDecision = builder.enumType('JudgeDecision', {
   values: evals.JUDGE_DECISIONS,
 });
 
-const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
+export const JudgeVerdict = builder.objectRef<JudgeVerdictPayload>('JudgeVerdict').implement({
   authScopes: readableWith.evals,
   fields: (t) => ({
     decision: t.field({ type: JudgeDecision, resolve: (v) => evals.decisionOf(v) }),

@@ -25,7 +25,7 @@ const ScenarioResult = builder.objectRef<ExecutionSummary['byScenario'][number]>
   fields: (t) => ({ scenarioId: t.exposeID('scenarioId'), scenarioName: t.exposeString('scenarioName'), ...groupFields(t) }),
 });
 
-const TokenTotals = builder.objectRef<ExecutionSummary['tokens']>('EvalTokenTotals').implement({
+export const TokenTotals = builder.objectRef<ExecutionSummary['tokens']>('EvalTokenTotals').implement({
   authScopes: readableWith.evals,
   fields: (t) => ({
     inputTokens: t.int({ resolve: (x) => x.input_tokens }),
