@@ -37,6 +37,7 @@ import type { BatchEvent } from './events.js';
 import { endEvent, finishEvents, startedEvent, type ItemFinish } from './batch-events.js';
 import { BATCH_JOB } from './batches.js';
 import { jsonObject } from './lookups.js';
+import { BATCH_ENDED } from './status.js';
 import { VIDEO_JOB, type VideoParams } from './videos.js';
 
 /** Runs of a batch job (each retries the items still generating); a restart mid-run counts as one. */
@@ -162,7 +163,7 @@ async function startBatch(deps: Deps, batch: Batch): Promise<Batch> {
 
 async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Prisma.InputJsonValue | void> {
   let batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
-  if (!batch || batch.status === 'completed' || batch.status === 'failed') return; // deleted with its profile, or already ended
+  if (!batch || BATCH_ENDED.includes(batch.status)) return; // deleted with its profile, already ended or cancelled
   batch = await startBatch(deps, batch);
   const items = await deps.prisma.contentItem.findMany({ where: { batchId, status: 'generating' }, orderBy: { position: 'asc' } });
   const lastAttempt = jc.job.attempts >= jc.job.maxAttempts;
@@ -170,6 +171,9 @@ async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Pr
   let retry: string | null = null;
   for (const item of items) {
     jc.signal.throwIfAborted();
+    // Cancelled meanwhile (POST /batches/:id/cancel): stop before paying for another item.
+    const now = await deps.prisma.batch.findUnique({ where: { id: batchId }, select: { status: true } });
+    if (!now || BATCH_ENDED.includes(now.status)) return;
     let made: GeneratedContent;
     try {
       if (!setup) {
@@ -202,7 +206,7 @@ async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Pr
 /** The job was given up: every item still generating fails with its error, then the batch ends. */
 async function abandonBatch(deps: Deps, batchId: string, error: string): Promise<void> {
   const batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
-  if (!batch || batch.status === 'completed' || batch.status === 'failed') return;
+  if (!batch || BATCH_ENDED.includes(batch.status)) return;
   const started = await startBatch(deps, batch);
   const items = await deps.prisma.contentItem.findMany({ where: { batchId, status: 'generating' }, orderBy: { position: 'asc' }, select: { id: true, metadata: true, error: true } });
   // The queue's own reason (e.g. "gave up after 3 attempts …") is safe to show; a raw error is not.

@@ -7,6 +7,8 @@
  * - items.ts          read and list items, review them (approve, reject, edit, delete)
  * - regenerate.ts     a new image and caption, or a new caption only, within the request
  * - videos.ts         videos of an item's image, one or an A/B comparison
+ * - batch-control.ts  list batches, cancel one (its pending items dropped, its stream ends cancelled)
+ * - video-control.ts  list and delete videos, choose an A/B comparison's winner
  * - lookups.ts        the team-filtered reads and the conditional write they share
  *
  * Every status change is a conditional write (status.ts); a refused one is a
@@ -19,3 +21,5 @@ export * from './items.js';
 export * from './regenerate.js';
 export * from './videos.js';
 export { PUBLISHING_STATUSES, transition } from './status.js';
+export * from './batch-control.js';
+export * from './video-control.js';

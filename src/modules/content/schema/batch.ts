@@ -35,7 +35,7 @@ export const Batch = builder.prismaObject('Batch', {
   interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id'),
-    status: t.exposeString('status', { description: 'queued, generating, completed (at least one item made) or failed (none).' }),
+    status: t.exposeString('status', { description: 'queued, generating, completed (at least one item made), failed (none) or cancelled (cancelBatch: the items made are kept).' }),
     count: t.exposeInt('count'),
     completed: t.exposeInt('completed', { description: 'Items made (pending review or beyond).' }),
     failed: t.exposeInt('failed', { description: 'Items given up.' }),
