@@ -36,7 +36,7 @@ import { fileGeneratedImage, generateItem, setupGeneration, type GeneratedConten
 import type { BatchEvent } from './events.js';
 import { endEvent, finishEvents, startedEvent, type ItemFinish } from './batch-events.js';
 import { BATCH_JOB } from './batches.js';
-import { jsonObject } from './lookups.js';
+import { jsonObject, stringList } from './lookups.js';
 import { BATCH_ENDED } from './status.js';
 import { VIDEO_JOB, type VideoParams } from './videos.js';
 
@@ -179,8 +179,8 @@ async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Pr
       if (!setup) {
         const profile = await deps.prisma.profile.findUnique({ where: { id: batch.profileId }, include: { influencer: true } });
         if (!profile) return; // the profile (and with it the batch) is being deleted
-        const grade = jsonObject(batch.options).aestheticGrade;
-        setup = await setupGeneration(deps, profile, typeof grade === 'string' ? grade : null);
+        const { aestheticGrade: grade, featuring } = jsonObject(batch.options);
+        setup = await setupGeneration(deps, profile, typeof grade === 'string' ? grade : null, stringList(featuring));
       }
       made = await generateItem(deps, setup, item, 0, jc.signal);
     } catch (err) {

@@ -5,6 +5,7 @@
  * - batches.ts        generate a batch (one durable job makes its items), read batches
  * - batch-events.ts   a batch's events: built as items finish, rebuilt from the store, stored then live
  * - items.ts          read and list items, review them (approve, reject, edit, delete)
+ * - own-media.ts      an item from the team's own image (uploaded now or before)
  * - regenerate.ts     a new image and caption, or a new caption only, within the request
  * - videos.ts         videos of an item's image, one or an A/B comparison
  * - batch-control.ts  list batches, cancel one (its pending items dropped, its stream ends cancelled)
@@ -23,3 +24,4 @@ export * from './videos.js';
 export { PUBLISHING_STATUSES, transition } from './status.js';
 export * from './batch-control.js';
 export * from './video-control.js';
+export * from './own-media.js';
