@@ -12,9 +12,9 @@ import { chatRoutes } from '../modules/chat/rest.js';
 import { usageRoutes } from '../modules/usage/rest.js';
 import { influencersRoutes } from '../modules/influencers/rest.js';
 import { profilesRoutes } from '../modules/profiles/rest.js';
-import { contentRoutes } from '../modules/content/rest.js';
+import { contentNeighbourRoutes, contentRoutes } from '../modules/content/rest.js';
 import { catalogRoutes } from '../modules/catalog/rest.js';
-import { mediaRoutes } from '../modules/media/rest.js';
+import { mediaLibraryRoutes, mediaRoutes } from '../modules/media/rest.js';
 import { webhookRoutes } from '../modules/webhooks/rest.js';
 import { accountRoutes } from '../modules/accounts/rest.js';
 import { publishingRoutes } from '../modules/publishing/rest.js';
@@ -26,7 +26,7 @@ import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
-const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...contentNeighbourRoutes, ...catalogRoutes, ...mediaRoutes, ...mediaLibraryRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
 const version = projectVersion;

@@ -15,7 +15,7 @@
  * Every status change is a conditional write (status.ts); a refused one is a
  * 409 naming the status found. Another team's ids are 404.
  */
-export { jsonObject, ITEM_INCLUDE, type BatchWithItems, type Billable, type ItemWithVideos, type PrismaQuery } from './lookups.js';
+export { jsonObject, stringList, ITEM_INCLUDE, type BatchWithItems, type Billable, type ItemWithVideos, type PrismaQuery } from './lookups.js';
 export * from './batches.js';
 export * from './batch-events.js';
 export * from './items.js';
