@@ -12,7 +12,7 @@ import { keysetPage, type Page } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
 import { dropBlobIfUnused } from '../media/service.js';
 import { ChooseWinnerInput, VideoListInput } from './inputs.js';
-import { findItem } from './lookups.js';
+import { findItem, itemView, type ItemWithVideos } from './lookups.js';
 
 export const videoNotFound = () => new NotFoundError('Video not found', 'video_not_found');
 const comparisonNotFound = () => new NotFoundError('Video comparison not found', 'comparison_not_found');
@@ -81,7 +81,7 @@ export async function deleteVideo(ctx: ServiceContext, id: string): Promise<Cont
 
 export interface ComparisonResult {
   comparisonId: string;
-  item: { id: string };
+  item: ItemWithVideos;
   videos: ContentVideo[];
 }
 
@@ -104,5 +104,5 @@ export async function chooseComparisonWinner(ctx: ServiceContext, itemId: string
     if (!count) throw videoNotFound();
   });
   const videos = await ctx.deps.prisma.contentVideo.findMany({ where, orderBy: [{ variant: 'asc' }, { id: 'asc' }] });
-  return { comparisonId, item, videos };
+  return { comparisonId, item: await itemView(ctx, item.id), videos };
 }
