@@ -29,7 +29,7 @@ import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
 import { visibleTo } from '../personas/service.js';
 import { CreateInfluencerInput, jsonDepth, ListInput, MAX_INGREDIENTS_BYTES, MAX_INGREDIENTS_DEPTH, PreviewToInfluencerInput, UpdateInfluencerInput } from './inputs.js';
-import { getPreview, previewImages, previewSpec } from './previews.js';
+import { previewImages, previewNotFound, previewSpec } from './previews.js';
 import { applyMergePatch } from './merge-patch.js';
 import { findOwn, jsonObject, modify, newId, type PrismaQuery } from './records.js';
 import { resolveMediaRefs } from './references.js';
@@ -190,7 +190,8 @@ export async function patchIngredients(ctx: ServiceContext, id: string, patch: u
 export async function influencerFromPreview(ctx: ServiceContext, previewId: string, raw: unknown): Promise<Influencer> {
   requireScope(ctx, 'character:write');
   const input = parseInput(PreviewToInfluencerInput, raw);
-  const preview = await getPreview(ctx, previewId);
+  const preview = await ctx.deps.prisma.preview.findFirst({ where: { id: previewId, teamId: ctx.actor.teamId } });
+  if (!preview) throw previewNotFound();
   if (preview.influencerId) throw new ConflictError(`this preview is of influencer ${preview.influencerId} already`, 'preview_has_influencer');
   if (preview.status !== 'completed') throw new ConflictError(`preview is ${preview.status}; only a completed preview can become an influencer`, 'invalid_status_transition');
   const images = previewImages(preview);
