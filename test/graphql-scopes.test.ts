@@ -77,7 +77,7 @@ const TYPE_SCOPES: Record<string, string[]> = {
   ContentItem: CONTENT, Batch: CONTENT, ContentVideo: CONTENT, ContentCost: CONTENT, BatchEvent: CONTENT, ContentVideoRequest: CONTENT, GenerateContentPayload: CONTENT,
   ProfileVoiceSample: VOICE_CORPUS, VoiceStats: VOICE_CORPUS, VoiceStyle: VOICE_CORPUS, VoiceCorpusBySource: VOICE_CORPUS,
   MediaItem: MEDIA,
-  Media: ['content:read', 'character:read', 'content:write', 'character:write'],
+  Media: ['content:read', 'content:write'],
   SocialImport: IMPORTS, SocialImportProgress: IMPORTS,
   Profile: PROFILES, SocialAccount: PROFILES, ConnectedAccount: PROFILES, AddVoiceSamplesPayload: PROFILES,
   ContentDirection: DIRECTIONS,

@@ -30,13 +30,9 @@ export const mediaNotFound = () => new NotFoundError('No such media', 'media_not
 
 const INFO = { id: true, teamId: true, kind: true, contentType: true, size: true, sha256: true, filename: true, metadata: true, createdAt: true } as const;
 
-/** Write access to media: either domain that stores it. */
-function requireMediaWrite(ctx: ServiceContext): void {
-  if (!ctx.actor.scopes.has('character:write')) requireScope(ctx, 'content:write');
-}
-function requireMediaRead(ctx: ServiceContext): void {
-  if (!ctx.actor.scopes.has('character:read')) requireScope(ctx, 'content:read');
-}
+/** The media library is content's: content:read lists it, content:write uploads and deletes (a single file is still read with either domain's read scope, GET /api/v1/media/:id). */
+const requireMediaWrite = (ctx: ServiceContext) => requireScope(ctx, 'content:write');
+const requireMediaRead = (ctx: ServiceContext) => requireScope(ctx, 'content:read');
 
 /** POST /api/v1/media: exactly one file (multipart field `file`, or a raw image/video/audio body). */
 export async function uploadMedia(ctx: ServiceContext, read: () => Promise<Uploads>): Promise<BlobInfo> {

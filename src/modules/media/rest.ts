@@ -56,7 +56,7 @@ export const mediaLibraryRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/media',
-    scope: ['content:write', 'character:write'],
+    scope: 'content:write',
     rawBody: true,
     response: MediaBody,
     responses: { 201: 'Stored', 413: 'Larger than MEDIA_MAX_UPLOAD_BYTES', 415: 'Not an image, video or audio file (bytes sniffed), or mislabelled' },
@@ -67,7 +67,7 @@ export const mediaLibraryRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/media',
-    scope: ['content:read', 'character:read'],
+    scope: 'content:read',
     query: media.MediaListInput,
     response: MediaPage,
     summary: 'List the team’s media (uploaded and generated), newest first (filter: kind)',
@@ -76,7 +76,7 @@ export const mediaLibraryRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/api/v1/media/:id',
-    scope: ['content:write', 'character:write'],
+    scope: 'content:write',
     response: MediaDeletedBody,
     responses: { 200: 'Deleted', 409: 'media_in_use: a content item, video, media-library entry, influencer or preview uses it' },
     summary: 'Delete a media file nothing uses',
