@@ -82,6 +82,7 @@ const TYPE_SCOPES: Record<string, string[]> = {
   ContentItem: CONTENT, Batch: CONTENT, ContentVideo: CONTENT, ContentCost: CONTENT, BatchEvent: CONTENT, ContentVideoRequest: CONTENT, GenerateContentPayload: CONTENT,
   ProfileVoiceSample: VOICE_CORPUS, VoiceStats: VOICE_CORPUS, VoiceStyle: VOICE_CORPUS, VoiceCorpusBySource: VOICE_CORPUS,
   MediaItem: MEDIA,
+  Media: ['content:read', 'content:write'],
   SocialImport: IMPORTS, SocialImportProgress: IMPORTS,
   Profile: PROFILES, SocialAccount: PROFILES, ConnectedAccount: PROFILES, AddVoiceSamplesPayload: PROFILES, SocialAccountPage: PROFILES, SandboxPostPage: PROFILES, SandboxPost: PROFILES,
   ContentDirection: DIRECTIONS,

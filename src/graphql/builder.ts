@@ -58,6 +58,8 @@ export const readableWith = {
   content: scopeMap('content:read', 'content:write', 'content:generate'),
   /** A profile's voice corpus and stats (GET …/voice-stats: content:read; POST …/voice-corpus: profile:write). */
   voiceCorpus: scopeMap('content:read', 'profile:write'),
+  /** The team's media files (GET /api/v1/media; uploaded and deleted with content:write). */
+  mediaFiles: scopeMap('content:read', 'content:write'),
   /** A profile's media library (GET …/media-library). */
   media: scopeMap('content:read'),
   /** Social imports (GET /api/v1/social-import/jobs/:id; started with content:write). */

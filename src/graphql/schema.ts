@@ -19,6 +19,7 @@ import '../modules/catalog/schema.js';
 import '../modules/influencers/schema.js';
 import '../modules/profiles/schema.js';
 import '../modules/content/schema.js';
+import '../modules/media/schema.js';
 import '../modules/accounts/schema.js';
 import '../modules/publishing/schema.js';
 import '../modules/social-import/schema.js';

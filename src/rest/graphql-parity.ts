@@ -250,4 +250,18 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'GET /api/projects/:projectId/evals/:evalId/compare': 'Query.compareExecutions',
   'GET /api/projects/:projectId/executions/:executionId/export': 'EvalExecution.export',
   'POST /api/projects/:projectId/personas/generate': 'Mutation.generatePersonas',
+
+  // content neighbours
+  'GET /api/v1/batches': 'Query.batches',
+  'POST /api/v1/batches/:id/cancel': 'Mutation.cancelBatch',
+  'POST /api/v1/content': 'Mutation.createContentItem',
+  'GET /api/v1/videos': 'Query.contentVideos',
+  'DELETE /api/v1/videos/:id': 'Mutation.deleteContentVideo',
+  'POST /api/v1/content/:id/video-comparison/:comparisonId/winner': 'Mutation.chooseVideoComparisonWinner',
+  'POST /api/v1/collaborations/:id/generate': 'Mutation.generateCollaborationContent',
+  'POST /api/v1/media': 'Mutation.uploadMedia',
+  'GET /api/v1/media': 'Query.mediaFiles',
+  'DELETE /api/v1/media/:id': 'Mutation.deleteMedia',
+  'GET /api/v1/social-import/jobs': 'Query.socialImports',
+  'POST /api/v1/previews/:id/influencer': 'Mutation.createInfluencerFromPreview',
 };

@@ -13,9 +13,9 @@ import { conversationRoutes } from '../modules/conversations/rest.js';
 import { usageRoutes } from '../modules/usage/rest.js';
 import { influencersRoutes } from '../modules/influencers/rest.js';
 import { profilesRoutes } from '../modules/profiles/rest.js';
-import { contentRoutes } from '../modules/content/rest.js';
+import { contentNeighbourRoutes, contentRoutes } from '../modules/content/rest.js';
 import { catalogRoutes } from '../modules/catalog/rest.js';
-import { mediaRoutes } from '../modules/media/rest.js';
+import { mediaLibraryRoutes, mediaRoutes } from '../modules/media/rest.js';
 import { webhookRoutes } from '../modules/webhooks/rest.js';
 import { accountRoutes } from '../modules/accounts/rest.js';
 import { publishingRoutes } from '../modules/publishing/rest.js';
@@ -28,7 +28,7 @@ import { projectVersion } from '../paths.js';
 import { ok, type Route } from './route.js';
 import { buildOpenApi } from './openapi.js';
 
-const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...evalStudioPersonaGenerationRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...conversationRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...catalogRoutes, ...mediaRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...evalStudioResultRoutes, ...llmCatalogRoutes];
+const tableRoutes: Route[] = [...authRoutes, ...autouserRoutes, ...projectRoutes, ...evalStudioPersonaRoutes, ...evalStudioPersonaGenerationRoutes, ...userRoutes, ...agentRoutes, ...logRoutes, ...secretRoutes, ...fileRoutes, ...skillRoutes, ...chatRoutes, ...conversationRoutes, ...usageRoutes, ...influencersRoutes, ...profilesRoutes, ...contentRoutes, ...contentNeighbourRoutes, ...catalogRoutes, ...mediaRoutes, ...mediaLibraryRoutes, ...accountRoutes, ...publishingRoutes, ...socialImportRoutes, ...webhookRoutes, ...analyticsRoutes, ...evalStudioRunRoutes, ...evalStudioResultRoutes, ...llmCatalogRoutes];
 
 let openApi: unknown = null;
 const version = projectVersion;

@@ -9,6 +9,7 @@ import type { Batch, ContentItem } from '../../generated/prisma/client.js';
 import { seqCursor, storedThenLive } from '../../infra/live-replay.js';
 import { batchSeq, type BatchEvent } from './events.js';
 import { batchNotFound, jsonObject } from './lookups.js';
+import { BATCH_ENDED } from './status.js';
 
 export interface ItemFinish {
   /** k: this was the k-th item of the batch to finish. */
@@ -38,7 +39,7 @@ export function endEvent(batch: Pick<Batch, 'id' | 'count' | 'status' | 'complet
   return {
     batchId: batch.id,
     seq: batchSeq.end(batch.count),
-    type: batch.status === 'failed' ? 'failed' : 'completed',
+    type: batch.status === 'failed' || batch.status === 'cancelled' ? batch.status : 'completed',
     status: batch.status,
     count: batch.count,
     completed: batch.completed,
@@ -61,8 +62,9 @@ export async function storedBatchEvents(deps: Deps, batchId: string, afterSeq: n
   const batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
   if (!batch) return [];
   const events: BatchEvent[] = [];
-  if (batch.status !== 'queued') {
-    const startedAt = jsonObject(batch.options).startedAt;
+  const startedAt = jsonObject(batch.options).startedAt;
+  // A batch cancelled while still queued never started: its stream is only the end.
+  if (batch.status !== 'queued' && !(batch.status === 'cancelled' && typeof startedAt !== 'string')) {
     events.push(startedEvent(batch, typeof startedAt === 'string' ? startedAt : batch.createdAt.toISOString()));
   }
   const items = await deps.prisma.contentItem.findMany({ where: { batchId }, select: { id: true, metadata: true, error: true } });
@@ -72,11 +74,11 @@ export async function storedBatchEvents(deps: Deps, batchId: string, afterSeq: n
   });
   finished.sort((a, b) => a.f.batchSeq - b.f.batchSeq);
   for (const x of finished) events.push(...finishEvents(batch, x.id, x.error ?? null, x.f));
-  if (batch.status === 'completed' || batch.status === 'failed') events.push(endEvent(batch));
+  if (BATCH_ENDED.includes(batch.status)) events.push(endEvent(batch));
   return events.filter((e) => e.seq > afterSeq);
 }
 
-const isEnd = (e: BatchEvent) => e.type === 'completed' || e.type === 'failed';
+const isEnd = (e: BatchEvent) => BATCH_ENDED.includes(e.type);
 
 /**
  * A batch's events after `afterSeq` (default 0: all of them): those that

@@ -9,7 +9,7 @@
  */
 import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
-import { ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { Batch, ContentItem, Prisma } from '../../generated/prisma/client.js';
 import { groupBy, selectList, statementName } from '../../infra/db/sql.js';
 import { newId } from '../../infra/ids.js';
@@ -24,9 +24,15 @@ export const BATCH_JOB = 'content.batch';
 
 export type GenerateResult = { dryRun: true; estimate: CostEstimate } | { dryRun: false; batch: BatchWithItems; estimate: CostEstimate };
 
-export async function generateContent(ctx: ServiceContext, raw: unknown): Promise<GenerateResult> {
+/**
+ * `collaborationId` (POST /api/v1/collaborations/:id/generate): every item
+ * features the collaboration's influencers together (their references and
+ * descriptions, see generate.ts), posted by the given profile.
+ */
+export async function generateContent(ctx: ServiceContext, raw: unknown, opts: { collaborationId?: string } = {}): Promise<GenerateResult> {
   requireScope(ctx, 'content:generate');
   const input = parseInput(GenerateContentInput, raw);
+  const featuring = opts.collaborationId ? await collaborationCast(ctx, opts.collaborationId) : null;
   const profile = await findProfile(ctx, input.profileId);
   const directions = directionsOf(profile);
   if (input.contentDirectionId && !directions.some((d) => d.id === input.contentDirectionId)) {
@@ -55,7 +61,7 @@ export async function generateContent(ctx: ServiceContext, raw: unknown): Promis
       influencerId: profile.influencerId,
       status: 'generating',
       prompt: topic.prompt,
-      metadata: { contentDirectionId: topic.contentDirectionId, aestheticGrade: input.aestheticGrade ?? null },
+      metadata: { contentDirectionId: topic.contentDirectionId, aestheticGrade: input.aestheticGrade ?? null, ...(featuring ? { collaborationId: opts.collaborationId, featuring } : {}) },
     };
   });
   await ctx.deps.prisma.$transaction(async (tx) => {
@@ -66,7 +72,13 @@ export async function generateContent(ctx: ServiceContext, raw: unknown): Promis
         teamId,
         profileId: profile.id,
         count: input.count,
-        options: { prompt: input.prompt ?? null, contentDirectionId: input.contentDirectionId ?? null, aestheticGrade: input.aestheticGrade ?? null, providers },
+        options: {
+          prompt: input.prompt ?? null,
+          contentDirectionId: input.contentDirectionId ?? null,
+          aestheticGrade: input.aestheticGrade ?? null,
+          providers,
+          ...(featuring ? { collaborationId: opts.collaborationId, featuring } : {}),
+        },
         status: 'queued',
         jobId: job.id,
       },
@@ -75,6 +87,13 @@ export async function generateContent(ctx: ServiceContext, raw: unknown): Promis
   });
   ctx.deps.jobs.kick();
   return { dryRun: false, batch: await batchView(ctx, batchId), estimate: cost };
+}
+
+/** The influencer ids of a team's collaboration, in its order (404 for another team's). */
+async function collaborationCast(ctx: ServiceContext, id: string): Promise<string[]> {
+  const c = await ctx.deps.prisma.collaboration.findFirst({ where: { id, teamId: ctx.actor.teamId }, include: { members: { orderBy: { position: 'asc' }, select: { influencerId: true } } } });
+  if (!c) throw new NotFoundError('Collaboration not found', 'collaboration_not_found');
+  return c.members.map((m) => m.influencerId);
 }
 
 export async function getBatch(ctx: ServiceContext, id: string): Promise<BatchWithItems> {

@@ -8,13 +8,13 @@
  * `batchEvents` in batch-events.ts): for a batch of `count` items,
  *   seq 1            progress   the job started (status generating, 0 done)
  *   seq 2k, 2k+1     item, progress   the k-th item to finish (1 ≤ k ≤ count)
- *   seq 2·count + 2  completed | failed   the batch ended
+ *   seq 2·count + 2  completed | failed | cancelled   the batch ended
  */
 export interface BatchEvent {
   batchId: string;
   seq: number;
-  /** progress: the batch moved; item: one item finished (or failed); completed / failed: the batch ended. */
-  type: 'progress' | 'item' | 'completed' | 'failed';
+  /** progress: the batch moved; item: one item finished (or failed); completed / failed / cancelled: the batch ended. */
+  type: 'progress' | 'item' | 'completed' | 'failed' | 'cancelled';
   /** The batch's status after this event. */
   status: string;
   count: number;

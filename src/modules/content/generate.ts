@@ -43,33 +43,51 @@ export interface GenerationSetup {
   grade: AestheticGrade | null;
   references: { bytes: Buffer; contentType: string; filename: string }[];
   voiceSamples: string[];
+  /** A collaboration's influencers, in its order, when the content features them together (else empty). */
+  cast: Influencer[];
 }
 
-/** Loads what every item of a profile needs once: the grade, the reference images, the voice corpus. */
-export async function setupGeneration(deps: Deps, profile: ProfileWithInfluencer, aestheticGrade: string | null | undefined): Promise<GenerationSetup> {
-  const influencer = profile.influencer;
-  const grade = findGrade(aestheticGrade ?? influencer?.aestheticGrade ?? null);
+const VIEW_ORDER = ['front', 'left', 'right', 'back', 'other'];
+
+/** An influencer's reference image ids, front first. */
+function referenceIds(influencer: Influencer | null | undefined): string[] {
   const refs = Array.isArray(influencer?.references) ? (influencer!.references as { view?: unknown; blobId?: unknown }[]) : [];
-  const order = ['front', 'left', 'right', 'back', 'other'];
-  const ids = refs
+  return refs
     .filter((r) => r && typeof r.blobId === 'string')
-    .sort((a, b) => order.indexOf(String(a.view)) - order.indexOf(String(b.view)))
-    .map((r) => r.blobId as string)
-    .slice(0, 4);
+    .sort((a, b) => VIEW_ORDER.indexOf(String(a.view)) - VIEW_ORDER.indexOf(String(b.view)))
+    .map((r) => r.blobId as string);
+}
+
+/**
+ * Loads what every item of a profile needs once: the grade, the reference images, the voice corpus.
+ * `featuring` (a collaboration's influencer ids): each one's front reference, up to 4, and all of them in the prompt.
+ */
+export async function setupGeneration(deps: Deps, profile: ProfileWithInfluencer, aestheticGrade: string | null | undefined, featuring: readonly string[] = []): Promise<GenerationSetup> {
+  const influencer = profile.influencer;
+  const found = featuring.length ? await deps.prisma.influencer.findMany({ where: { teamId: profile.teamId, id: { in: [...featuring] } } }) : [];
+  const cast = featuring.flatMap((id) => found.filter((f) => f.id === id));
+  const grade = findGrade(aestheticGrade ?? influencer?.aestheticGrade ?? cast[0]?.aestheticGrade ?? null);
+  const ids = (cast.length ? cast.flatMap((c) => referenceIds(c).slice(0, 1)) : referenceIds(influencer)).slice(0, 4);
   const blobs = ids.length ? await deps.prisma.blob.findMany({ where: { id: { in: ids }, teamId: profile.teamId, kind: 'image' } }) : [];
   const references = ids.flatMap((id, i) => {
     const b = blobs.find((x) => x.id === id);
     return b ? [{ bytes: Buffer.from(b.bytes), contentType: b.contentType, filename: `reference-${i + 1}.${b.contentType.split('/')[1] ?? 'png'}` }] : [];
   });
   const voiceSamples = await recentVoiceTexts(deps.prisma, profile.id);
-  return { teamId: profile.teamId, profile, grade, references, voiceSamples };
+  return { teamId: profile.teamId, profile, grade, references, voiceSamples, cast };
 }
+
+const portrait = (inf: Influencer) => inf.basePrompt?.trim() || `${inf.name}${inf.niche ? `, a ${inf.niche} creator` : ''}`;
 
 /** The image prompt of an item (kept in its metadata, so a reader sees what was asked). */
 export function imagePrompt(setup: GenerationSetup, item: { prompt: string | null; position: number }, generation: number): string {
   const { profile, grade } = setup;
   const inf = profile.influencer;
-  const subject = inf?.basePrompt?.trim() || (inf ? `${inf.name}${inf.niche ? `, a ${inf.niche} creator` : ''}` : `a ${profile.niche ?? 'lifestyle'} social media photo for ${profile.name}`);
+  const subject = setup.cast.length
+    ? `${setup.cast.length} people together in one photo: ${setup.cast.map((c) => `${c.name} (${portrait(c)})`).join('; ')}`
+    : inf
+      ? portrait(inf)
+      : `a ${profile.niche ?? 'lifestyle'} social media photo for ${profile.name}`;
   const parts = [
     subject,
     item.prompt ? `Scene: ${item.prompt}` : null,
@@ -132,7 +150,7 @@ export async function generateItem(
       profile: { name: profile.name, niche: profile.niche, description: profile.description },
       influencer: inf ? { name: inf.name, handle: inf.handle, bio: inf.bio, niche: inf.niche } : null,
       voiceSamples: setup.voiceSamples,
-      direction: item.prompt,
+      direction: setup.cast.length ? [item.prompt, `featuring ${setup.cast.map((c) => (c.handle ? `@${c.handle}` : c.name)).join(' and ')}`].filter(Boolean).join(', ') : item.prompt,
       image: { bytes: image.bytes, contentType: image.contentType },
       seed: `${item.id}:${generation}`,
     },
@@ -151,6 +169,7 @@ export async function generateItem(
       imagePrompt: prompt,
       aestheticGrade: setup.grade?.id ?? null,
       styleReferences: setup.references.length,
+      ...(setup.cast.length ? { featuring: setup.cast.map((c) => c.id) } : {}),
       image: { provider: image.metadata.provider, model: image.metadata.model },
       caption: { provider: caption.provider, model: caption.model },
     },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { listQuery } from '../../infra/pagination.js';
-import { CONTENT_STATUSES } from './status.js';
+import { BATCH_STATUSES, CONTENT_STATUSES, VIDEO_STATUSES } from './status.js';
 import { MAX_CAPTION_LENGTH } from '../profiles/service.js';
 import { VIDEO_MOTIONS } from '../../infra/ai/video.js';
 
@@ -90,3 +90,29 @@ export const VideoComparisonInput = z.object({
   prompt: videoPrompt,
   dryRun,
 });
+
+// --- content neighbours (issue 20) -----------------------------------------------------
+
+export const BatchListInput = listQuery('a batch', {
+  status: z.enum(BATCH_STATUSES, { message: `status must be one of ${BATCH_STATUSES.join(', ')}` }).optional(),
+  profileId: id('profileId').optional(),
+  influencerId: id('influencerId').optional(),
+});
+export type BatchListInput = z.infer<typeof BatchListInput>;
+
+export const VideoListInput = listQuery('a video', {
+  status: z.enum(VIDEO_STATUSES, { message: `status must be one of ${VIDEO_STATUSES.join(', ')}` }).optional(),
+  contentItemId: id('contentItemId').optional(),
+  comparisonId: id('comparisonId').optional(),
+});
+export type VideoListInput = z.infer<typeof VideoListInput>;
+
+export const ChooseWinnerInput = z.object({ videoId: id('videoId') });
+
+export const CreateContentInput = z.object({
+  profileId: id('profileId'),
+  mediaId: id('mediaId').optional(),
+  caption: caption.nullish(),
+  prompt: z.string({ message: 'prompt must be a string' }).trim().max(4000, 'prompt must be at most 4000 characters').nullish(),
+});
+export type CreateContentInput = z.infer<typeof CreateContentInput>;

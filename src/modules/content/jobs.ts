@@ -36,7 +36,8 @@ import { fileGeneratedImage, generateItem, setupGeneration, type GeneratedConten
 import type { BatchEvent } from './events.js';
 import { endEvent, finishEvents, startedEvent, type ItemFinish } from './batch-events.js';
 import { BATCH_JOB } from './batches.js';
-import { jsonObject } from './lookups.js';
+import { jsonObject, stringList } from './lookups.js';
+import { BATCH_ENDED } from './status.js';
 import { VIDEO_JOB, type VideoParams } from './videos.js';
 
 /** Runs of a batch job (each retries the items still generating); a restart mid-run counts as one. */
@@ -162,7 +163,7 @@ async function startBatch(deps: Deps, batch: Batch): Promise<Batch> {
 
 async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Prisma.InputJsonValue | void> {
   let batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
-  if (!batch || batch.status === 'completed' || batch.status === 'failed') return; // deleted with its profile, or already ended
+  if (!batch || BATCH_ENDED.includes(batch.status)) return; // deleted with its profile, already ended or cancelled
   batch = await startBatch(deps, batch);
   const items = await deps.prisma.contentItem.findMany({ where: { batchId, status: 'generating' }, orderBy: { position: 'asc' } });
   const lastAttempt = jc.job.attempts >= jc.job.maxAttempts;
@@ -170,13 +171,16 @@ async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Pr
   let retry: string | null = null;
   for (const item of items) {
     jc.signal.throwIfAborted();
+    // Cancelled meanwhile (POST /batches/:id/cancel): stop before paying for another item.
+    const now = await deps.prisma.batch.findUnique({ where: { id: batchId }, select: { status: true } });
+    if (!now || BATCH_ENDED.includes(now.status)) return;
     let made: GeneratedContent;
     try {
       if (!setup) {
         const profile = await deps.prisma.profile.findUnique({ where: { id: batch.profileId }, include: { influencer: true } });
         if (!profile) return; // the profile (and with it the batch) is being deleted
-        const grade = jsonObject(batch.options).aestheticGrade;
-        setup = await setupGeneration(deps, profile, typeof grade === 'string' ? grade : null);
+        const { aestheticGrade: grade, featuring } = jsonObject(batch.options);
+        setup = await setupGeneration(deps, profile, typeof grade === 'string' ? grade : null, stringList(featuring));
       }
       made = await generateItem(deps, setup, item, 0, jc.signal);
     } catch (err) {
@@ -202,7 +206,7 @@ async function runBatch(deps: Deps, batchId: string, jc: JobContext): Promise<Pr
 /** The job was given up: every item still generating fails with its error, then the batch ends. */
 async function abandonBatch(deps: Deps, batchId: string, error: string): Promise<void> {
   const batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
-  if (!batch || batch.status === 'completed' || batch.status === 'failed') return;
+  if (!batch || BATCH_ENDED.includes(batch.status)) return;
   const started = await startBatch(deps, batch);
   const items = await deps.prisma.contentItem.findMany({ where: { batchId, status: 'generating' }, orderBy: { position: 'asc' }, select: { id: true, metadata: true, error: true } });
   // The queue's own reason (e.g. "gave up after 3 attempts …") is safe to show; a raw error is not.

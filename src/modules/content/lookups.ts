@@ -19,6 +19,8 @@ const profileNotFound = () => new NotFoundError('Profile not found', 'profile_no
 
 type Json = Record<string, unknown>;
 export const jsonObject = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+/** The strings of a JSON array (e.g. a batch's `featuring` influencer ids); [] for anything else. */
+export const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Pothos' selection for the caller's GraphQL query, spread into Prisma calls. */
 export type PrismaQuery<Include, Select> = { include?: Include; select?: Select };

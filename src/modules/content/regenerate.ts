@@ -13,14 +13,14 @@ import { estimate, recordCosts } from '../catalog/service.js';
 import { recentVoiceTexts, writeCaption } from '../profiles/service.js';
 import { currentProviders, fileGeneratedImage, generateItem, setupGeneration } from './generate.js';
 import { FineTuneCaptionInput, RegenerateInput } from './inputs.js';
-import { conditionally, findItem, itemNotFound, itemView, jsonObject, WriteRefused, type Billable, type ItemWithVideos } from './lookups.js';
+import { conditionally, findItem, itemNotFound, itemView, jsonObject, stringList, WriteRefused, type Billable, type ItemWithVideos } from './lookups.js';
 import { transition } from './status.js';
 
 async function loadSetup(ctx: ServiceContext, item: ContentItem) {
   const profile = await ctx.deps.prisma.profile.findFirst({ where: { id: item.profileId, teamId: ctx.actor.teamId }, include: { influencer: true } });
   if (!profile) throw itemNotFound(); // the profile went (its items go with it)
-  const grade = jsonObject(item.metadata).aestheticGrade;
-  return setupGeneration(ctx.deps, profile, typeof grade === 'string' ? grade : null);
+  const { aestheticGrade: grade, featuring } = jsonObject(item.metadata);
+  return setupGeneration(ctx.deps, profile, typeof grade === 'string' ? grade : null, stringList(featuring));
 }
 
 /**

@@ -11,6 +11,7 @@ export const VideoBody = z.object({
   status: z.string().describe('queued | rendering | ready | failed'),
   variant: z.string().nullable(),
   comparisonId: z.string().nullable(),
+  winner: z.boolean().describe('Chosen as its comparison’s winner'),
   motion: z.string().nullable(),
   durationSeconds: z.number().nullable(),
   prompt: z.string().nullable(),
@@ -53,7 +54,7 @@ const cost = z.object({ currency: z.literal('USD'), totalMicros: z.number().int(
 export const BatchBody = z.object({
   id: z.string(),
   profileId: z.string(),
-  status: z.string().describe('generating | completed | partial | failed'),
+  status: z.string().describe('generating | completed | partial | failed | cancelled'),
   count: z.number().int(),
   completed: z.number().int(),
   failed: z.number().int(),

@@ -1,10 +1,13 @@
 /** REST paths of the content module (seed 001, AutoPersonas). Thin: parse, call the service, shape the body. */
+import { z } from 'zod';
 import type { Batch, ContentVideo } from '../../generated/prisma/client.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import type { CostEstimate } from '../catalog/service.js';
 import { listBody, pageOf } from '../../rest/list.js';
-import { ok, type RestResult, type Route } from '../../rest/route.js';
+import { created, ok, type RestResult, type Route } from '../../rest/route.js';
+import { readUploads } from '../../rest/uploads.js';
 import * as inputs from './inputs.js';
+import * as nb from './neighbour-responses.js';
 import * as content from './service.js';
 import * as bodies from './responses.js';
 
@@ -18,6 +21,7 @@ export function videoJson(v: ContentVideo) {
     status: v.status,
     variant: v.variant,
     comparisonId: v.comparisonId,
+    winner: v.winner,
     motion: p.motion ?? null,
     durationSeconds: p.durationSeconds ?? null,
     prompt: p.prompt ?? null,
@@ -206,5 +210,118 @@ export const contentRoutes: Route[] = [
     body: inputs.RejectInput,
     summary: 'Reject a pending_review item (a reason is required)',
     handler: async ({ ctx, params, body }) => ok(itemJson(await content.rejectContentItem(ctx, params.id!, body))),
+  },
+];
+
+export function batchSummaryJson(b: Batch) {
+  const o = content.jsonObject(b.options);
+  return {
+    id: b.id,
+    profileId: b.profileId,
+    collaborationId: typeof o.collaborationId === 'string' ? o.collaborationId : null,
+    featuring: content.stringList(o.featuring),
+    status: b.status,
+    count: b.count,
+    completed: b.completed,
+    failed: b.failed,
+    progress: content.batchProgress(b),
+    prompt: typeof o.prompt === 'string' ? o.prompt : null,
+    error: b.error,
+    createdAt: b.createdAt.toISOString(),
+    finishedAt: iso(b.finishedAt),
+  };
+}
+
+const comparisonJson = (r: content.ComparisonResult) => ({
+  comparisonId: r.comparisonId,
+  contentItemId: r.item.id,
+  winnerId: r.videos.find((v) => v.winner)?.id ?? null,
+  videos: r.videos.map(videoJson),
+});
+
+const batchBody = async (ctx: Parameters<Route['handler']>[0]['ctx'], id: string) => {
+  const batch = await content.getBatch(ctx, id);
+  return batchJson(batch, await content.batchCost(ctx, batch.id));
+};
+
+const estimateOrBatch = z.union([nb.NeighbourBatchBody, z.looseObject({ dryRun: z.literal(true), totalMicros: z.number().int() })]);
+
+// content neighbours (issue 20): list and cancel batches, items from own media, the team's videos, a comparison's winner, collaboration batches
+export const contentNeighbourRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/batches',
+    scope: 'content:read',
+    query: inputs.BatchListInput,
+    response: nb.page(nb.BatchSummaryBody),
+    summary: 'List generation batches, newest first (filters: status, profileId, influencerId)',
+    handler: async ({ ctx, query }) => ok(listBody(await content.listBatches(ctx, Object.fromEntries(query.entries())), batchSummaryJson)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/batches/:id/cancel',
+    scope: 'content:generate',
+    response: nb.NeighbourBatchBody,
+    responses: { 200: 'The batch, cancelled: the items already made are kept, the pending ones dropped', 409: 'The batch has already ended' },
+    summary: 'Cancel a queued or generating batch (its job stops; its event stream ends with cancelled)',
+    handler: async ({ ctx, params }) => ok(await batchBody(ctx, await content.cancelBatch(ctx, params.id!))),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/content',
+    scope: 'content:write',
+    rawBody: true,
+    body: inputs.CreateContentInput,
+    response: nb.NeighbourItemBody,
+    responses: { 201: 'The item (pending_review)', 413: 'The file is larger than MEDIA_MAX_UPLOAD_BYTES', 415: 'The file is not an image' },
+    summary: 'Create a content item from your own image: JSON {profileId, mediaId} or multipart (file, profileId, caption, prompt)',
+    handler: async ({ ctx, headers, readRaw }) =>
+      created(
+        itemJson(
+          await content.createContentItem(ctx, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxJsonDepth: ctx.deps.config.maxJsonDepth, maxFiles: 1 })),
+        ),
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/videos',
+    scope: 'content:read',
+    query: inputs.VideoListInput,
+    response: nb.page(nb.NeighbourVideoBody),
+    summary: 'List videos, newest first (filters: status, contentItemId, comparisonId)',
+    handler: async ({ ctx, query }) => ok(listBody(await content.listVideos(ctx, Object.fromEntries(query.entries())), videoJson)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/videos/:id',
+    scope: 'content:write',
+    response: nb.VideoDeletedBody,
+    responses: { 200: 'Deleted (with its media-library entry and, unless used elsewhere, its bytes)', 409: 'The video is still queued or rendering' },
+    summary: 'Delete a completed or failed video',
+    handler: async ({ ctx, params }) => ok({ id: (await content.deleteVideo(ctx, params.id!)).id, deleted: true }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/content/:id/video-comparison/:comparisonId/winner',
+    scope: 'content:write',
+    body: inputs.ChooseWinnerInput,
+    response: nb.ComparisonBody,
+    responses: { 200: 'The comparison with its winner', 409: 'The chosen variant has not completed' },
+    summary: 'Choose the winning variant of an A/B video comparison (may be changed later)',
+    handler: async ({ ctx, params, body }) => ok(comparisonJson(await content.chooseComparisonWinner(ctx, params.id!, params.comparisonId!, body))),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/collaborations/:id/generate',
+    scope: 'content:generate',
+    body: inputs.GenerateContentInput,
+    response: estimateOrBatch,
+    responses: { 202: 'Accepted: the batch (every item features the collaboration’s influencers together)', 200: 'dryRun: the cost estimate' },
+    summary: 'Generate a content batch featuring a collaboration’s influencers, posted by profileId',
+    handler: async ({ ctx, params, body }) => {
+      const r = await content.generateContent(ctx, body, { collaborationId: params.id! });
+      if (r.dryRun) return ok(estimateBody(r.estimate));
+      return ok(batchJson(r.batch, await content.batchCost(ctx, r.batch.id)), 202);
+    },
   },
 ];

@@ -12,3 +12,4 @@ import './schema/batch.js';
 import './schema/video.js';
 import './schema/batch-event.js';
 import './schema/links.js';
+import './schema/neighbours.js';

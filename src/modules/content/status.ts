@@ -97,9 +97,14 @@ export function transition(action: ContentAction, status: string): ContentStatus
   return (TRANSITIONS[action].to ?? status) as ContentStatus;
 }
 
-/** Batch statuses: queued → generating → completed (at least one item made) | failed (none). */
-export const BATCH_STATUSES = ['queued', 'generating', 'completed', 'failed'] as const;
+/**
+ * Batch statuses: queued → generating → completed (at least one item made) | failed (none);
+ * queued | generating → cancelled (POST /batches/:id/cancel: the items made are kept, the rest dropped).
+ */
+export const BATCH_STATUSES = ['queued', 'generating', 'completed', 'failed', 'cancelled'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
+/** A batch in one of these has ended: its job makes nothing more and its event stream is over. */
+export const BATCH_ENDED: readonly string[] = ['completed', 'failed', 'cancelled'];
 
 /** Video statuses: queued → rendering → completed | failed. */
 export const VIDEO_STATUSES = ['queued', 'rendering', 'completed', 'failed'] as const;

@@ -145,3 +145,13 @@ export const CreateCollaborationInput = z.object({
     .refine((ids) => new Set(ids).size === ids.length, { message: 'influencerIds must be distinct' }),
 });
 export type CreateCollaborationInput = z.infer<typeof CreateCollaborationInput>;
+
+/** POST /api/v1/previews/:id/influencer: what the preview's spec does not say, and which image becomes the front reference. */
+export const PreviewToInfluencerInput = z
+  .object({
+    name: z.string({ message: 'name must be a string' }).trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters').optional(),
+    handle: handle.nullish(),
+    bio: text('bio', 2000).nullish(),
+    imageIndex: z.number({ message: 'imageIndex must be an integer from 0' }).int('imageIndex must be an integer from 0').min(0, 'imageIndex must be an integer from 0').max(3, 'imageIndex must be an integer from 0 to 3').default(0),
+  })
+  .strict();

@@ -7,6 +7,7 @@ import { created, ok, type RestResult, type Route } from '../../rest/route.js';
 import { readUploads } from '../../rest/uploads.js';
 import type { CostEstimate } from '../catalog/service.js';
 import * as inputs from './inputs.js';
+import { InfluencerFromPreviewBody } from './neighbour-responses.js';
 import * as influencers from './service.js';
 import * as bodies from './responses.js';
 
@@ -246,6 +247,17 @@ export const influencersRoutes: Route[] = [
     query: inputs.PreviewListInput,
     summary: 'List previews, newest first (filter: influencerId)',
     handler: async ({ ctx, query }) => ok(listBody(await influencers.listPreviews(ctx, Object.fromEntries(query.entries())), (p) => previewJson(p))),
+  },
+  {
+    // content neighbours (issue 20)
+    method: 'POST',
+    path: '/api/v1/previews/:id/influencer',
+    scope: 'character:write',
+    body: inputs.PreviewToInfluencerInput,
+    response: InfluencerFromPreviewBody,
+    responses: { 201: 'The new influencer (the chosen image as its front reference)', 409: 'The preview is not completed, or is of an influencer already' },
+    summary: 'Turn a completed draft preview into an influencer (name, handle, bio, imageIndex)',
+    handler: async ({ ctx, params, body }) => created(influencerJson(await influencers.influencerFromPreview(ctx, params.id!, body))),
   },
   {
     method: 'GET',

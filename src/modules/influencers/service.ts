@@ -28,7 +28,8 @@ import { isUniqueViolation } from '../../infra/db/errors.js';
 import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
 import { visibleTo } from '../personas/service.js';
-import { CreateInfluencerInput, jsonDepth, ListInput, MAX_INGREDIENTS_BYTES, MAX_INGREDIENTS_DEPTH, UpdateInfluencerInput } from './inputs.js';
+import { CreateInfluencerInput, jsonDepth, ListInput, MAX_INGREDIENTS_BYTES, MAX_INGREDIENTS_DEPTH, PreviewToInfluencerInput, UpdateInfluencerInput } from './inputs.js';
+import { previewImages, previewNotFound, previewSpec } from './previews.js';
 import { applyMergePatch } from './merge-patch.js';
 import { findOwn, jsonObject, modify, newId, type PrismaQuery } from './records.js';
 import { resolveMediaRefs } from './references.js';
@@ -178,4 +179,41 @@ export async function patchIngredients(ctx: ServiceContext, id: string, patch: u
     if (Buffer.byteLength(JSON.stringify(next)) > MAX_INGREDIENTS_BYTES) throw new ValidationError(`the ingredient library would exceed ${MAX_INGREDIENTS_BYTES} bytes`, null, 'invalid_merge_patch');
     return { ingredients: next as Prisma.InputJsonObject };
   });
+}
+
+/**
+ * POST /api/v1/previews/:id/influencer: a completed draft preview becomes an
+ * influencer: the spec's name, base prompt, grade and niche, the chosen image
+ * (`imageIndex`) as its front reference; the preview is then the new
+ * influencer's. A preview of an existing influencer, or one not completed, is 409.
+ */
+export async function influencerFromPreview(ctx: ServiceContext, previewId: string, raw: unknown): Promise<Influencer> {
+  requireScope(ctx, 'character:write');
+  const input = parseInput(PreviewToInfluencerInput, raw);
+  const preview = await ctx.deps.prisma.preview.findFirst({ where: { id: previewId, teamId: ctx.actor.teamId } });
+  if (!preview) throw previewNotFound();
+  if (preview.influencerId) throw new ConflictError(`this preview is of influencer ${preview.influencerId} already`, 'preview_has_influencer');
+  if (preview.status !== 'completed') throw new ConflictError(`preview is ${preview.status}; only a completed preview can become an influencer`, 'invalid_status_transition');
+  const images = previewImages(preview);
+  const image = images[input.imageIndex];
+  if (!image) throw new ValidationError(`imageIndex must be below ${images.length} (the preview's images)`, 'imageIndex');
+  const spec = previewSpec(preview);
+  const name = input.name ?? spec.name;
+  if (!name) throw new ValidationError('name is required: the preview was made without one', 'name');
+  const inf = await createInfluencer(ctx, {
+    name,
+    handle: input.handle,
+    bio: input.bio,
+    niche: spec.niche,
+    basePrompt: spec.basePrompt,
+    aestheticGrade: spec.aestheticGrade,
+    references: [{ view: 'front', mediaId: image }],
+  });
+  const { count } = await ctx.deps.prisma.preview.updateMany({ where: { id: preview.id, teamId: ctx.actor.teamId, influencerId: null }, data: { influencerId: inf.id } });
+  if (!count) {
+    // Another request made an influencer of it meanwhile: keep theirs.
+    await ctx.deps.prisma.influencer.deleteMany({ where: { id: inf.id, teamId: ctx.actor.teamId } });
+    throw new ConflictError('this preview became an influencer in another request meanwhile', 'preview_has_influencer');
+  }
+  return inf;
 }

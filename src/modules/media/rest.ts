@@ -1,6 +1,11 @@
 /** Media bytes (images, audio, video) from the blob store, by id. */
 import { z } from 'zod';
-import type { Route } from '../../rest/route.js';
+import type { BlobInfo } from '../../infra/blobs.js';
+import { mediaUrl } from '../../infra/blobs.js';
+import { listBody } from '../../rest/list.js';
+import { created, ok, type Route } from '../../rest/route.js';
+import { readUploads } from '../../rest/uploads.js';
+import { MediaBody, MediaDeletedBody, MediaPage } from './neighbour-responses.js';
 import * as media from './service.js';
 import { getPublicMedia } from './public.js';
 
@@ -37,5 +42,44 @@ export const mediaRoutes: Route[] = [
         headers: { 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' },
       };
     },
+  },
+];
+
+function mediaJson(b: BlobInfo): z.infer<typeof MediaBody> {
+  const m = (b.metadata && typeof b.metadata === 'object' && !Array.isArray(b.metadata) ? b.metadata : {}) as Record<string, unknown>;
+  const source = typeof m.source === 'string' ? m.source : typeof m.provider === 'string' ? m.provider : 'generated';
+  return { id: b.id, url: mediaUrl(b.id), kind: b.kind as 'image' | 'video' | 'audio', contentType: b.contentType, size: b.size, sha256: b.sha256, filename: b.filename, source, createdAt: b.createdAt.toISOString() };
+}
+
+// content neighbours (issue 20): the team's media library of files
+export const mediaLibraryRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/media',
+    scope: 'content:write',
+    rawBody: true,
+    response: MediaBody,
+    responses: { 201: 'Stored', 413: 'Larger than MEDIA_MAX_UPLOAD_BYTES', 415: 'Not an image, video or audio file (bytes sniffed), or mislabelled' },
+    summary: 'Upload one image, video or audio file (multipart field file, or the raw bytes with their Content-Type)',
+    handler: async ({ ctx, headers, readRaw }) =>
+      created(mediaJson(await media.uploadMedia(ctx, () => readUploads({ headers, readRaw }, { maxFileBytes: ctx.deps.config.mediaMaxUploadBytes, maxJsonDepth: ctx.deps.config.maxJsonDepth, maxFiles: 1 })))),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/media',
+    scope: 'content:read',
+    query: media.MediaListInput,
+    response: MediaPage,
+    summary: 'List the team’s media (uploaded and generated), newest first (filter: kind)',
+    handler: async ({ ctx, query }) => ok(listBody(await media.listMedia(ctx, Object.fromEntries(query.entries())), mediaJson)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/media/:id',
+    scope: 'content:write',
+    response: MediaDeletedBody,
+    responses: { 200: 'Deleted', 409: 'media_in_use: a content item, video, media-library entry, influencer or preview uses it' },
+    summary: 'Delete a media file nothing uses',
+    handler: async ({ ctx, params }) => ok({ id: (await media.deleteMedia(ctx, params.id!)).id, deleted: true }),
   },
 ];

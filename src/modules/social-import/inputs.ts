@@ -1,5 +1,6 @@
 /** Starting a social import. */
 import { z } from 'zod';
+import { listQuery } from '../../infra/pagination.js';
 
 export const StartImportInput = z.strictObject(
   {
@@ -9,3 +10,15 @@ export const StartImportInput = z.strictObject(
   { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field: ${i.keys.join(', ')}` : undefined) },
 );
 export type StartImportInput = z.infer<typeof StartImportInput>;
+
+export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+const idParam = (label: string) => z.string({ message: `${label} must be a string` }).trim().min(1, `${label} must not be empty`).max(100, `${label} must be at most 100 characters`);
+
+/** GET /api/v1/social-import/jobs: the filters beside limit and starting_after. */
+export const ImportListInput = listQuery('an import job', {
+  status: z.enum(IMPORT_STATUSES, { message: `status must be one of ${IMPORT_STATUSES.join(', ')}` }).optional(),
+  accountId: idParam('accountId').optional(),
+  profileId: idParam('profileId').optional(),
+  platform: z.enum(['x', 'tiktok', 'instagram'], { message: 'platform must be one of x, tiktok, instagram' }).optional(),
+});
+export type ImportListInput = z.infer<typeof ImportListInput>;

@@ -68,3 +68,19 @@ builder.subscriptionField('socialImportProgress', (t) =>
     resolve: (e) => e,
   }),
 );
+
+// content neighbours (issue 20)
+const ImportFilter = builder.inputType('SocialImportFilter', {
+  fields: (t) => ({ status: t.string({ required: false }), accountId: t.id({ required: false }), profileId: t.id({ required: false }), platform: t.string({ required: false }) }),
+});
+
+builder.queryField('socialImports', (t) =>
+  t.prismaConnection({
+    type: 'SocialImport',
+    cursor: 'id',
+    description: 'The team’s import jobs, newest first (GET /api/v1/social-import/jobs).',
+    args: { filter: t.arg({ type: ImportFilter, required: false }) },
+    resolve: (query, _r, { filter }, ctx) =>
+      imports.findImports(ctx, { status: filter?.status, accountId: filter?.accountId == null ? null : String(filter.accountId), profileId: filter?.profileId == null ? null : String(filter.profileId), platform: filter?.platform }, query),
+  }, { authScopes: readableWith.imports }, { authScopes: readableWith.imports }),
+);

@@ -14,11 +14,12 @@
 import type { ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { SocialImport } from '../../generated/prisma/client.js';
+import type { Prisma, SocialImport } from '../../generated/prisma/client.js';
+import { keysetPage, type Page } from '../../infra/pagination.js';
 import { newId } from '../../infra/ids.js';
 import { parseInput } from '../../validation.js';
 import type { ImportProgressEvent } from './events.js';
-import { StartImportInput } from './inputs.js';
+import { ImportListInput, StartImportInput } from './inputs.js';
 
 export const IMPORT_JOB = 'social.import';
 export const IMPORTABLE = ['x', 'tiktok', 'instagram'] as const;
@@ -63,4 +64,39 @@ export async function getImport(ctx: ServiceContext, id: string): Promise<Social
 
 export function progressEvent(row: SocialImport): ImportProgressEvent {
   return { importId: row.id, status: row.status, imported: row.imported, skipped: row.skipped, error: row.error, at: new Date().toISOString() };
+}
+
+export interface ImportFilter {
+  status?: string | null;
+  accountId?: string | null;
+  profileId?: string | null;
+  platform?: string | null;
+}
+
+function importWhere(ctx: ServiceContext, f: ImportFilter): Prisma.SocialImportWhereInput {
+  return {
+    teamId: ctx.actor.teamId,
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.accountId ? { accountId: f.accountId } : {}),
+    ...(f.profileId ? { profileId: f.profileId } : {}),
+    ...(f.platform ? { platform: f.platform } : {}),
+  };
+}
+
+/** GET /api/v1/social-import/jobs: the team's import jobs, newest first. */
+export async function listImports(ctx: ServiceContext, raw: Record<string, unknown>): Promise<Page<SocialImport>> {
+  requireScope(ctx, 'content:read');
+  const input = parseInput(ImportListInput, raw);
+  const where = importWhere(ctx, input);
+  return keysetPage(input, 'an import job', {
+    anchor: (id) => ctx.deps.prisma.socialImport.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }),
+    rows: (page) => ctx.deps.prisma.socialImport.findMany({ where, ...page }),
+  });
+}
+
+/** For the GraphQL connection (filters checked as REST checks them). */
+export async function findImports(ctx: ServiceContext, filter: ImportFilter, query: Prisma.SocialImportFindManyArgs): Promise<SocialImport[]> {
+  requireScope(ctx, 'content:read');
+  const input = parseInput(ImportListInput, Object.fromEntries(Object.entries(filter).filter(([, v]) => v != null)));
+  return ctx.deps.prisma.socialImport.findMany({ ...query, where: importWhere(ctx, input), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

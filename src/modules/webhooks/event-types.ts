@@ -10,7 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   { type: 'publish.started', description: 'A publication to one account started its first attempt (data: publicationId, contentItemId, accountId, platform).' },
   { type: 'publish.succeeded', description: 'A publication is live on its platform (data: publicationId, contentItemId, accountId, platform, externalId, url).' },
   { type: 'publish.failed', description: 'A publication gave up after its last attempt (data: publicationId, contentItemId, accountId, platform, error, attempts).' },
-  { type: 'batch.completed', description: 'A content batch finished (data: batchId, profileId, status, counts).' },
+  { type: 'batch.completed', description: 'A content batch ended: completed, failed or cancelled (data: batchId, profileId, status, counts).' },
   { type: 'import.completed', description: 'A social import finished (data: importId, accountId, platform, status, imported, skipped).' },
   { type: 'run.completed', description: 'An EvalStudio run finished its conversation and was judged (data: runId, projectId, evalId, executionId, scenarioId, personaId, result).' },
   { type: 'run.failed', description: 'An EvalStudio run ended with a system error (data: runId, projectId, evalId, executionId, scenarioId, personaId, error).' },

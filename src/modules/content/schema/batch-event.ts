@@ -3,7 +3,7 @@ import { builder, readableWith } from '../../../graphql/builder.js';
 import type { BatchEvent as BatchEventPayload } from '../events.js';
 import * as content from '../service.js';
 
-const BatchEventType = builder.enumType('BatchEventType', { values: ['progress', 'item', 'completed', 'failed'] as const });
+const BatchEventType = builder.enumType('BatchEventType', { values: ['progress', 'item', 'completed', 'failed', 'cancelled'] as const });
 
 const BatchEvent = builder.objectRef<BatchEventPayload>('BatchEvent').implement({
   authScopes: readableWith.content,
@@ -37,7 +37,7 @@ builder.subscriptionField('batchProgress', (t) =>
   t.field({
     type: BatchEvent,
     description:
-      'A batch’s events after `afterSeq` (default 0, all): those that already happened (rebuilt from the stored batch), then live ones; ends with completed or failed.',
+      'A batch’s events after `afterSeq` (default 0, all): those that already happened (rebuilt from the stored batch), then live ones; ends with completed, failed or cancelled.',
     args: { batchId: t.arg.id({ required: true }), afterSeq: t.arg.int({ required: false }) },
     subscribe: (_root, { batchId, afterSeq }, ctx) => content.batchEvents(ctx, String(batchId), afterSeq ?? 0),
     resolve: (e) => e,

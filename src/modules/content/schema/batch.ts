@@ -35,7 +35,7 @@ export const Batch = builder.prismaObject('Batch', {
   interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id'),
-    status: t.exposeString('status', { description: 'queued, generating, completed (at least one item made) or failed (none).' }),
+    status: t.exposeString('status', { description: 'queued, generating, completed (at least one item made), failed (none) or cancelled (cancelBatch: the items made are kept).' }),
     count: t.exposeInt('count'),
     completed: t.exposeInt('completed', { description: 'Items made (pending review or beyond).' }),
     failed: t.exposeInt('failed', { description: 'Items given up.' }),
@@ -70,7 +70,7 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const GenerateContentInput = builder.inputType('GenerateContentInput', {
+export const GenerateContentInput = builder.inputType('GenerateContentInput', {
   fields: (t) => ({
     profileId: t.id({ required: true }),
     count: t.int({ required: true, description: '1–50.' }),
@@ -81,7 +81,7 @@ const GenerateContentInput = builder.inputType('GenerateContentInput', {
   }),
 });
 
-const GenerateContentPayload = builder.objectRef<content.GenerateResult>('GenerateContentPayload').implement({
+export const GenerateContentPayload = builder.objectRef<content.GenerateResult>('GenerateContentPayload').implement({
   authScopes: readableWith.content,
   fields: (t) => ({
     batch: t.field({ type: Batch, nullable: true, description: 'null for a dry run.', resolve: (r) => (r.dryRun ? null : r.batch) }),

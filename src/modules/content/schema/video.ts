@@ -26,6 +26,7 @@ export const ContentVideo = builder.prismaObject('ContentVideo', {
     status: t.exposeString('status', { description: 'queued, rendering, completed or failed.' }),
     variant: t.exposeString('variant', { nullable: true, description: 'A, B, C or D within a comparison.' }),
     comparisonId: t.exposeID('comparisonId', { nullable: true }),
+    winner: t.exposeBoolean('winner', { description: 'Chosen as its comparison’s winner (chooseVideoComparisonWinner).' }),
     motion: t.field({ type: VideoMotion, nullable: true, resolve: (v) => motionToEnum(content.jsonObject(v.params).motion) }),
     durationSeconds: t.int({ nullable: true, resolve: (v) => (content.jsonObject(v.params).durationSeconds as number | undefined) ?? null }),
     provider: t.string({ nullable: true, resolve: (v) => (content.jsonObject(v.params).provider as string | undefined) ?? null }),
@@ -48,7 +49,7 @@ const VideoVariantInput = builder.inputType('VideoVariantInput', {
   }),
 });
 
-const VideoRequestPayload = builder.objectRef<{ comparisonId: string | null; videos: unknown[]; item: unknown }>('ContentVideoRequest').implement({
+export const VideoRequestPayload = builder.objectRef<{ comparisonId: string | null; videos: unknown[]; item: unknown }>('ContentVideoRequest').implement({
   authScopes: readableWith.content,
   fields: (t) => ({
     comparisonId: t.id({ nullable: true, resolve: (r) => r.comparisonId }),

@@ -74,3 +74,14 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) => influencers.createPreview(ctx, { ...given(input), ...(input.influencerId ? { influencerId: String(input.influencerId) } : {}) }),
   }),
 }));
+
+// content neighbours (issue 20)
+builder.mutationFields((t) => ({
+  createInfluencerFromPreview: t.prismaField({
+    type: 'Influencer',
+    errors: mutationErrors,
+    description: 'Turns a completed draft preview into an influencer: its spec, and image `imageIndex` (default 0) as the front reference.',
+    args: { ...idArg(t), name: t.arg.string(), handle: t.arg.string(), bio: t.arg.string(), imageIndex: t.arg.int() },
+    resolve: (_q, _root, { id, ...rest }, ctx) => influencers.influencerFromPreview(ctx, String(id), Object.fromEntries(Object.entries(rest).filter(([, v]) => v != null))),
+  }),
+}));
