@@ -35,8 +35,10 @@ export const PublishInput = z.strictObject(
       .optional(),
     /** Text per platform, instead of the item's caption there (each within its platform's limit). */
     captions: z
-      .partialRecord(z.enum(PLATFORMS as [string, ...string[]], { message: `captions keys must be platforms: ${PLATFORMS.join(', ')}` }), z.string({ message: 'captions values must be strings' }).max(MAX_CAPTION, `a caption must be at most ${MAX_CAPTION} characters`), {
-        message: 'captions must be an object of platform → text',
+      .record(z.string(), z.string({ message: 'captions values must be strings' }).max(MAX_CAPTION, `a caption must be at most ${MAX_CAPTION} characters`), { message: 'captions must be an object of platform → text' })
+      .superRefine((r, c) => {
+        const bad = Object.keys(r).filter((k) => !(PLATFORMS as readonly string[]).includes(k));
+        if (bad.length) c.addIssue({ code: 'custom', message: `captions keys must be platforms (${PLATFORMS.join(', ')}), not ${bad.join(', ')}` });
       })
       .optional(),
     scheduledAt: when
