@@ -8,4 +8,8 @@
  */
 export type Counterpart = string | { none: string };
 
-export const graphqlCounterparts: Record<string, Counterpart> = {};
+export const graphqlCounterparts: Record<string, Counterpart> = {
+  // publishing, accounts, analytics
+  'PATCH /api/v1/accounts/:id': 'Mutation.updateAccount',
+  'POST /api/v1/accounts/:id/reconnect': 'Mutation.reconnectAccount',
+};
