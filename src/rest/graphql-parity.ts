@@ -12,4 +12,6 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   // publishing, accounts, analytics
   'PATCH /api/v1/accounts/:id': 'Mutation.updateAccount',
   'POST /api/v1/accounts/:id/reconnect': 'Mutation.reconnectAccount',
+  'GET /api/v1/publishing/queue': 'Query.publishingQueue',
+  'POST /api/v1/publications/:id/reschedule': 'Mutation.reschedulePublication',
 };

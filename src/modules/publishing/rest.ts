@@ -2,6 +2,7 @@
 import { ok, type Route } from '../../rest/route.js';
 import { PublishInput, UnpublishInput } from './inputs.js';
 import * as publishing from './service.js';
+import { queueRoutes } from './queue-rest.js';
 
 export const publishingRoutes: Route[] = [
   {
@@ -40,4 +41,5 @@ export const publishingRoutes: Route[] = [
     summary: 'Cancel a scheduled publish, or remove a published post where the platform allows',
     handler: async ({ ctx, params, body }) => ok(await publishing.unpublish(ctx, params.id!, body)),
   },
+  ...queueRoutes,
 ];

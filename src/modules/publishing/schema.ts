@@ -5,6 +5,7 @@ import type { ServiceContext } from '../../context.js';
 import type { PublishStatusEvent } from './events.js';
 import * as publishing from './service.js';
 import { ValidationError } from '../../errors.js';
+import { queueFilter, reschedule } from './queue.js';
 
 builder.prismaObject('PublicationAttempt', {
   authScopes: readableWith.publishing,
@@ -137,6 +138,53 @@ builder.mutationFields((t) => ({
       await publishing.unpublish(ctx, String(contentItemId), {});
       return publications(ctx, String(contentItemId));
     },
+  }),
+}));
+
+const QueueFilter = builder.inputType('PublishingQueueFilter', {
+  description: 'What GET /api/v1/publishing/queue filters by.',
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime', required: false, description: 'Due at or after.' }),
+    to: t.field({ type: 'DateTime', required: false, description: 'Due before.' }),
+    platforms: t.stringList({ required: false }),
+    statuses: t.stringList({ required: false, description: 'scheduled | queued | publishing | published | failed | cancelled | removed' }),
+    profileId: t.id({ required: false }),
+    accountId: t.id({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  publishingQueue: t.prismaConnection(
+    {
+      type: 'Publication',
+      cursor: 'id',
+      description: 'The publishing queue / calendar: publications by when they are due, earliest first (same filters as GET /api/v1/publishing/queue).',
+      args: { filter: t.arg({ type: QueueFilter, required: false }) },
+      resolve: (query, _r, { filter }, ctx) => {
+        const f = filter ?? {};
+        const where = queueFilter(ctx, {
+          ...(f.from ? { from: f.from.toISOString() } : {}),
+          ...(f.to ? { to: f.to.toISOString() } : {}),
+          ...(f.platforms?.length ? { platform: f.platforms.join(',') } : {}),
+          ...(f.statuses?.length ? { status: f.statuses.join(',') } : {}),
+          ...(f.profileId ? { profileId: String(f.profileId) } : {}),
+          ...(f.accountId ? { accountId: String(f.accountId) } : {}),
+        });
+        return ctx.deps.prisma.publication.findMany({ ...query, where, orderBy: [{ plannedAt: 'asc' }, { id: 'asc' }] });
+      },
+    },
+    { authScopes: readableWith.publishing },
+    { authScopes: readableWith.publishing },
+  ),
+}));
+
+builder.mutationFields((t) => ({
+  reschedulePublication: t.prismaField({
+    type: 'Publication',
+    errors: mutationErrors,
+    description: 'Moves a publication that has not gone out yet to another time (same rules as POST /api/v1/publications/:id/reschedule).',
+    args: { id: t.arg.id({ required: true }), scheduledAt: t.arg({ type: 'DateTime', required: true }) },
+    resolve: async (_q, _r, { id, scheduledAt }, ctx) => reschedule(ctx, String(id), { scheduledAt: scheduledAt.toISOString() }),
   }),
 }));
 
