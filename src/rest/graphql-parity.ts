@@ -264,4 +264,10 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'DELETE /api/v1/media/:id': 'Mutation.deleteMedia',
   'GET /api/v1/social-import/jobs': 'Query.socialImports',
   'POST /api/v1/previews/:id/influencer': 'Mutation.createInfluencerFromPreview',
+
+  // publishing, accounts, analytics
+  'PATCH /api/v1/accounts/:id': 'Mutation.updateAccount',
+  'POST /api/v1/accounts/:id/reconnect': 'Mutation.reconnectAccount',
+  'GET /api/v1/publishing/queue': 'Query.publishingQueue',
+  'POST /api/v1/publications/:id/reschedule': 'Mutation.reschedulePublication',
 };

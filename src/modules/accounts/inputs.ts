@@ -30,6 +30,26 @@ export const ConnectAccountInput = strict({
 });
 export type ConnectAccountInput = z.infer<typeof ConnectAccountInput>;
 
+const credentials = z
+  .record(z.string(), z.string({ message: 'credentials values must be strings' }).max(8192, 'a credential must be at most 8192 characters'), { message: 'credentials must be an object of strings' })
+  .refine((c) => Object.keys(c).length <= 20, 'credentials may hold at most 20 entries');
+const config = z
+  .record(z.string(), z.unknown(), { message: 'config must be an object' })
+  .refine((c) => JSON.stringify(c).length <= 8192, 'config must be at most 8 KB as JSON');
+
+/** PATCH /api/v1/accounts/:id: settings; `config` replaces the account's config (validated for its platform). */
+export const UpdateAccountInput = strict({
+  handle: ConnectAccountInput.shape.handle,
+  displayName: z.string({ message: 'displayName must be a string or null' }).trim().max(200, 'displayName must be at most 200 characters').nullable().optional(),
+  config: config.optional(),
+});
+
+/** POST /api/v1/accounts/:id/reconnect: new credentials (and optionally config), checked with the platform. */
+export const ReconnectAccountInput = strict({
+  credentials: credentials.optional(),
+  config: config.optional(),
+});
+
 export const AccountListInput = listQuery('an account', {
   profileId: z.string().max(100).optional(),
   platform: platform.optional(),

@@ -3,9 +3,11 @@ import type { SandboxPost, SocialAccount } from '../../generated/prisma/client.j
 import { mediaUrl } from '../../infra/blobs.js';
 import { listBody, pageOf, queryObject } from '../../rest/list.js';
 import { created, ok, type Route } from '../../rest/route.js';
-import { AccountListInput, ConnectAccountInput, PostListInput } from './inputs.js';
+import { z } from 'zod';
+import { AccountListInput, ConnectAccountInput, PostListInput, ReconnectAccountInput, UpdateAccountInput } from './inputs.js';
 import * as accounts from './service.js';
 import * as bodies from './responses.js';
+import { reconnectAccount, updateAccount } from './update.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -25,6 +27,22 @@ export function accountBody(a: SocialAccount) {
     updatedAt: a.updatedAt.toISOString(),
   };
 }
+
+/** The success body of an account (accountBody), for the OpenAPI document and the response check. */
+export const AccountResponse = z.object({
+  id: z.string(),
+  profileId: z.string(),
+  platform: z.string(),
+  handle: z.string(),
+  displayName: z.string().nullable(),
+  externalId: z.string().nullable(),
+  status: z.enum(['connected', 'disconnected']),
+  config: z.record(z.string(), z.unknown()),
+  connectedAt: z.string(),
+  disconnectedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 
 function postBody(p: SandboxPost) {
   return {
@@ -86,6 +104,29 @@ export const accountRoutes: Route[] = [
     response: bodies.AccountBody,
     summary: 'Disconnect a social account (credentials wiped, history kept)',
     handler: async ({ ctx, params }) => ok(accountBody(await accounts.disconnectAccount(ctx, params.id!))),
+  },
+  {
+    method: 'PATCH',
+    path: `${base}/:id`,
+    scope: 'profile:write',
+    body: UpdateAccountInput,
+    response: AccountResponse,
+    responses: { 200: 'The account with its new settings' },
+    summary: 'Update an account’s settings: handle (sandbox, webhook), displayName, config (validated for its platform)',
+    handler: async ({ ctx, params, body }) => ok(accountBody(await updateAccount(ctx, params.id!, body))),
+  },
+  {
+    method: 'POST',
+    path: `${base}/:id/reconnect`,
+    scope: 'profile:write',
+    body: ReconnectAccountInput,
+    response: AccountResponse.extend({ secret: z.string().optional() }),
+    responses: { 200: 'Connected again with the new credentials (a webhook account given no secret and holding none gets a new `secret`, shown once)' },
+    summary: 'Reconnect an account: replace its credentials (checked with the platform; the same platform account only)',
+    handler: async ({ ctx, params, body }) => {
+      const { account, secret } = await reconnectAccount(ctx, params.id!, body);
+      return ok({ ...accountBody(account), ...(secret ? { secret } : {}) });
+    },
   },
   {
     method: 'GET',

@@ -5,6 +5,7 @@ import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
 import { mediaUrl } from '../../infra/blobs.js';
 import * as accounts from './service.js';
+import { reconnectAccount, updateAccount } from './update.js';
 
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
 
@@ -53,6 +54,24 @@ const ConnectAccountInput = builder.inputType('ConnectAccountInput', {
   }),
 });
 
+const UpdateAccountInput = builder.inputType('UpdateAccountInput', {
+  fields: (t) => ({
+    handle: t.string({ required: false, description: 'sandbox and webhook accounts only.' }),
+    displayName: t.string({ required: false }),
+    config: t.field({ type: 'JSON', required: false, description: 'Replaces the account’s config (validated for its platform).' }),
+  }),
+});
+
+const ReconnectAccountInput = builder.inputType('ReconnectAccountInput', {
+  fields: (t) => ({
+    credentials: t.field({ type: 'JSON', required: false, description: 'New platform credentials (checked with the platform); write-only.' }),
+    config: t.field({ type: 'JSON', required: false }),
+  }),
+});
+
+/** GraphQL input → the REST body (null and absent both mean "leave as is"). */
+const present = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+
 builder.queryFields((t) => ({
   socialAccount: t.prismaField({
     type: 'SocialAccount',
@@ -69,6 +88,20 @@ builder.mutationFields((t) => ({
     description: 'Connects a social account to a profile after the platform accepted the credentials.',
     args: { input: t.arg({ type: ConnectAccountInput, required: true }) },
     resolve: async (_r, { input }, ctx) => accounts.connectAccount(ctx, { ...input, profileId: String(input.profileId), handle: input.handle ?? undefined, credentials: input.credentials ?? undefined, config: input.config ?? undefined }),
+  }),
+  updateAccount: t.prismaField({
+    type: 'SocialAccount',
+    errors: mutationErrors,
+    description: 'Updates an account’s settings (same rules as PATCH /api/v1/accounts/:id).',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAccountInput, required: true }) },
+    resolve: (_q, _r, { id, input }, ctx) => updateAccount(ctx, String(id), present(input)),
+  }),
+  reconnectAccount: t.field({
+    type: ConnectedAccount,
+    errors: mutationErrors,
+    description: 'Replaces an account’s credentials after the platform accepted them; a disconnected account is connected again.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ReconnectAccountInput, required: true }) },
+    resolve: (_r, { id, input }, ctx) => reconnectAccount(ctx, String(id), present(input)),
   }),
   disconnectAccount: t.prismaField({
     type: 'SocialAccount',

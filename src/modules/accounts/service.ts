@@ -15,7 +15,7 @@ import { checkOutboundUrl, OutboundRefused } from '../../infra/safe-fetch.js';
 import { generateWebhookSecret, isWebhookSecret } from '../../infra/webhook-signing.js';
 import { keysetPage } from '../../infra/pagination.js';
 import { parseInput } from '../../validation.js';
-import { connectorFor, PLATFORMS, PlatformError, type Platform } from '../connectors/service.js';
+import { connectorFor, PLATFORMS, PlatformError, type ConnectedAccount, type Platform } from '../connectors/service.js';
 import { AccountListInput, ConnectAccountInput, NoConfig, PostListInput, SandboxConfig, TikTokConfig, WebhookConfig } from './inputs.js';
 
 export const accountNotFound = () => new NotFoundError('No such account', 'account_not_found');
@@ -26,7 +26,7 @@ export function platformAppError(err: PlatformError, param: string | null = 'cre
   return new ValidationError(err.message, err.kind === 'config' ? 'config' : param, err.kind === 'config' ? 'invalid_config' : 'platform_refused');
 }
 
-const configSchema: Record<Platform, typeof NoConfig | typeof SandboxConfig | typeof WebhookConfig | typeof TikTokConfig> = {
+export const configSchema: Record<Platform, typeof NoConfig | typeof SandboxConfig | typeof WebhookConfig | typeof TikTokConfig> = {
   sandbox: SandboxConfig,
   webhook: WebhookConfig,
   x: NoConfig,
@@ -37,6 +37,35 @@ const configSchema: Record<Platform, typeof NoConfig | typeof SandboxConfig | ty
 export function platforms(ctx: ServiceContext) {
   requireScope(ctx, 'profile:read');
   return PLATFORMS.map((p) => ({ platform: p, ...connectorFor(ctx.deps, p).describe }));
+}
+
+/** An account's config (validated for its platform; a webhook URL checked by the outbound policy) and credentials (a webhook secret generated when not given). */
+export function prepare(ctx: ServiceContext, platform: Platform, input: { config?: Record<string, unknown>; credentials?: Record<string, string> }) {
+  const config = parseInput(configSchema[platform], input.config ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
+  const credentials: Record<string, string> = { ...input.credentials };
+  let secret: string | null = null;
+  if (platform === 'webhook') {
+    try {
+      config.url = checkOutboundUrl(String(config.url), ctx.deps.config.outbound).toString();
+    } catch (e) {
+      if (e instanceof OutboundRefused) throw new ValidationError(e.message, 'config.url', 'invalid_url');
+      throw e;
+    }
+    if (credentials.secret === undefined) credentials.secret = secret = generateWebhookSecret();
+    else if (!isWebhookSecret(credentials.secret)) throw new ValidationError('credentials.secret must be a whsec_… secret (base64 of at least 24 bytes)', 'credentials.secret');
+  }
+  return { config, credentials, secret };
+}
+
+/** The platform's check of the credentials: 400 with its reason when it refuses them, 502 when unreachable. */
+export async function verifyWith(ctx: ServiceContext, platform: Platform, draft: ConnectedAccount) {
+  try {
+    return await connectorFor(ctx.deps, platform).verify(draft, AbortSignal.timeout(ctx.deps.config.platforms.timeoutMs));
+  } catch (err) {
+    if (err instanceof PlatformError) throw platformAppError(err);
+    throw err;
+  }
 }
 
 export interface ConnectedWithSecret {
@@ -51,32 +80,13 @@ export async function connectAccount(ctx: ServiceContext, raw: unknown): Promise
   const platform = input.platform as Platform;
   const profile = await ctx.deps.prisma.profile.findFirst({ where: { id: input.profileId, teamId: ctx.actor.teamId }, select: { id: true } });
   if (!profile) throw new NotFoundError('No such profile', 'profile_not_found');
-  const config = parseInput(configSchema[platform], input.config ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
-  const credentials: Record<string, string> = { ...input.credentials };
-  let secret: string | null = null;
+  const { config, credentials, secret } = prepare(ctx, platform, input);
   if (platform === 'sandbox' || platform === 'webhook') {
     if (!input.handle) throw new ValidationError(`handle is required for ${platform} accounts`, 'handle');
   }
-  if (platform === 'webhook') {
-    try {
-      config.url = checkOutboundUrl(String(config.url), ctx.deps.config.outbound).toString();
-    } catch (e) {
-      if (e instanceof OutboundRefused) throw new ValidationError(e.message, 'config.url', 'invalid_url');
-      throw e;
-    }
-    if (credentials.secret === undefined) credentials.secret = secret = generateWebhookSecret();
-    else if (!isWebhookSecret(credentials.secret)) throw new ValidationError('credentials.secret must be a whsec_… secret (base64 of at least 24 bytes)', 'credentials.secret');
-  }
   const id = newId('acct_');
   const draft = { id, teamId: ctx.actor.teamId, platform, handle: input.handle ?? '', externalId: null, config, credentials };
-  let verified;
-  try {
-    verified = await connectorFor(ctx.deps, platform).verify(draft, AbortSignal.timeout(ctx.deps.config.platforms.timeoutMs));
-  } catch (err) {
-    if (err instanceof PlatformError) throw platformAppError(err);
-    throw err;
-  }
+  const verified = await verifyWith(ctx, platform, draft);
   const handle = input.handle && (platform === 'sandbox' || platform === 'webhook') ? input.handle : verified.handle;
   const clash = await ctx.deps.prisma.socialAccount.findFirst({ where: { teamId: ctx.actor.teamId, profileId: profile.id, platform, handle, status: 'connected' }, select: { id: true } });
   if (clash) throw new ConflictError(`${platform} account ${handle} is already connected to this profile (${clash.id})`, 'account_exists', 'handle');

@@ -4,9 +4,13 @@
  * permissions instagram_business_basic, instagram_business_content_publish,
  * instagram_business_manage_insights), passed as `access_token` as its
  * documentation shows. Instagram fetches the image itself from `image_url`,
- * a signed link under PUBLIC_BASE_URL.
+ * a signed link under PUBLIC_BASE_URL (and a reel's video from `video_url`).
  *   verify       GET  /me?fields=user_id,username,name
- *   publish      POST /{ig-user-id}/media {image_url, caption} → container id (stored at once),
+ *   followers    GET  /me?fields=followers_count
+ *   publish      POST /{ig-user-id}/media {image_url, caption} → container id (stored at once);
+ *                a reel: {media_type: REELS, video_url, caption}; a carousel: one
+ *                {image_url, is_carousel_item: true} container per image (each stored),
+ *                then {media_type: CAROUSEL, children, caption};
  *                GET  /{container-id}?fields=status_code until FINISHED,
  *                POST /{ig-user-id}/media_publish {creation_id} → media id
  *   engagement   GET  /{media-id}/insights?metric=views,likes,comments,shares,saved,reach
@@ -52,10 +56,22 @@ export function instagramConnector(deps: Deps): Connector {
     describe: {
       credentials: ['accessToken (Instagram user token with instagram_business_basic, instagram_business_content_publish, instagram_business_manage_insights)'],
       config: [],
-      publishes: 'an image post (pulled from a signed PUBLIC_BASE_URL link) with the caption',
+      publishes: 'an image post, a carousel (2–10 images) or a reel (video), pulled from signed PUBLIC_BASE_URL links, with the caption',
       unpublish: false,
       engagement: true,
       import: false,
+    },
+    capabilities: {
+      formats: ['image', 'carousel', 'video'],
+      maxImages: 10,
+      imageTypes: ['image/'],
+      videoTypes: ['video/mp4', 'video/quicktime'],
+      maxText: 2200,
+      note: 'Instagram posts an image, a carousel of up to 10 images or a reel (MP4 or MOV) with up to 2200 characters; it has no text-only posts',
+    },
+    async followers(account, signal) {
+      const me = (await call(account, '/me', { params: { fields: 'followers_count' }, signal })).body as { followers_count?: number };
+      return me.followers_count ?? null;
     },
     async verify(account, signal) {
       const me = (await call(account, '/me', { params: { fields: 'user_id,username,name' }, signal })).body as { user_id?: string; id: string; username: string; name?: string };
@@ -66,10 +82,19 @@ export function instagramConnector(deps: Deps): Connector {
       if (typeof state.value.mediaId === 'string') return { externalId: state.value.mediaId, url: await permalink(account, state.value.mediaId, signal) };
       let containerId = typeof state.value.containerId === 'string' ? state.value.containerId : null;
       if (!containerId) {
-        const image = post.media.find((m) => m.contentType.startsWith('image/'));
-        if (!image) throw new PlatformError('instagram posts need an image; this content item has none', { retryable: false, kind: 'refused' });
-        if (!image.publicUrl) throw new PlatformError('instagram fetches the image from a public link: set PUBLIC_BASE_URL to where Instagram can reach this server', { retryable: false, kind: 'config' });
-        const made = await call(account, `/${user}/media`, { method: 'POST', params: { image_url: image.publicUrl, caption: post.caption }, signal });
+        if (!post.media.length) throw new PlatformError('instagram posts need an image or a video; this post has none', { retryable: false, kind: 'refused' });
+        if (post.media.some((m) => !m.publicUrl)) throw new PlatformError('instagram fetches the media from a public link: set PUBLIC_BASE_URL to where Instagram can reach this server', { retryable: false, kind: 'config' });
+        let params: Record<string, string>;
+        if (post.format === 'video') params = { media_type: 'REELS', video_url: post.media[0]!.publicUrl!, caption: post.caption };
+        else if (post.format === 'carousel') {
+          const children: string[] = Array.isArray(state.value.childIds) ? (state.value.childIds as string[]) : [];
+          for (const m of post.media.slice(children.length)) {
+            children.push(String((await call(account, `/${user}/media`, { method: 'POST', params: { image_url: m.publicUrl!, is_carousel_item: 'true' }, signal })).body.id));
+            await state.save({ ...state.value, childIds: children });
+          }
+          params = { media_type: 'CAROUSEL', children: children.join(','), caption: post.caption };
+        } else params = { image_url: post.media[0]!.publicUrl!, caption: post.caption };
+        const made = await call(account, `/${user}/media`, { method: 'POST', params, signal });
         containerId = String(made.body.id);
         await state.save({ ...state.value, containerId });
       }
@@ -84,8 +109,8 @@ export function instagramConnector(deps: Deps): Connector {
           return { externalId: found.id, url: found.permalink ?? null };
         }
         if (status === 'ERROR' || status === 'EXPIRED') {
-          await state.save({ ...state.value, containerId: null, failedContainerId: containerId });
-          throw new PlatformError(`instagram could not process the image (container ${status})`, { retryable: status === 'EXPIRED' });
+          await state.save({ ...state.value, containerId: null, childIds: null, failedContainerId: containerId });
+          throw new PlatformError(`instagram could not process the ${post.format === 'video' ? 'video' : 'image'} (container ${status})`, { retryable: status === 'EXPIRED' });
         }
         if (i >= STATUS_CHECKS) throw new PlatformError(`instagram is still processing container ${containerId}`, { retryable: true });
         await new Promise((r) => setTimeout(r, 1000));

@@ -35,6 +35,13 @@ export function sandboxMetrics(postId: string, ageMs: number): Metrics {
   };
 }
 
+/** Deterministic followers of a sandbox account `ageMs` after it was connected: a base fixed by its id, growing with the square root of its age. */
+export function sandboxFollowers(accountId: string, ageMs: number): number {
+  const h = createHash('sha256').update(`followers:${accountId}`).digest();
+  const base = 100 + h.readUInt16BE(0) % 900;
+  return base + Math.floor(Math.sqrt(Math.max(0, ageMs) / 1000) * (2 + (h[2]! % 5)));
+}
+
 export function sandboxPostUrl(accountId: string, postId: string): string {
   return `/api/v1/accounts/${accountId}/posts/${postId}`;
 }
@@ -51,8 +58,20 @@ export function sandboxConnector(deps: Deps): Connector {
       engagement: true,
       import: true,
     },
+    capabilities: {
+      formats: ['text', 'image', 'carousel', 'video'],
+      maxImages: 10,
+      imageTypes: ['image/'],
+      videoTypes: ['video/', 'image/gif'],
+      maxText: 5000,
+      note: 'the sandbox takes text, an image, up to 10 images or one video',
+    },
     async verify(account) {
       return { handle: account.handle, externalId: `sandbox:${account.id}`, displayName: null };
+    },
+    async followers(account) {
+      const row = await prisma.socialAccount.findUnique({ where: { id: account.id }, select: { connectedAt: true } });
+      return sandboxFollowers(account.id, row ? Date.now() - row.connectedAt.getTime() : 0);
     },
     async publish(account, post, state) {
       const existing = await prisma.sandboxPost.findUnique({ where: { accountId_idempotencyKey: { accountId: account.id, idempotencyKey: post.idempotencyKey } } });

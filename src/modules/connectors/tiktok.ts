@@ -1,11 +1,13 @@
 /**
  * `tiktok`: TikTok's Content Posting and Display APIs with a user access
  * token (`credentials.accessToken`; scopes user.info.basic, video.publish,
- * video.list). Photo posts (the content item's image) go out by
- * PULL_FROM_URL, so TikTok fetches the image from a signed link under
+ * video.list, user.info.stats). Photo posts (one image or up to 35) and videos
+ * go out by PULL_FROM_URL, so TikTok fetches them from signed links under
  * PUBLIC_BASE_URL (a domain verified with TikTok).
  *   verify       GET  /v2/user/info/?fields=open_id,union_id,display_name,username
- *   publish      POST /v2/post/publish/content/init/ (media_type PHOTO, DIRECT_POST)
+ *   followers    GET  /v2/user/info/?fields=follower_count
+ *   publish      photos: POST /v2/post/publish/content/init/ (media_type PHOTO, DIRECT_POST);
+ *                a video: POST /v2/post/publish/video/init/ (source_info.video_url);
  *                then POST /v2/post/publish/status/fetch/ until PUBLISH_COMPLETE
  *   engagement   POST /v2/video/query/ (like, comment, share and view counts)
  *   import       POST /v2/video/list/ (cursor, has_more)
@@ -42,17 +44,30 @@ export function tiktokConnector(deps: Deps): Connector {
     if (!token) throw new PlatformError('a tiktok account needs credentials.accessToken (a user access token)', { retryable: false, kind: 'config' });
     return platformRequest('tiktok', `${deps.config.platforms.tiktokBaseUrl}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs, fetch: platformFetch(deps.config) }, readError);
   };
-  const postUrl = (account: ConnectedAccount, id: string) => `https://www.tiktok.com/@${account.handle.replace(/^@/, '')}/photo/${id}`;
+  const postUrl = (account: ConnectedAccount, id: string, kind: 'photo' | 'video') => `https://www.tiktok.com/@${account.handle.replace(/^@/, '')}/${kind}/${id}`;
+  const postInfo = (account: ConnectedAccount) => ({ privacy_level: String(account.config.privacyLevel ?? 'PUBLIC_TO_EVERYONE'), disable_comment: false });
 
   return {
     platform: 'tiktok',
     describe: {
-      credentials: ['accessToken (user token with user.info.basic, video.publish, video.list)'],
+      credentials: ['accessToken (user token with user.info.basic, video.publish, video.list, user.info.stats)'],
       config: ['privacyLevel (PUBLIC_TO_EVERYONE by default; SELF_ONLY for unaudited apps)'],
-      publishes: 'a photo post (the image, pulled from a signed PUBLIC_BASE_URL link) with the caption as description',
+      publishes: 'a photo post (one image or up to 35) or a video, pulled from signed PUBLIC_BASE_URL links, with the caption',
       unpublish: false,
       engagement: true,
       import: true,
+    },
+    capabilities: {
+      formats: ['image', 'carousel', 'video'],
+      maxImages: 35,
+      imageTypes: ['image/'],
+      videoTypes: ['video/mp4', 'video/webm', 'video/quicktime'],
+      maxText: 2200,
+      note: 'TikTok posts a video (MP4, WebM or MOV) or photos (up to 35) with up to 2200 characters; it has no text-only posts',
+    },
+    async followers(account, signal) {
+      const user = (await call(account, '/v2/user/info/?fields=follower_count', { signal })).body.data.user as { follower_count?: number };
+      return user.follower_count ?? null;
     },
     async verify(account, signal) {
       const user = (await call(account, '/v2/user/info/?fields=open_id,union_id,display_name,username', { signal })).body.data.user as { open_id: string; display_name?: string; username?: string };
@@ -61,20 +76,26 @@ export function tiktokConnector(deps: Deps): Connector {
     async publish(account, post, state, signal) {
       let publishId = typeof state.value.publishId === 'string' ? state.value.publishId : null;
       if (!publishId) {
-        const images = post.media.filter((m) => m.contentType.startsWith('image/'));
-        if (!images.length) throw new PlatformError('tiktok photo posts need an image; this content item has none', { retryable: false, kind: 'refused' });
-        const urls = images.map((m) => m.publicUrl);
-        if (urls.some((u) => !u)) throw new PlatformError('tiktok pulls the image from a public link: set PUBLIC_BASE_URL to where TikTok can reach this server', { retryable: false, kind: 'config' });
-        const init = await call(account, '/v2/post/publish/content/init/', {
-          method: 'POST',
-          json: {
-            post_info: { title: clipText(post.caption, 90), description: clipText(post.caption, 4000), privacy_level: String(account.config.privacyLevel ?? 'PUBLIC_TO_EVERYONE'), disable_comment: false, auto_add_music: true },
-            source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: urls },
-            post_mode: 'DIRECT_POST',
-            media_type: 'PHOTO',
-          },
-          signal,
-        });
+        const urls = post.media.map((m) => m.publicUrl);
+        if (!urls.length) throw new PlatformError('tiktok posts need a video or photos; this post has none', { retryable: false, kind: 'refused' });
+        if (urls.some((u) => !u)) throw new PlatformError('tiktok pulls the media from a public link: set PUBLIC_BASE_URL to where TikTok can reach this server', { retryable: false, kind: 'config' });
+        const init =
+          post.format === 'video'
+            ? await call(account, '/v2/post/publish/video/init/', {
+                method: 'POST',
+                json: { post_info: { title: clipText(post.caption, 2200), ...postInfo(account), disable_duet: false, disable_stitch: false }, source_info: { source: 'PULL_FROM_URL', video_url: urls[0] } },
+                signal,
+              })
+            : await call(account, '/v2/post/publish/content/init/', {
+                method: 'POST',
+                json: {
+                  post_info: { title: clipText(post.caption, 90), description: clipText(post.caption, 4000), ...postInfo(account), auto_add_music: true },
+                  source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: urls },
+                  post_mode: 'DIRECT_POST',
+                  media_type: 'PHOTO',
+                },
+                signal,
+              });
         publishId = String(init.body.data.publish_id);
         await state.save({ ...state.value, publishId });
       }
@@ -86,7 +107,7 @@ export function tiktokConnector(deps: Deps): Connector {
         };
         if (st.status === 'PUBLISH_COMPLETE') {
           const id = String(st.publicaly_available_post_id?.[0] ?? publishId);
-          return { externalId: id, url: postUrl(account, id) };
+          return { externalId: id, url: postUrl(account, id, post.format === 'video' ? 'video' : 'photo') };
         }
         if (st.status === 'FAILED') {
           await state.save({ ...state.value, publishId: null, failedPublishId: publishId });

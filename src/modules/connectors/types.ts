@@ -28,10 +28,33 @@ export interface PostMedia {
   publicUrl: string | null;
 }
 
+/** What one post is made of: text alone, one image, several images (a carousel / photo post), or one video. */
+export type PostFormat = 'text' | 'image' | 'carousel' | 'video';
+export const POST_FORMATS: readonly PostFormat[] = ['text', 'image', 'carousel', 'video'];
+
+/**
+ * What a platform accepts in one post, checked before anything is sent
+ * (src/modules/publishing/formats.ts answers 400 for the rest).
+ */
+export interface Capabilities {
+  formats: readonly PostFormat[];
+  /** The most images of one carousel (at least 2 make one). */
+  maxImages: number;
+  /** Content types accepted, by prefix match ('image/' takes any image). */
+  imageTypes: readonly string[];
+  videoTypes: readonly string[];
+  /** The longest text, in characters (Unicode code points). */
+  maxText: number;
+  /** Where the platform says so in its own terms, for the 400 message. */
+  note: string;
+}
+
 export interface Post {
   /** The same on every attempt of one publication: the platform must end up with one post per key. */
   idempotencyKey: string;
   caption: string;
+  format: PostFormat;
+  /** The images in order (image, carousel) or the one video (video); empty for text. */
   media: PostMedia[];
   /** When the publication was created: posts before it cannot be this one. */
   since: Date;
@@ -80,6 +103,10 @@ export interface Connector {
   platform: Platform;
   /** What `POST /api/v1/accounts` needs in `credentials` and `config` (shown in errors and docs). */
   describe: { credentials: string[]; config: string[]; publishes: string; unpublish: boolean; engagement: boolean; import: boolean };
+  /** What one post may hold on this platform. */
+  capabilities: Capabilities;
+  /** The account's follower count now; null where the platform has none (webhook). */
+  followers(account: ConnectedAccount, signal: AbortSignal): Promise<number | null>;
   /** Checks the credentials (and config) on connect; PlatformError when the platform refuses them. */
   verify(account: ConnectedAccount, signal: AbortSignal): Promise<VerifiedAccount>;
   /** Publishes once per `post.idempotencyKey`, however often it is called (each connector says how). */

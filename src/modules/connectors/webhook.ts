@@ -1,7 +1,7 @@
 /**
  * `webhook`: publishing to a URL of the user's. Each publication is POSTed as
  * `{"type":"post.published","timestamp","data":{idempotencyKey, accountId,
- * handle, caption, media:[{url, contentType, size}]}}`, signed the Standard
+ * handle, caption, format, media:[{url, contentType, size}]}}`, signed the Standard
  * Webhooks way with the account's secret (`credentials.secret`, `whsec_…`;
  * generated at connect when not given, shown once). `webhook-id` is the
  * publication's idempotency key, so the receiver dedupes retries on it.
@@ -66,6 +66,17 @@ export function webhookConnector(deps: Deps): Connector {
       engagement: false,
       import: false,
     },
+    capabilities: {
+      formats: ['text', 'image', 'carousel', 'video'],
+      maxImages: 20,
+      imageTypes: ['image/'],
+      videoTypes: ['video/', 'image/gif'],
+      maxText: 10_000,
+      note: 'a webhook receives text with up to 20 images or one video',
+    },
+    async followers() {
+      return null;
+    },
     async verify(account) {
       target(account);
       return { handle: account.handle, externalId: null, displayName: null };
@@ -76,6 +87,7 @@ export function webhookConnector(deps: Deps): Connector {
         accountId: account.id,
         handle: account.handle,
         caption: post.caption,
+        format: post.format,
         media: post.media.map((m) => ({ url: m.publicUrl, contentType: m.contentType, size: m.bytes.length })),
       };
       const answer = await send(account, post.idempotencyKey, 'post.published', data, signal);

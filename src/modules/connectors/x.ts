@@ -3,8 +3,13 @@
  * (`credentials.accessToken`, scopes tweet.read tweet.write users.read
  * media.write offline.access).
  *   verify       GET  /2/users/me
- *   publish      POST /2/media/upload (multipart `media`, `media_category`) per image,
+ *   publish      POST /2/media/upload (multipart `media`, `media_category`) per image (or GIF),
+ *                a video in chunks: POST /2/media/upload/initialize {media_type, total_bytes,
+ *                media_category: tweet_video}, POST /2/media/upload/{id}/append (multipart
+ *                `media`, `segment_index`), POST /2/media/upload/{id}/finalize, then
+ *                GET /2/media/upload?command=STATUS&media_id={id} while it is processed;
  *                then POST /2/tweets {text, media:{media_ids}}
+ *   followers    GET  /2/users/me?user.fields=public_metrics
  *   unpublish    DELETE /2/tweets/:id
  *   engagement   GET  /2/tweets?ids=…&tweet.fields=public_metrics
  *   import       GET  /2/users/:id/tweets (pagination_token, attachments.media_keys)
@@ -16,7 +21,11 @@
  */
 import type { Deps } from '../../context.js';
 import { platformFetch, platformRequest, type ErrorReader, type PlatformRequest } from './http.js';
-import { PlatformError, type ConnectedAccount, type Connector, type Metrics } from './types.js';
+import { PlatformError, type ConnectedAccount, type Connector, type Metrics, type PostMedia } from './types.js';
+
+/** Chunks of a video upload (X takes at most 5 MB per APPEND). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const PROCESSING_CHECKS = 10;
 
 const readError: ErrorReader = (b) => {
   if (b?.data !== undefined) return null;
@@ -42,6 +51,25 @@ export function xConnector(deps: Deps): Connector {
     return platformRequest('x', `${base()}${path}`, { ...req, headers: { authorization: `Bearer ${token}` }, timeoutMs: deps.config.platforms.timeoutMs, fetch: platformFetch(deps.config) }, readError);
   };
   const userId = async (account: ConnectedAccount, signal: AbortSignal) => account.externalId ?? (await call(account, '/2/users/me', { signal })).body.data.id as string;
+  /** A video in chunks, then waits while X processes it; answers its media id. */
+  async function uploadVideo(account: ConnectedAccount, m: PostMedia, signal: AbortSignal): Promise<string> {
+    const init = await call(account, '/2/media/upload/initialize', { method: 'POST', json: { media_type: m.contentType, total_bytes: m.bytes.length, media_category: 'tweet_video' }, signal });
+    const id = String(init.body.data.id);
+    for (let i = 0, at = 0; at < m.bytes.length; i++, at += CHUNK_BYTES) {
+      const form = new FormData();
+      form.append('media', new Blob([new Uint8Array(m.bytes.subarray(at, at + CHUNK_BYTES))], { type: 'application/octet-stream' }), 'chunk');
+      form.append('segment_index', String(i));
+      await call(account, `/2/media/upload/${id}/append`, { method: 'POST', form, signal });
+    }
+    let info = (await call(account, `/2/media/upload/${id}/finalize`, { method: 'POST', signal })).body.data?.processing_info as { state: string; check_after_secs?: number; error?: { message?: string } } | undefined;
+    for (let i = 0; info && info.state !== 'succeeded'; i++) {
+      if (info.state === 'failed') throw new PlatformError(`x could not process the video: ${info.error?.message ?? 'unknown reason'}`, { retryable: false });
+      if (i >= PROCESSING_CHECKS) throw new PlatformError(`x is still processing video ${id}`, { retryable: true });
+      await new Promise((r) => setTimeout(r, Math.min(5, info!.check_after_secs ?? 1) * 1000));
+      info = (await call(account, `/2/media/upload?command=STATUS&media_id=${encodeURIComponent(id)}`, { signal })).body.data?.processing_info;
+    }
+    return id;
+  }
   const tweetUrl = (account: ConnectedAccount, id: string) => `https://x.com/${account.handle.replace(/^@/, '')}/status/${id}`;
 
   return {
@@ -49,10 +77,22 @@ export function xConnector(deps: Deps): Connector {
     describe: {
       credentials: ['accessToken (OAuth 2.0 user token with tweet.read tweet.write users.read media.write)'],
       config: [],
-      publishes: 'a tweet with the caption as text and the image attached',
+      publishes: 'a tweet: the text alone, with up to 4 images, or with one video (or GIF)',
       unpublish: true,
       engagement: true,
       import: true,
+    },
+    capabilities: {
+      formats: ['text', 'image', 'carousel', 'video'],
+      maxImages: 4,
+      imageTypes: ['image/png', 'image/jpeg', 'image/webp', 'image/gif'],
+      videoTypes: ['video/mp4', 'video/quicktime', 'image/gif'],
+      maxText: 280,
+      note: 'a post on X holds up to 280 characters with up to 4 images or one video',
+    },
+    async followers(account, signal) {
+      const me = (await call(account, '/2/users/me?user.fields=public_metrics', { signal })).body.data as { public_metrics?: { followers_count?: number } };
+      return me.public_metrics?.followers_count ?? null;
     },
     async verify(account, signal) {
       const me = (await call(account, '/2/users/me', { signal })).body.data as { id: string; username: string; name?: string };
@@ -73,9 +113,13 @@ export function xConnector(deps: Deps): Connector {
       const mediaIds: string[] = Array.isArray(state.value.mediaIds) ? (state.value.mediaIds as string[]) : [];
       if (mediaIds.length < post.media.length) {
         for (const m of post.media.slice(mediaIds.length)) {
+          if (m.contentType.startsWith('video/')) {
+            mediaIds.push(await uploadVideo(account, m, signal));
+            continue;
+          }
           const form = new FormData();
           form.append('media', new Blob([new Uint8Array(m.bytes)], { type: m.contentType }), 'media');
-          form.append('media_category', m.contentType.startsWith('video/') ? 'tweet_video' : m.contentType === 'image/gif' ? 'tweet_gif' : 'tweet_image');
+          form.append('media_category', m.contentType === 'image/gif' ? 'tweet_gif' : 'tweet_image');
           form.append('media_type', m.contentType);
           const up = await call(account, '/2/media/upload', { method: 'POST', form, signal });
           mediaIds.push(String(up.body.data.id));

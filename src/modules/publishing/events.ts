@@ -9,6 +9,8 @@ export interface PublishStatusEvent {
   publicationId: string;
   accountId: string;
   platform: string;
+  /** text | image | carousel | video */
+  format: string;
   /** scheduled | queued | publishing | published | failed | cancelled | removed */
   status: string;
   /** The content item's overall status after this change. */

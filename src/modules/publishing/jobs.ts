@@ -12,7 +12,7 @@
 import type { Deps } from '../../context.js';
 import { backoffDelay, PermanentJobError, RetryJobError } from '../../infra/jobs.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { connectorFor, openAccount, PlatformError, type PublishState } from '../connectors/service.js';
+import { connectorFor, openAccount, PlatformError, type PostFormat, type PublishState } from '../connectors/service.js';
 import { publicMediaUrl } from '../media/service.js';
 import { deliverAfterCommit, emitEvent } from '../webhooks/service.js';
 import { announce, PUBLISH_JOB, syncItemStatus } from './service.js';
@@ -42,7 +42,16 @@ export function registerPublishingJobs(deps: Deps): void {
       deliverAfterCommit(deps);
       await announce({ deps }, p.id);
 
-      const blob = p.contentItem.imageBlobId ? await prisma.blob.findFirst({ where: { id: p.contentItem.imageBlobId, teamId: p.teamId } }) : null;
+      // Made before formats (no mediaIds): the item's image as it is now, or its text alone.
+      const mediaIds = p.mediaIds.length ? p.mediaIds : p.format === 'image' && p.contentItem.imageBlobId ? [p.contentItem.imageBlobId] : [];
+      const blobs = await prisma.blob.findMany({ where: { id: { in: mediaIds }, teamId: p.teamId } });
+      const byId = new Map(blobs.map((b) => [b.id, b]));
+      const lost = mediaIds.find((id) => !byId.has(id));
+      if (lost) {
+        await fail(deps, p.id, `media ${lost} of this post was deleted before it went out; publish the item again`);
+        throw new PermanentJobError('media deleted');
+      }
+      const format = (p.mediaIds.length || p.format !== 'image' ? p.format : mediaIds.length ? 'image' : 'text') as PostFormat;
       const state: PublishState = {
         value: (p.platformState ?? {}) as Record<string, unknown>,
         async save(next) {
@@ -57,8 +66,12 @@ export function registerPublishingJobs(deps: Deps): void {
           openAccount(deps, p.account),
           {
             idempotencyKey: p.idempotencyKey,
-            caption: p.contentItem.caption ?? '',
-            media: blob ? [{ blobId: blob.id, bytes: Buffer.from(blob.bytes), contentType: blob.contentType, publicUrl: publicMediaUrl(deps, blob.id) }] : [],
+            caption: p.caption ?? p.contentItem.caption ?? '',
+            format,
+            media: mediaIds.map((id) => {
+              const blob = byId.get(id)!;
+              return { blobId: blob.id, bytes: Buffer.from(blob.bytes), contentType: blob.contentType, publicUrl: publicMediaUrl(deps, blob.id) };
+            }),
             since: p.createdAt,
           },
           state,

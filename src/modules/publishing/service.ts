@@ -28,6 +28,8 @@ import { parseInput } from '../../validation.js';
 import { platformAppError } from '../accounts/service.js';
 import { connectorFor, openAccount, PlatformError } from '../connectors/service.js';
 import { PUBLISHING_STATUSES, transition } from '../content/service.js';
+import { mediaUrl } from '../../infra/blobs.js';
+import { checkAccounts, planPost, textFor } from './formats.js';
 import { PublishInput, UnpublishInput } from './inputs.js';
 import type { PublishStatusEvent } from './events.js';
 
@@ -70,10 +72,20 @@ export async function publish(ctx: ServiceContext, contentItemId: string, raw: u
   }
   transition('publish', item.status);
   if (!accounts.length) throw new ConflictError('the profile has no connected social account to publish to; connect one with POST /api/v1/accounts', 'no_connected_account', 'accountIds');
-  if (!item.imageBlobId && !item.caption) throw new ConflictError('content item has neither caption nor image', 'nothing_to_publish');
+  const plan = await planPost(ctx, item, input);
+  const captions = checkAccounts(accounts, ctx, plan, input, item);
   const scheduledAt = input.scheduledAt && input.scheduledAt.getTime() > Date.now() ? input.scheduledAt : null;
   if (input.dryRun) {
-    return { dryRun: true as const, contentItemId: item.id, accounts: accounts.map((a) => ({ id: a.id, platform: a.platform, handle: a.handle })), scheduledAt: scheduledAt?.toISOString() ?? null, cost: { currency: 'USD', totalMicros: 0, total: 0 } };
+    return {
+      dryRun: true as const,
+      contentItemId: item.id,
+      format: plan.format,
+      media: plan.media.map((m) => ({ id: m.id, contentType: m.contentType, url: mediaUrl(m.id) })),
+      videoId: plan.videoId,
+      accounts: accounts.map((a) => ({ id: a.id, platform: a.platform, handle: a.handle, caption: textFor(input, item, a.platform).text })),
+      scheduledAt: scheduledAt?.toISOString() ?? null,
+      cost: { currency: 'USD', totalMicros: 0, total: 0 },
+    };
   }
   const created = await ctx.deps.prisma.$transaction(async (tx) => {
     const existing = await tx.publication.findMany({ where: { contentItemId: item.id, accountId: { in: accounts.map((a) => a.id) }, status: { in: [...ACTIVE] } } });
@@ -95,6 +107,11 @@ export async function publish(ctx: ServiceContext, contentItemId: string, raw: u
             profileId: item.profileId,
             status: scheduledAt ? 'scheduled' : 'queued',
             scheduledAt,
+            plannedAt: scheduledAt ?? new Date(),
+            format: plan.format,
+            mediaIds: plan.media.map((m) => m.id),
+            videoId: plan.videoId,
+            caption: captions.get(account.id) ?? null,
             idempotencyKey: `pgk_${randomBytes(16).toString('hex')}`,
             maxAttempts: ctx.deps.config.publishing.maxAttempts,
             jobId: job.id,
@@ -125,6 +142,10 @@ export function publicationView(p: PublicationWithAccount & { attemptLog?: { att
     platform: p.account.platform,
     handle: p.account.handle,
     status: p.status,
+    format: p.format,
+    media: p.mediaIds.map((id) => ({ id, url: mediaUrl(id) })),
+    videoId: p.videoId,
+    caption: p.caption,
     scheduledAt: p.scheduledAt?.toISOString() ?? null,
     attempts: p.attempts,
     maxAttempts: p.maxAttempts,
@@ -216,6 +237,7 @@ export async function announce(ctx: { deps: Deps }, publicationId: string): Prom
     publicationId: p.id,
     accountId: p.accountId,
     platform: p.account.platform,
+    format: p.format,
     status: p.status,
     itemStatus: p.contentItem.status,
     attempts: p.attempts,
