@@ -28,6 +28,8 @@ const PGLITE_ONLY: Record<string, string> = {
   'request-text': 'bad text and deep JSON refused at the edge (400) before any write',
   codegen: 'typed clients generated from schema.graphql; no server',
   browser: 'GraphiQL and /docs in Chromium: the page, not the database',
+  graphiql: 'the GraphiQL and /docs pages and their files over HTTP; no data',
+  compression: 'how answers are encoded on the way out, whatever stores the data',
 };
 
 /**
