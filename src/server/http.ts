@@ -5,7 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Deps } from '../context.js';
+import type { Actor, Deps } from '../context.js';
 import { createGraphQL } from '../graphql/yoga.js';
 import { createWebSocketServer } from '../graphql/ws.js';
 import { LiveSessions } from '../modules/auth/live-sessions.js';
@@ -77,7 +77,7 @@ function answerUnhandled(deps: Deps, res: ServerResponse, err: unknown, requestI
   } else res.destroy();
 }
 
-export function createHttpServer(deps: Deps) {
+export function createHttpServer(deps: Deps, opts: { evalStudioLocal?: Actor | null } = {}) {
   const yoga = createGraphQL(deps);
   const idempotency = new IdempotencyStore(deps.prisma, deps.config.idempotencyTtlMs);
   const stopPurge = purgeHourly(idempotency, deps.log);
@@ -85,7 +85,7 @@ export function createHttpServer(deps: Deps) {
   const sessions = new LiveSessions(deps);
   sessions.start();
   const pipeline = new HttpPipeline(deps, idempotency);
-  const rest = new RestRouter(deps, pipeline, sessions);
+  const rest = new RestRouter(deps, pipeline, sessions, opts.evalStudioLocal ?? null);
   rest.add(allRoutes);
   const graphql = createGraphQLHttp(deps, yoga, sessions);
   const ws = createWebSocketServer(deps, yoga, () => randomUUID(), sessions);
