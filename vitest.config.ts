@@ -41,6 +41,7 @@ const PROCESSES: Record<string, string> = {
   lifecycle: 'real server processes on embedded databases of their own (banner, restarts, lock)',
   'lifecycle-shutdown': 'real server processes on embedded databases of their own (SIGTERM, config errors)',
   bundle: 'builds dist/ and starts it on an embedded database of its own',
+  'npm-start': 'npm start (builds dist/ when stale) on an in-memory database, stopped by a SIGTERM to npm',
   multiprocess: 'three server processes on one PostgreSQL and Redis',
   'multiprocess-faults': 'three server processes through cut PostgreSQL and Redis proxies',
   workers: 'an api process and three worker processes on one PostgreSQL and Redis',
