@@ -29,6 +29,7 @@ const PGLITE_ONLY: Record<string, string> = {
   codegen: 'typed clients generated from schema.graphql; no server',
   browser: 'GraphiQL and /docs in Chromium: the page, not the database',
   graphiql: 'the GraphiQL and /docs pages and their files over HTTP; no data',
+  readme: 'the README against config.ts, the scopes and the route table; no server',
   'data-dir': 'which files a start writes, on embedded databases of its own (and a refused PostgreSQL start)',
   compression: 'how answers are encoded on the way out, whatever stores the data',
 };
