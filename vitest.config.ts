@@ -28,6 +28,10 @@ const PGLITE_ONLY: Record<string, string> = {
   'request-text': 'bad text and deep JSON refused at the edge (400) before any write',
   codegen: 'typed clients generated from schema.graphql; no server',
   browser: 'GraphiQL and /docs in Chromium: the page, not the database',
+  graphiql: 'the GraphiQL and /docs pages and their files over HTTP; no data',
+  readme: 'the README against config.ts, the scopes and the route table; no server',
+  'data-dir': 'which files a start writes, on embedded databases of its own (and a refused PostgreSQL start)',
+  compression: 'how answers are encoded on the way out, whatever stores the data',
 };
 
 /**
@@ -38,6 +42,7 @@ const PROCESSES: Record<string, string> = {
   lifecycle: 'real server processes on embedded databases of their own (banner, restarts, lock)',
   'lifecycle-shutdown': 'real server processes on embedded databases of their own (SIGTERM, config errors)',
   bundle: 'builds dist/ and starts it on an embedded database of its own',
+  'npm-start': 'npm start (builds dist/ when stale) on an in-memory database, stopped by a SIGTERM to npm',
   multiprocess: 'three server processes on one PostgreSQL and Redis',
   'multiprocess-faults': 'three server processes through cut PostgreSQL and Redis proxies',
   workers: 'an api process and three worker processes on one PostgreSQL and Redis',

@@ -4,7 +4,7 @@
  * bootstrap of the first team), then the HTTP server, then starts the job
  * workers. main.ts and the tests both start the server through here.
  */
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Deps } from './context.js';
 import type { Database } from './infra/db/client.js';
 import type { Adapter } from './infra/db/adapter.js';
@@ -12,11 +12,15 @@ import { createLogger, type Logger } from './infra/logger.js';
 import { scheduleRecurringJobs } from './jobs.js';
 import { openCore } from './core.js';
 import { createHttpServer, type HttpServer } from './server/http.js';
+import { localModeActor } from './modules/auth/service.js';
+import { isAppError } from './errors.js';
 
 export interface App {
   deps: Deps;
   http: HttpServer;
   databaseDescription: string;
+  /** EvalStudio local mode's team, when it is on. */
+  evalStudioLocalTeam: string | null;
   /** Set when this start created the admin key (shown once). */
   createdAdminKey: string | null;
   adminKeyFile: string | null;
@@ -35,7 +39,17 @@ export async function createApp(
   // An api process leaves jobs to the workers: it enqueues them, never claims them.
   const core = await openCore(config.role === 'api' ? { ...config, jobs: { ...config.jobs, concurrency: 0 } } : config, log, opts);
   const { deps } = core;
-  const http = createHttpServer(deps);
+  // EvalStudio local mode acts for one team, which must exist before anything is served.
+  let evalStudioLocal = null;
+  if (config.evalStudioLocal) {
+    try {
+      evalStudioLocal = await localModeActor(deps, config.evalStudioLocal.team);
+    } catch (err) {
+      await core.close();
+      throw isAppError(err) ? new ConfigError([err.message]) : err;
+    }
+  }
+  const http = createHttpServer(deps, { evalStudioLocal });
   await deps.jobs.start();
   // Every role: any process may hold chat runs (a worker's eval jobs chat with agents), and any may end a dead one's.
   await deps.leases.start();
@@ -45,6 +59,7 @@ export async function createApp(
     deps,
     http,
     databaseDescription: core.databaseDescription,
+    evalStudioLocalTeam: evalStudioLocal?.teamName ?? null,
     createdAdminKey: core.createdAdminKey,
     adminKeyFile: core.adminKeyFile,
     onQuery: core.db.onQuery,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 import { parseAllowedHost } from './infra/safe-fetch.js';
 
 const bool = z
@@ -116,8 +117,13 @@ const EnvSchema = z.object({
       message: 'must be a comma-separated list of origins such as https://app.example.com,http://localhost:5173 (scheme and host, no path)',
     })
     .optional(),
+  EVALSTUDIO_LOCAL_MODE: bool.default(false),
+  EVALSTUDIO_LOCAL_TEAM: z.string().min(1).max(200).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every environment variable the server reads (the README's configuration table lists each: test/readme.test.ts). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type DatabaseTarget =
   | { kind: 'pglite'; dataDir: string | null }
@@ -196,6 +202,13 @@ export interface Config {
     /** What a document refused by a limit spends of the key's per-minute budget (it cost parsing and validating). */
     refusalRatePoints: number;
   };
+  /**
+   * EvalStudio local mode (EVALSTUDIO_LOCAL_MODE, off by default): requests to the EvalStudio paths
+   * (/api/projects…, /api/workspace) that carry no key act for one team (`team`: its id or name; null: the
+   * first team) with the EvalStudio scopes only, as the product's documented examples expect of a local tool.
+   * Allowed only when HOST is a loopback address. Null: off.
+   */
+  evalStudioLocal: { team: string | null } | null;
   /** Browser origins allowed to call /graphql with credentials (reflected, Allow-Credentials); empty: `*` without credentials. */
   corsOrigins: string[];
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -215,6 +228,14 @@ function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarge
   return { kind: 'postgres', url };
 }
 
+/** Whether a HOST to listen on is a loopback address only (`localhost`, 127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  if (!ipaddr.isValid(h)) return false;
+  return ipaddr.process(h).range() === 'loopback';
+}
+
 /** Reads configuration from an environment (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset", as in most .env tooling.
@@ -227,6 +248,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const database = databaseTarget(e.DATABASE_URL, e.DATA_DIR);
   if (e.PROCESS_ROLE !== 'all' && database.kind === 'pglite') {
     throw new ConfigError([`PROCESS_ROLE: ${e.PROCESS_ROLE} needs a shared PostgreSQL database (DATABASE_URL=postgres://…); the embedded database belongs to one process, which must do everything (all)`]);
+  }
+  if (e.EVALSTUDIO_LOCAL_MODE && !isLoopbackHost(e.HOST)) {
+    throw new ConfigError([
+      `EVALSTUDIO_LOCAL_MODE: answers EvalStudio paths without an API key, so the server must listen on a loopback address only (HOST=127.0.0.1, ::1 or localhost), not HOST=${e.HOST}`,
+    ]);
+  }
+  if (e.EVALSTUDIO_LOCAL_TEAM && !e.EVALSTUDIO_LOCAL_MODE) {
+    throw new ConfigError(['EVALSTUDIO_LOCAL_TEAM: names the team of EvalStudio local mode, which is off (set EVALSTUDIO_LOCAL_MODE=true, or unset it)']);
   }
   return {
     port: e.PORT,
@@ -275,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
       refusalRatePoints: e.GRAPHQL_REFUSAL_RATE_POINTS,
     },
+    evalStudioLocal: e.EVALSTUDIO_LOCAL_MODE ? { team: e.EVALSTUDIO_LOCAL_TEAM ?? null } : null,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     metricsToken: e.METRICS_TOKEN ?? null,
     role: e.PROCESS_ROLE,

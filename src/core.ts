@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Deps } from './context.js';
 import { openDatabase, type Database } from './infra/db/client.js';
 import type { Adapter } from './infra/db/adapter.js';
@@ -39,11 +39,25 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** SECRET_KEY, else a key generated once and kept in DATA_DIR (mode 0600). */
-async function secretKey(config: Config): Promise<string> {
+/**
+ * SECRET_KEY; else, on the embedded database, a key generated once and kept beside it in DATA_DIR (mode
+ * 0600); on an in-memory database one for this process (nothing it encrypts outlives it). On PostgreSQL
+ * SECRET_KEY is required (every process must use the same key, and DATA_DIR is not created for it); a
+ * DATA_DIR/secret-key that an earlier version generated is still read.
+ */
+async function secretKey(config: Config, log: Logger): Promise<string> {
   if (config.secretKey) return config.secretKey;
+  if (config.database.kind === 'pglite' && !config.database.dataDir) return randomBytes(32).toString('base64url');
   const file = path.join(config.dataDir, 'secret-key');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  if (existsSync(file)) {
+    if (config.database.kind === 'postgres') log.warn({ file }, 'SECRET_KEY is not set: using the key an earlier start generated in DATA_DIR; set SECRET_KEY to it (every process must use the same key)');
+    return (await readFile(file, 'utf8')).trim();
+  }
+  if (config.database.kind === 'postgres') {
+    throw new ConfigError([
+      'SECRET_KEY: required with DATABASE_URL=postgres://… (at least 32 characters, the same for every process; e.g. `openssl rand -base64 32`): it encrypts stored secrets',
+    ]);
+  }
   await mkdir(config.dataDir, { recursive: true });
   const key = randomBytes(32).toString('base64url');
   await writeFile(file, key + '\n', { mode: 0o600 });
@@ -55,10 +69,10 @@ export async function openCore(
   log: Logger = createLogger(config.logLevel),
   opts: { observeQueries?: boolean; opening?: Promise<Adapter> } = {},
 ): Promise<Core> {
+  const master = await secretKey(config, log); // before the database: a missing SECRET_KEY stops the start at once
   const db = await openDatabase(config.database, { observeQueries: opts.observeQueries || log.isLevelEnabled('trace'), opening: opts.opening });
   if (log.isLevelEnabled('trace')) db.onQuery((e) => log.trace({ sql: e.query, ms: e.duration }, 'sql'));
   if (db.appliedMigrations.length) log.info({ migrations: db.appliedMigrations }, 'applied migrations');
-  const master = await secretKey(config);
   const pubsub = createAppPubSub<Topics>(config.redisUrl, log);
   const rateLimiter = new RateLimiter(config.redisUrl, log);
   const deps: Deps = {
@@ -82,7 +96,8 @@ export async function openCore(
   await sealLegacyConnectorHeaders(deps);
   const { createdSecret } = await bootstrap(deps);
   let adminKeyFile: string | null = null;
-  if (createdSecret && db.kind === 'pglite' && !config.bootstrapApiKey) {
+  // Kept beside the embedded database (not for one in memory, nor on PostgreSQL: printed once, then).
+  if (createdSecret && config.database.kind === 'pglite' && config.database.dataDir && !config.bootstrapApiKey) {
     await mkdir(config.dataDir, { recursive: true });
     adminKeyFile = path.join(config.dataDir, 'admin-key');
     await writeFile(adminKeyFile, createdSecret + '\n', { mode: 0o600 });

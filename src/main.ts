@@ -34,6 +34,10 @@ async function main() {
       console.error(err.message);
       process.exit(1);
     }
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
     throw err;
   }
   // Before listening and before the banner: whoever saw the banner (a supervisor, a test) may stop us at once.
@@ -66,6 +70,9 @@ async function main() {
     `  Role                ${config.role === 'all' ? 'all (serves the API and runs jobs)' : config.role === 'api' ? 'api (serves the API; jobs run on worker processes)' : 'worker (runs jobs; HTTP serves health and metrics only)'}`,
     `  AI providers        ${config.openai.apiKey ? 'OpenAI-compatible' + (config.openai.baseURL ? ` at ${config.openai.baseURL}` : '') : 'embedded (offline)'}`,
   ];
+  if (app.evalStudioLocalTeam) {
+    lines.push(`  EvalStudio local    ${base}/api/projects… answer without a key, as team "${app.evalStudioLocalTeam}" (EVALSTUDIO_LOCAL_MODE)`);
+  }
   if (app.createdAdminKey && !config.bootstrapApiKey) {
     lines.push('', `  Admin API key (shown once): ${app.createdAdminKey}`);
     if (app.adminKeyFile) lines.push(`  also written to ${app.adminKeyFile} (mode 0600)`);

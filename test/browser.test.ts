@@ -69,6 +69,25 @@ describe.skipIf(!hasChromium)('in a browser', () => {
   /** The response panel's text (Monaco renders spaces as no-break spaces). */
   const responseText = async (page: Page) => (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
 
+  it('GraphiQL sends no operation while it has no key, says where the key goes, and runs once one is set', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.method() !== 'GET') sent.push(`${r.method()} ${r.postData() ?? ''}`);
+    });
+    await page.goto(`${s.url}/graphql`, { waitUntil: 'networkidle' });
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor();
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => responseText(page), { timeout: 15_000 }).toContain('Nothing was sent: put your API key');
+    expect(sent).toEqual([]); // neither the schema fetch on load nor the run left the page
+    await page.keyboard.press('Escape'); // the operation picker the example document opens
+    await newTab(page, 'query Team { me { team { name } } }');
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => responseText(page), { timeout: 15_000 }).toContain('"name": "default"');
+    expect(sent.length).toBe(1);
+    await page.close();
+  }, 60_000);
+
   it('GraphiQL runs a query with the key from its Headers tab and shows the result', async () => {
     const page = await openGraphiQL();
     await newTab(page, 'query Team { me { team { name } key { name } } }');

@@ -2,6 +2,7 @@
 export const graphiqlDefaultQuery = `# personagraph GraphQL.
 # Put your API key in the Headers tab below:  { "Authorization": "Bearer pg_live_…" }
 # (the first start prints the admin key and writes it to ./data/admin-key).
+# Until it is there this page sends nothing; then Shift-Ctrl-R loads the schema (completion, docs).
 # Subscriptions run over graphql-ws on this same URL.
 
 query Me {

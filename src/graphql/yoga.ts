@@ -12,7 +12,6 @@ import type { GraphQLContext } from './builder.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { schema } from './schema.js';
 import { asAppError, isDatabaseUnavailable } from '../infra/db/errors.js';
-import { graphiqlDefaultQuery } from './graphiql.js';
 import { useTextGuard } from './text-guard.js';
 import { costMessage, isLimitRefusal, limitError, operationCost, useQueryLimits } from './limits.js';
 import { useRequestShape, corsOptions } from './request-shape.js';
@@ -212,15 +211,8 @@ export function createGraphQL(deps: Deps) {
     logging: false,
     landingPage: false,
     maskedErrors: { maskError: maskError(deps) },
-    // GraphiQL's assets are served inline from the installed package (no CDN);
-    // the 9 MB bundle is loaded on the first page view, not at start.
-    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
-    graphiql: {
-      title: 'personagraph',
-      subscriptionsProtocol: 'WS',
-      defaultQuery: graphiqlDefaultQuery,
-      headers: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
-    },
+    // GraphiQL is served by src/server/graphiql.ts (its files separate, compressed and cached), not by Yoga.
+    graphiql: false,
     // Browsers: `*` without credentials unless CORS_ORIGINS names the origins allowed with credentials.
     cors: corsOptions(deps.config.corsOrigins),
     context: ({ actor, requestId }) => ({ deps, actor, requestId }),

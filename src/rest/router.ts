@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { requireScope, type Deps, type ServiceContext } from '../context.js';
+import { requireScope, type Actor, type Deps, type ServiceContext } from '../context.js';
 import { AppError, NotFoundError, ValidationError, isAppError } from '../errors.js';
 import { header, readBody, parseJsonBody } from '../server/request.js';
 import { assertText, describeTextProblem, textProblem } from '../server/request-text.js';
@@ -77,6 +77,8 @@ export class RestRouter implements Surface<RestExchange, RestResult> {
     private readonly deps: Deps,
     private readonly pipeline: HttpPipeline,
     private readonly sessions?: LiveSessions,
+    /** EvalStudio local mode's caller (src/modules/auth/service.ts localModeActor); null when it is off. */
+    private readonly evalStudioLocal: Actor | null = null,
   ) {}
 
   add(routes: Route[]): void {
@@ -161,6 +163,17 @@ export class RestRouter implements Surface<RestExchange, RestResult> {
     await send(x.res, result, x.headers);
   }
 
+  /**
+   * EvalStudio local mode: an EvalStudio request that presents no key acts as the configured team with the
+   * EvalStudio scopes (then rate limit, scope, body and idempotency as for any key). A presented key is
+   * checked as usual, and every other path still needs one.
+   */
+  keylessActor(x: RestExchange): Actor | null {
+    if (!this.evalStudioLocal || x.family !== 'evalstudio') return null;
+    if (header(x.req, 'authorization') !== null || header(x.req, 'x-api-key') !== null) return null;
+    return this.evalStudioLocal;
+  }
+
   rateLimit(x: RestExchange): Promise<void> {
     return chargeRequest(this.deps, x);
   }
@@ -209,7 +222,8 @@ export class RestRouter implements Surface<RestExchange, RestResult> {
   }
 
   answer(x: RestExchange, result: RestResult): Promise<void> {
-    const watch = this.sessions && ((r: ServerResponse) => this.sessions!.watchResponse(x.presented!, x.actor!, r));
+    // A stream opened with a key ends when the key stops being valid (EvalStudio local mode has no key to watch).
+    const watch = this.sessions && x.presented !== null ? (r: ServerResponse) => this.sessions!.watchResponse(x.presented!, x.actor!, r) : undefined;
     return send(x.res, result, x.headers, watch);
   }
 

@@ -5,34 +5,42 @@
  * and tries any request live; every operation shows a curl line to copy.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { serveAsset, StaticAsset } from './static-assets.js';
 
 const dist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-const ASSETS: Record<string, string> = {
+const TYPES: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
   'favicon-32x32.png': 'image/png',
 };
 
-const PAGE = `<!doctype html>
+interface Docs {
+  page: StaticAsset;
+  /** By URL path: each file under its content-hashed name (immutable) and its plain name (revalidated). */
+  hashed: Map<string, StaticAsset>;
+  plain: Map<string, StaticAsset>;
+}
+
+const page = (url: (name: string) => string) => `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>personagraph REST API</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+  <link rel="stylesheet" href="${url('swagger-ui.css')}">
+  <link rel="icon" type="image/png" href="${url('favicon-32x32.png')}">
   <style>body { margin: 0 } .topbar { display: none } .pg-note { font: 14px/1.4 sans-serif; padding: 12px 20px; background: #f4f6f8; border-bottom: 1px solid #ddd }</style>
 </head>
 <body>
   <div class="pg-note">Paste an API key under <b>Authorize</b> (Bearer or X-API-Key), then <b>Try it out</b> on any operation. The same data is in GraphQL at <a href="/graphql">/graphql</a>.</div>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="${url('swagger-ui-bundle.js')}"></script>
+  <script src="${url('swagger-ui-standalone-preset.js')}"></script>
   <script>
     window.ui = SwaggerUIBundle({
       url: '/api/v1/openapi.json',
@@ -51,24 +59,36 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+/** Read once, on the first docs request (2 MB of files a server that nobody browses never reads). */
+let docs: Docs | null = null;
+function load(): Docs {
+  if (docs) return docs;
+  const files = Object.entries(TYPES).map(([name, type]) => new StaticAsset('/docs', name, type, readFileSync(path.join(dist, name))));
+  const byName = new Map(files.map((f) => [f.name, f]));
+  return (docs = {
+    page: new StaticAsset('/docs', 'index.html', 'text/html; charset=utf-8', Buffer.from(page((name) => byName.get(name)!.url))),
+    hashed: new Map(files.map((f) => [f.url, f])),
+    plain: new Map(files.map((f) => [`/docs/${f.name}`, f])),
+  });
+}
+
 export const isDocsPath = (p: string) => p === '/docs' || p === '/docs/' || p.startsWith('/docs/');
 
+/** The page and its files with their URLs (tests, size figures). */
+export function docsFiles(): { page: StaticAsset; assets: StaticAsset[] } {
+  const d = load();
+  return { page: d.page, assets: [...d.hashed.values()] };
+}
+
 export async function handleDocs(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json; charset=utf-8' });
-    return void res.end(JSON.stringify({ error: `Method ${req.method} is not allowed on ${pathname}` }));
-  }
-  if (pathname === '/docs' || pathname === '/docs/') {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
-    return void res.end(PAGE);
-  }
-  const name = pathname.slice('/docs/'.length);
-  const type = ASSETS[name];
-  if (!type) {
-    res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
-    return void res.end(JSON.stringify({ error: `Nothing at ${pathname}; the docs are at /docs` }));
-  }
-  const body = await readFile(path.join(dist, name));
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  const d = load();
+  if (pathname === '/docs' || pathname === '/docs/') return serveAsset(req, res, d.page, 'revalidate');
+  const hashed = d.hashed.get(pathname);
+  if (hashed) return serveAsset(req, res, hashed, 'immutable');
+  // The plain names (what the page linked to before the files had hashed names) still answer, revalidated.
+  const plain = d.plain.get(pathname);
+  if (plain) return serveAsset(req, res, plain, 'revalidate');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return serveAsset(req, res, d.page, 'revalidate'); // 405
+  res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ error: `Nothing at ${pathname}; the docs are at /docs` }));
 }

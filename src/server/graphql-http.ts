@@ -16,6 +16,7 @@ import { header } from './request.js';
 import { assertJsonBytes } from './request-text.js';
 import type { StoredResponse } from './idempotency.js';
 import { NO_BODY, refuseSpentBudget, type Exchange, type Surface } from './pipeline.js';
+import { serveGraphiQLPage } from './graphiql.js';
 
 interface GraphQLExchange extends Exchange {
   readonly accept: string;
@@ -101,9 +102,9 @@ export function createGraphQLHttp(deps: Deps, yoga: GraphQLServer, sessions: Liv
 
   const surface: Surface<GraphQLExchange, Answer> = {
     withoutKey(x) {
-      // GraphiQL: the page is public; every operation it sends needs a key.
+      // GraphiQL: the page is public (its files are under /graphiql/, src/server/graphiql.ts); every operation it sends needs a key.
       if (x.method === 'GET' && x.accept.includes('text/html') && !x.url.searchParams.has('query')) {
-        return keyless(x, { method: 'GET', headers: { accept: x.accept } });
+        return serveGraphiQLPage(x.req, x.res, x.headers);
       }
       // CORS preflights carry no key: Yoga's cors option answers them (src/graphql/request-shape.ts).
       if (x.method === 'OPTIONS') {

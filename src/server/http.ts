@@ -5,7 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Deps } from '../context.js';
+import type { Actor, Deps } from '../context.js';
 import { createGraphQL } from '../graphql/yoga.js';
 import { createWebSocketServer } from '../graphql/ws.js';
 import { LiveSessions } from '../modules/auth/live-sessions.js';
@@ -18,6 +18,8 @@ import { HttpPipeline } from './pipeline.js';
 import { createGraphQLHttp } from './graphql-http.js';
 import { handleOps, OPS_PATHS } from './ops.js';
 import { handleDocs, isDocsPath } from './docs.js';
+import { isGraphiQLAssetPath, serveGraphiQLAsset, GRAPHIQL_ASSET_DIR } from './graphiql.js';
+import { compressResponses } from './compression.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -42,7 +44,16 @@ function urlOf(req: IncomingMessage): URL {
 function observe(deps: Deps, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    const route = url.pathname === '/graphql' || OPS_PATHS.has(url.pathname) ? url.pathname : isDocsPath(url.pathname) ? '/docs' : url.pathname.startsWith('/api') ? 'unmatched' : 'other';
+    const route =
+      url.pathname === '/graphql' || OPS_PATHS.has(url.pathname)
+        ? url.pathname
+        : isDocsPath(url.pathname)
+          ? '/docs'
+          : isGraphiQLAssetPath(url.pathname)
+            ? GRAPHIQL_ASSET_DIR
+            : url.pathname.startsWith('/api')
+              ? 'unmatched'
+              : 'other';
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.observeRequest(req.method ?? 'GET', res, route, seconds);
     const line = { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) };
@@ -66,7 +77,7 @@ function answerUnhandled(deps: Deps, res: ServerResponse, err: unknown, requestI
   } else res.destroy();
 }
 
-export function createHttpServer(deps: Deps) {
+export function createHttpServer(deps: Deps, opts: { evalStudioLocal?: Actor | null } = {}) {
   const yoga = createGraphQL(deps);
   const idempotency = new IdempotencyStore(deps.prisma, deps.config.idempotencyTtlMs);
   const stopPurge = purgeHourly(idempotency, deps.log);
@@ -74,7 +85,7 @@ export function createHttpServer(deps: Deps) {
   const sessions = new LiveSessions(deps);
   sessions.start();
   const pipeline = new HttpPipeline(deps, idempotency);
-  const rest = new RestRouter(deps, pipeline, sessions);
+  const rest = new RestRouter(deps, pipeline, sessions, opts.evalStudioLocal ?? null);
   rest.add(allRoutes);
   const graphql = createGraphQLHttp(deps, yoga, sessions);
   const ws = createWebSocketServer(deps, yoga, () => randomUUID(), sessions);
@@ -90,6 +101,7 @@ export function createHttpServer(deps: Deps) {
     }
     if (path === '/graphql') return pipeline.run(graphql.surface, graphql.exchange(req, res, url, requestId));
     if (isDocsPath(path)) return handleDocs(req, res, path);
+    if (isGraphiQLAssetPath(path)) return serveGraphiQLAsset(req, res, path);
     if (path === '/api' || path.startsWith('/api/')) return rest.handle(req, res, url, requestId);
     if (path === '/' && req.method === 'GET') {
       res.writeHead(302, { Location: '/graphql' });
@@ -103,6 +115,7 @@ export function createHttpServer(deps: Deps) {
     const requestId = requestIdOf(req, res);
     const url = urlOf(req);
     observe(deps, req, res, url, requestId);
+    compressResponses(req, res); // every answer below, by the client's Accept-Encoding (src/server/compression.ts)
     try {
       const answering = dispatch(req, res, url, requestId);
       if (answering) await answering;

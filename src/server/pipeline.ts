@@ -11,7 +11,8 @@
  *     key is looked at; from here on every answer, errors included, echoes it.
  *  3. without a key: REST public routes, the GraphiQL page, CORS preflights.
  *     After the version (they echo it), before authentication.
- *  4. authenticate: 401 before anything that costs.
+ *  4. authenticate: 401 before anything that costs. A surface may name the
+ *     caller of a request without a key itself (REST: EvalStudio local mode).
  *  5. rate limit, before the body is read: REST charges each request a point
  *     (its headers go on every later answer); GraphQL charges each operation
  *     by its cost inside the envelop pipeline (src/graphql/yoga.ts), so here it
@@ -71,6 +72,8 @@ export interface Surface<X extends Exchange, R> {
   route?(x: X): void;
   /** 3. Answers a request that needs no key; null when it needs one. */
   withoutKey?(x: X): Promise<void> | null;
+  /** 4. The caller of a request that presents no key, where the surface has one (EvalStudio local mode); null: the key decides. */
+  keylessActor?(x: X): Actor | null;
   /** 5. Refuses (429) or charges; synchronous where the surface only checks. */
   rateLimit(x: X): Promise<void> | void;
   /** 6. Refuses a key that may not make this request at all (REST: the route's scope). */
@@ -104,7 +107,7 @@ export class HttpPipeline {
       apiVersion(x);
       const open = s.withoutKey?.(x);
       if (open) return await open;
-      x.actor = await authenticateKey(this.deps, x);
+      x.actor = s.keylessActor?.(x) ?? (await authenticateKey(this.deps, x));
       const charged = s.rateLimit(x);
       if (charged) await charged;
       s.authorize?.(x);

@@ -255,6 +255,30 @@ export async function bootstrap(deps: Deps): Promise<{ team: Team; createdSecret
   });
 }
 
+/** What EvalStudio local mode may do: the EvalStudio scopes of a team admin, nothing else. */
+export const EVALSTUDIO_LOCAL_SCOPES: readonly Scope[] = ['persona:read', 'persona:write', 'eval:read', 'eval:write'];
+
+/**
+ * The caller of a keyless EvalStudio request in local mode (EVALSTUDIO_LOCAL_MODE, src/config.ts): the
+ * configured team (id or name; by default the first team, the one the first start created), holding only
+ * the EvalStudio scopes. Throws when that team does not exist: the server must not start then.
+ */
+export async function localModeActor(deps: Deps, team: string | null): Promise<Actor> {
+  const found = team
+    ? await deps.prisma.team.findFirst({ where: { OR: [{ id: team }, { name: team }] }, orderBy: { createdAt: 'asc' } })
+    : await deps.prisma.team.findFirst({ orderBy: { createdAt: 'asc' } });
+  if (!found) throw new NotFoundError(`EVALSTUDIO_LOCAL_TEAM: no team has the id or name "${team}"`);
+  return {
+    teamId: found.id,
+    teamName: found.name,
+    keyId: 'local:evalstudio',
+    keyName: 'EvalStudio local mode',
+    keyPrefix: '',
+    scopes: new Set(EVALSTUDIO_LOCAL_SCOPES),
+    rateLimitPerMinute: deps.config.rateLimitPerMinute,
+  };
+}
+
 /** GraphQL enum values for scopes (`character:read` → `character_read`), mapped back by the input schema. */
 export function scopeList(): Record<string, { value: string; description: string }> {
   return Object.fromEntries(SCOPES.map((s) => [s.replace(':', '_'), { value: s, description: s }]));
