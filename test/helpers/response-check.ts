@@ -10,6 +10,7 @@
  * the test server's responses from outside (test/helpers/server.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import FindMyWay from 'find-my-way';
 import { familyOf } from '../../src/rest/families.js';
@@ -99,6 +100,17 @@ function escape(segment: string): string {
   return encodeURIComponent(segment.replace(/~/g, '~0').replace(/\//g, '~1'));
 }
 
+/** The body as the client reads it: the server compresses by Accept-Encoding (src/server/compression.ts). */
+function decoded(bytes: Buffer, encoding: string): string {
+  const e = encoding.trim().toLowerCase();
+  if (!bytes.length || !e || e === 'identity') return bytes.toString('utf8');
+  try {
+    return (e === 'br' ? brotliDecompressSync(bytes) : e === 'gzip' || e === 'x-gzip' ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (err) {
+    return `(a ${e} body that does not decode: ${(err as Error).message})`;
+  }
+}
+
 /** One compiled check per document text: the files a worker runs share modules, and the document is the same. */
 const checks = new Map<string, DocumentCheck>();
 
@@ -147,7 +159,7 @@ export function recordResponses(server: Server): ResponseRecorder {
         path: new URL(req.url ?? '/', 'http://x').pathname,
         status: res.statusCode,
         contentType: String(res.getHeader('content-type') ?? '').split(';')[0]!.trim(),
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: decoded(Buffer.concat(chunks), String(res.getHeader('content-encoding') ?? '')),
       };
       // Never throws into the server (that would cut the client's connection): a check that fails is reported as a problem.
       let problem: string | null;
