@@ -61,7 +61,7 @@ const templateName = z.enum(TEMPLATE_NAMES);
 export const StoredTemplatesBody = z.partialRecord(templateName, z.string());
 
 /** ?effective=true: every template, with where its content comes from. */
-export const EffectiveTemplatesBody = z.record(templateName, z.object({ content: z.string(), source: z.enum(['agent', 'user', 'persona', 'built-in']) }));
+export const EffectiveTemplatesBody = z.record(templateName, z.object({ content: z.string(), source: z.enum(['agent', 'user', 'persona', 'built-in']), shadowed: z.array(z.enum(['agent', 'user', 'persona', 'built-in'])).describe('The set sources this one won over') }));
 
 export const DeployStatusBody = z.object({
   id: z.string(),

@@ -9,6 +9,10 @@ export const PublicationBody = z.object({
   platform: z.string(),
   handle: z.string(),
   status: z.string().describe('scheduled | queued | publishing | published | failed | cancelled | removed'),
+  format: z.string().describe('text | image | carousel | video: what the post holds'),
+  media: z.array(z.object({ id: z.string(), url: z.string() })).describe('The images or the video sent, in order'),
+  videoId: z.string().nullable(),
+  caption: z.string().nullable().describe('This platform’s own text, when one was given'),
   scheduledAt: at.nullable(),
   attempts: z.number().int(),
   maxAttempts: z.number().int(),
@@ -29,7 +33,10 @@ export const PublishStatusBody = z.object({ contentItemId: z.string(), status: z
 export const PublishDryRunBody = z.object({
   dryRun: z.literal(true),
   contentItemId: z.string(),
-  accounts: z.array(z.object({ id: z.string(), platform: z.string(), handle: z.string() })),
+  format: z.string(),
+  media: z.array(z.object({ id: z.string(), contentType: z.string(), url: z.string() })),
+  videoId: z.string().nullable(),
+  accounts: z.array(z.object({ id: z.string(), platform: z.string(), handle: z.string(), caption: z.string().nullable().describe('The text this platform would get') })),
   scheduledAt: at.nullable(),
   cost: z.object({ currency: z.literal('USD'), totalMicros: z.number(), total: z.number() }),
 });
