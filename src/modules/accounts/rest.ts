@@ -28,21 +28,6 @@ export function accountBody(a: SocialAccount) {
   };
 }
 
-/** The success body of an account (accountBody), for the OpenAPI document and the response check. */
-export const AccountResponse = z.object({
-  id: z.string(),
-  profileId: z.string(),
-  platform: z.string(),
-  handle: z.string(),
-  displayName: z.string().nullable(),
-  externalId: z.string().nullable(),
-  status: z.enum(['connected', 'disconnected']),
-  config: z.record(z.string(), z.unknown()),
-  connectedAt: z.string(),
-  disconnectedAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 
 function postBody(p: SandboxPost) {
   return {
@@ -110,7 +95,7 @@ export const accountRoutes: Route[] = [
     path: `${base}/:id`,
     scope: 'profile:write',
     body: UpdateAccountInput,
-    response: AccountResponse,
+    response: bodies.AccountBody,
     responses: { 200: 'The account with its new settings' },
     summary: 'Update an account’s settings: handle (sandbox, webhook), displayName, config (validated for its platform)',
     handler: async ({ ctx, params, body }) => ok(accountBody(await updateAccount(ctx, params.id!, body))),
@@ -120,7 +105,7 @@ export const accountRoutes: Route[] = [
     path: `${base}/:id/reconnect`,
     scope: 'profile:write',
     body: ReconnectAccountInput,
-    response: AccountResponse.extend({ secret: z.string().optional() }),
+    response: bodies.AccountBody.extend({ secret: z.string().optional() }),
     responses: { 200: 'Connected again with the new credentials (a webhook account given no secret and holding none gets a new `secret`, shown once)' },
     summary: 'Reconnect an account: replace its credentials (checked with the platform; the same platform account only)',
     handler: async ({ ctx, params, body }) => {

@@ -244,7 +244,7 @@ const batchBody = async (ctx: Parameters<Route['handler']>[0]['ctx'], id: string
   return batchJson(batch, await content.batchCost(ctx, batch.id));
 };
 
-const estimateOrBatch = z.union([nb.NeighbourBatchBody, z.looseObject({ dryRun: z.literal(true), totalMicros: z.number().int() })]);
+const estimateOrBatch = z.union([bodies.BatchBody, z.looseObject({ dryRun: z.literal(true), totalMicros: z.number().int() })]);
 
 // content neighbours (issue 20): list and cancel batches, items from own media, the team's videos, a comparison's winner, collaboration batches
 export const contentNeighbourRoutes: Route[] = [
@@ -253,7 +253,7 @@ export const contentNeighbourRoutes: Route[] = [
     path: '/api/v1/batches',
     scope: 'content:read',
     query: inputs.BatchListInput,
-    response: nb.page(nb.BatchSummaryBody),
+    response: pageOf(nb.BatchSummaryBody),
     summary: 'List generation batches, newest first (filters: status, profileId, influencerId)',
     handler: async ({ ctx, query }) => ok(listBody(await content.listBatches(ctx, Object.fromEntries(query.entries())), batchSummaryJson)),
   },
@@ -261,7 +261,7 @@ export const contentNeighbourRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/batches/:id/cancel',
     scope: 'content:generate',
-    response: nb.NeighbourBatchBody,
+    response: bodies.BatchBody,
     responses: { 200: 'The batch, cancelled: the items already made are kept, the pending ones dropped', 409: 'The batch has already ended' },
     summary: 'Cancel a queued or generating batch (its job stops; its event stream ends with cancelled)',
     handler: async ({ ctx, params }) => ok(await batchBody(ctx, await content.cancelBatch(ctx, params.id!))),
@@ -272,7 +272,7 @@ export const contentNeighbourRoutes: Route[] = [
     scope: 'content:write',
     rawBody: true,
     body: inputs.CreateContentInput,
-    response: nb.NeighbourItemBody,
+    response: bodies.ContentItemBody,
     responses: { 201: 'The item (pending_review)', 413: 'The file is larger than MEDIA_MAX_UPLOAD_BYTES', 415: 'The file is not an image' },
     summary: 'Create a content item from your own image: JSON {profileId, mediaId} or multipart (file, profileId, caption, prompt)',
     handler: async ({ ctx, headers, readRaw }) =>
@@ -287,7 +287,7 @@ export const contentNeighbourRoutes: Route[] = [
     path: '/api/v1/videos',
     scope: 'content:read',
     query: inputs.VideoListInput,
-    response: nb.page(nb.NeighbourVideoBody),
+    response: pageOf(bodies.VideoBody),
     summary: 'List videos, newest first (filters: status, contentItemId, comparisonId)',
     handler: async ({ ctx, query }) => ok(listBody(await content.listVideos(ctx, Object.fromEntries(query.entries())), videoJson)),
   },
@@ -305,7 +305,7 @@ export const contentNeighbourRoutes: Route[] = [
     path: '/api/v1/content/:id/video-comparison/:comparisonId/winner',
     scope: 'content:write',
     body: inputs.ChooseWinnerInput,
-    response: nb.ComparisonBody,
+    response: nb.ComparisonWinnerBody,
     responses: { 200: 'The comparison with its winner', 409: 'The chosen variant has not completed' },
     summary: 'Choose the winning variant of an A/B video comparison (may be changed later)',
     handler: async ({ ctx, params, body }) => ok(comparisonJson(await content.chooseComparisonWinner(ctx, params.id!, params.comparisonId!, body))),

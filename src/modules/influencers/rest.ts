@@ -7,7 +7,6 @@ import { created, ok, type RestResult, type Route } from '../../rest/route.js';
 import { readUploads } from '../../rest/uploads.js';
 import type { CostEstimate } from '../catalog/service.js';
 import * as inputs from './inputs.js';
-import { InfluencerFromPreviewBody } from './neighbour-responses.js';
 import * as influencers from './service.js';
 import * as bodies from './responses.js';
 
@@ -254,7 +253,7 @@ export const influencersRoutes: Route[] = [
     path: '/api/v1/previews/:id/influencer',
     scope: 'character:write',
     body: inputs.PreviewToInfluencerInput,
-    response: InfluencerFromPreviewBody,
+    response: bodies.InfluencerBody,
     responses: { 201: 'The new influencer (the chosen image as its front reference)', 409: 'The preview is not completed, or is of an influencer already' },
     summary: 'Turn a completed draft preview into an influencer (name, handle, bio, imageIndex)',
     handler: async ({ ctx, params, body }) => created(influencerJson(await influencers.influencerFromPreview(ctx, params.id!, body))),

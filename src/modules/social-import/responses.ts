@@ -9,7 +9,7 @@ export const ImportJobBody = z.object({
   accountId: z.string(),
   profileId: z.string(),
   platform: z.string(),
-  status: z.string().describe('queued | running | succeeded | failed'),
+  status: z.string().describe('queued | running | completed | failed'),
   limit: z.number().int(),
   imported: z.number().int(),
   skipped: z.number().int(),

@@ -1,7 +1,6 @@
 /** Social import jobs (AutoPersonas). Thin: parse, call the service, shape the body. */
 import type { SocialImport } from '../../generated/prisma/client.js';
-import { z } from 'zod';
-import { listBody } from '../../rest/list.js';
+import { listBody, pageOf } from '../../rest/list.js';
 import { ok, type Route } from '../../rest/route.js';
 import { ImportListInput, StartImportInput } from './inputs.js';
 import * as imports from './service.js';
@@ -25,22 +24,6 @@ export function importBody(i: SocialImport) {
   };
 }
 
-const at = z.iso.datetime();
-const ImportJobListed = z.object({
-  id: z.string(),
-  jobId: z.string(),
-  accountId: z.string(),
-  profileId: z.string(),
-  platform: z.string(),
-  status: z.string().describe('queued | running | completed | failed'),
-  limit: z.number().int(),
-  imported: z.number().int(),
-  skipped: z.number().int(),
-  error: z.string().nullable(),
-  createdAt: at,
-  updatedAt: at,
-  finishedAt: at.nullable(),
-});
 
 const start = (platform: imports.ImportPlatform, summary: string): Route => ({
   method: 'POST',
@@ -63,7 +46,7 @@ export const socialImportRoutes: Route[] = [
     path: '/api/v1/social-import/jobs',
     scope: 'content:read',
     query: ImportListInput,
-    response: z.object({ data: z.array(ImportJobListed), has_more: z.boolean(), next_cursor: z.string().nullable() }),
+    response: pageOf(ImportJobBody),
     summary: 'List import jobs, newest first (filters: status, accountId, profileId, platform)',
     handler: async ({ ctx, query }) => ok(listBody(await imports.listImports(ctx, Object.fromEntries(query.entries())), importBody)),
   },
