@@ -99,7 +99,8 @@ export function personagraphArgs(): string[] {
   const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (built.status !== 0) throw new Error('scripts/build.mjs failed');
   const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const [node, ...args] = start.trim().split(/\s+/);
+  // `exec node …`: npm's shell hands its pid to node (signals reach the server); the arguments are node's.
+  const [node, ...args] = start.trim().replace(/^exec\s+/, '').split(/\s+/);
   if (node !== 'node') throw new Error(`package.json's start script is not a node command: ${start}`);
   return args.map((a) => (a.endsWith('.js') ? path.join(root, a) : a));
 }
