@@ -41,7 +41,8 @@ try {
   const server = await startProcess({
     cmd: process.execPath,
     // What `npm start` runs (the bundle), so the profile shows the code users run, not tsx's loader.
-    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...personagraphArgs()],
+    // BENCH_NODE_FLAGS: extra V8/node flags to try (e.g. --max-semi-space-size=32), before the start script's own.
+    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...personagraphArgs()],
     env: { LOG_LEVEL: 'warn', BOOTSTRAP_API_KEY: BENCH_KEY, SECRET_KEY: 'bench-suite-secret-key-0123456789abcdef0123', RATE_LIMIT_PER_MINUTE: '1000000000', ...env },
     ready: 'personagraph is listening',
   });
