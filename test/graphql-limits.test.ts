@@ -130,6 +130,13 @@ describe('document limits over HTTP', () => {
     const doc = 'query Q($n: Int) { influencers(first: $n) { edges { node { collaborations { influencers { collaborations { id } } } } } } }';
     expect((await s.graphql(doc, { n: 40 }, { key })).status).toBe(200);
     expectRefused(await s.graphql(doc, { n: 50 }, { key }), 'query_too_costly', /found 55551/);
+    // A known document's cost is remembered by its page sizes and conditions: asked again, each costs what it cost.
+    expect((await s.graphql(doc, { n: 40 }, { key })).status).toBe(200);
+    expectRefused(await s.graphql(doc, { n: 50 }, { key }), 'query_too_costly', /found 55551/);
+    const cond = 'query C($deep: Boolean!) { influencers(first: 50) { edges { node { collaborations { influencers { collaborations @include(if: $deep) { id } } } } } } }';
+    expect((await s.graphql(cond, { deep: false }, { key })).status).toBe(200);
+    expectRefused(await s.graphql(cond, { deep: true }, { key }), 'query_too_costly', /found 55551/);
+    expect((await s.graphql(cond, { deep: false }, { key })).status).toBe(200);
   });
 });
 

@@ -21,6 +21,7 @@ const http = require('node:http');
 const Module = require('node:module');
 const path = require('node:path');
 const stopOnSigterm = require('./stop-on-sigterm.cjs');
+const { maybeCompressed } = require('./compress.cjs');
 
 // bench/ installs PostGraphile 5 (graphql 16) beside PostGraphile 4 (graphql
 // 15, nested under node_modules/postgraphile4). npm hoists v4's
@@ -61,7 +62,7 @@ const middleware = postgraphile(pool, 'public', {
   enableCors: false,
 });
 
-const server = http.createServer(middleware);
+const server = http.createServer(maybeCompressed(middleware));
 server.keepAliveTimeout = 65_000;
 
 (async () => {

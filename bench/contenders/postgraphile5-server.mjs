@@ -19,6 +19,7 @@
  */
 import http from 'node:http';
 import stopOnSigterm from './stop-on-sigterm.cjs';
+import { compressServer } from './compress.cjs';
 
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = function withResolvers() {
@@ -60,6 +61,7 @@ server.keepAliveTimeout = 65_000;
 try {
   await pgl.getSchema(); // introspection and schema build before "listening"
   await serv.addTo(server);
+  compressServer(server); // W7 (COMPRESS=1)
   server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
 } catch (err) {
   console.error(err);

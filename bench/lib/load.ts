@@ -45,12 +45,12 @@ export async function load(url: string, make: (i: number) => HttpRequest, opts: 
 }
 
 /** Sends one request (for the equality and statement-count checks). */
-export async function once(url: string, req: HttpRequest): Promise<{ status: number; json: unknown; text: string }> {
+export async function once(url: string, req: HttpRequest): Promise<{ status: number; json: unknown; text: string; encoding: string | null }> {
   const res = await fetch(url + req.path, { method: req.method, headers: req.headers, body: req.body });
-  const text = await res.text();
+  const text = await res.text(); // decoded, whatever the Content-Encoding
   let json: unknown = null;
   try {
     json = JSON.parse(text);
   } catch {}
-  return { status: res.status, json, text };
+  return { status: res.status, json, text, encoding: res.headers.get('content-encoding') };
 }

@@ -99,7 +99,8 @@ export function personagraphArgs(): string[] {
   const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (built.status !== 0) throw new Error('scripts/build.mjs failed');
   const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const [node, ...args] = start.trim().split(/\s+/);
+  // `exec node …`: npm's shell hands its pid to node (signals reach the server); the arguments are node's.
+  const [node, ...args] = start.trim().replace(/^exec\s+/, '').split(/\s+/);
   if (node !== 'node') throw new Error(`package.json's start script is not a node command: ${start}`);
   return args.map((a) => (a.endsWith('.js') ? path.join(root, a) : a));
 }
@@ -139,3 +140,17 @@ export const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+const CLOCK_TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100);
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat; 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  let stat = '';
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}

@@ -27,7 +27,9 @@ import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexit
 import {
   GraphQLError,
   GraphQLObjectType,
+  Kind,
   defaultFieldResolver,
+  getOperationAST,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -35,6 +37,7 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type TypeNode,
   type ValidationContext,
 } from 'graphql';
 import { AppError } from '../errors.js';
@@ -107,8 +110,61 @@ export function costEstimator(defaultListSize: number): ComplexityEstimator {
   };
 }
 
-/** The cost of the operation that will run, with its variables. Variables that do not coerce fail in execution, not here. */
+/**
+ * The variables an operation's cost can depend on: the estimator reads page sizes (`first`/`last`/`limit`,
+ * Int) and getComplexity follows `@skip`/`@include` (Boolean). Variables of any other type (ids, strings,
+ * input objects: none of them can hold a page size or a directive's condition) leave the cost unchanged.
+ */
+const costVariables = new WeakMap<DocumentNode, Map<string, string[]>>();
+function variablesThatCost(document: DocumentNode, operationName: string | null | undefined): string[] {
+  let byOperation = costVariables.get(document);
+  if (!byOperation) costVariables.set(document, (byOperation = new Map()));
+  const key = operationName ?? '';
+  let names = byOperation.get(key);
+  if (!names) {
+    const op = getOperationAST(document, operationName ?? undefined);
+    names = (op?.variableDefinitions ?? [])
+      .filter((d) => {
+        let t: TypeNode = d.type;
+        while (t.kind !== Kind.NAMED_TYPE) t = t.type;
+        return t.name.value === 'Int' || t.name.value === 'Boolean';
+      })
+      .map((d) => d.variable.name.value);
+    byOperation.set(key, names);
+  }
+  return names;
+}
+
+/** Computed costs per parsed document (the parser cache hands out the same DocumentNode for the same text). */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+/** Distinct (operation, page sizes) remembered per document: past this, costs of that document are computed each time. */
+const COSTS_PER_DOCUMENT = 64;
+
+/**
+ * The cost of the operation that will run, with its variables. Variables that do not coerce fail in execution,
+ * not here. The same document with the same page sizes and conditions costs the same: that cost is
+ * remembered per document (a point lookup repeated with other ids walks its document once), so a known
+ * operation is charged exactly what a fresh computation would charge.
+ */
 export function operationCost(
+  limits: GraphQLLimits,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+  operationName: string | null | undefined,
+): number {
+  const names = variablesThatCost(document, operationName);
+  const key = `${limits.defaultListSize}|${limits.maxTokens}|${operationName ?? ''}|${names.length ? JSON.stringify(names.map((n) => variables?.[n])) : ''}`;
+  let known = costs.get(document);
+  const hit = known?.get(key);
+  if (hit !== undefined) return hit;
+  const cost = computeCost(limits, schema, document, variables, operationName);
+  if (!known) costs.set(document, (known = new Map()));
+  if (known.size < COSTS_PER_DOCUMENT) known.set(key, cost);
+  return cost;
+}
+
+function computeCost(
   limits: GraphQLLimits,
   schema: GraphQLSchema,
   document: DocumentNode,

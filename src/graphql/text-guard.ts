@@ -25,14 +25,19 @@ function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[]): stri
   return ['document', ...parts].join('.');
 }
 
-/** Throws for the first string literal in the document that is not storable text. */
+/** Documents whose literals were all found clean (the parser cache hands out the same DocumentNode for the same text). */
+const cleanDocuments = new WeakSet<DocumentNode>();
+
+/** Throws for the first string literal in the document that is not storable text; a document is walked until it passes once. */
 function assertCleanDocument(document: DocumentNode): void {
+  if (cleanDocuments.has(document)) return;
   visit(document, {
     StringValue(node, _key, parent, _path, ancestors) {
       const problem = textProblem(node.value);
       if (problem) throw invalidTextError(literalPath(parent ? [...ancestors, parent] : ancestors), problem);
     },
   });
+  cleanDocuments.add(document);
 }
 
 function refusal(err: AppError): GraphQLError {

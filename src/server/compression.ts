@@ -107,6 +107,7 @@ export function compressResponses(req: IncomingMessage, res: ServerResponse, min
   const acceptEncoding = req.headers['accept-encoding'];
   const coding = negotiateEncoding(Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : acceptEncoding);
   const isHead = req.method === 'HEAD';
+  if (coding === 'identity' || isHead) return varyOnly(res);
   // Node's own methods, called with what the handler gave (their overloads do not type a forwarded call).
   const origWriteHead = res.writeHead as (...a: unknown[]) => ServerResponse;
   const origWrite = res.write as (...a: unknown[]) => boolean;
@@ -168,7 +169,7 @@ export function compressResponses(req: IncomingMessage, res: ServerResponse, min
     const compressible = isCompressible(type) && status >= 200 && !NOT_COMPRESSED_STATUS.has(status);
     if (compressible) varyOnEncoding(res);
     const cacheControl = String(res.getHeader('cache-control') ?? '');
-    if (!compressible || isHead || coding === 'identity' || res.hasHeader('content-encoding') || /\bno-transform\b/i.test(cacheControl)) {
+    if (!compressible || res.hasHeader('content-encoding') || /\bno-transform\b/i.test(cacheControl)) {
       decided = true;
       return writeHeadNow(status, reason);
     }
@@ -223,6 +224,21 @@ export function compressResponses(req: IncomingMessage, res: ServerResponse, min
     if (event === 'drain' && stream) stream.removeListener(event, listener);
     return origOff.call(res, event, listener);
   } as ServerResponse['removeListener'];
+}
+
+/**
+ * A response that will not be compressed (the client accepts no coding we offer, or HEAD) still says
+ * `Vary: Accept-Encoding` when its body could have been: only the head is watched (Node's implicit head
+ * goes through writeHead too), the body is written untouched.
+ */
+function varyOnly(res: ServerResponse): void {
+  const origWriteHead = res.writeHead as (...a: unknown[]) => ServerResponse;
+  res.writeHead = function writeHead(this: ServerResponse, status: number, reasonOrHeaders?: unknown, maybeHeaders?: unknown) {
+    const reason = typeof reasonOrHeaders === 'string' ? reasonOrHeaders : undefined;
+    setAll(res, (typeof reasonOrHeaders === 'string' ? maybeHeaders : reasonOrHeaders) as OutgoingHttpHeaders | readonly unknown[] | undefined);
+    if (status >= 200 && !NOT_COMPRESSED_STATUS.has(status) && isCompressible(res.getHeader('content-type'))) varyOnEncoding(res);
+    return reason === undefined ? origWriteHead.call(res, status) : origWriteHead.call(res, status, reason);
+  } as ServerResponse['writeHead'];
 }
 
 /** Sets writeHead's headers on the response (object or flat [name, value, …] list), as writeHead itself would merge them. */
