@@ -49,6 +49,7 @@ export interface Fixtures {
   evalId: string;
   run: string;
   voiceSample: string;
+  conversation: string;
 }
 
 const SKILL = '---\nname: Summarise\ndescription: Does a useful thing.\n---\nBody.\n';
@@ -79,8 +80,9 @@ export async function seedMutationFixtures(s: TestServer): Promise<Fixtures> {
   const scenario = (await rest('POST', `/api/projects/${project}/scenarios`, { name: 'help', instructions: 'Ask.', maxMessages: 2, personaIds: [persona] })).id as string;
   const evalId = (await rest('POST', `/api/projects/${project}/evals`, { name: 'e', connectorId: connector, scenarioIds: [scenario] })).id as string;
   const run = (await prisma.evalRun.create({ data: { teamId, projectId: project, scenarioId: scenario, evalId, personaId: persona, connectorId: connector, status: 'completed' } })).id;
+  const conversation = (await rest('POST', `/api/v1/users/${user}/agents/${agent}/conversations`, { name: 'kept' })).id as string;
   const voiceSample = (await s.request('GET', `/api/v1/characters/${influencer}/voice-profile`)).body.samples[0].audioUrl as string;
-  return { user, agent, project, persona, image: image.body.data.uploadProjectImage.data, influencer, connector, scenario, evalId, run, voiceSample };
+  return { user, agent, project, persona, image: image.body.data.uploadProjectImage.data, influencer, connector, scenario, evalId, run, voiceSample, conversation };
 }
 
 const U = '00000000-0000-4000-8000-000000000000';
@@ -101,6 +103,8 @@ export function mutationCases(s: TestServer, f: Fixtures): MutationCase[] {
   const images = () => prisma.image.findMany({ where: { projectId: f.project }, select: { id: true }, orderBy: { id: 'asc' } });
   const evals = () => get(...['connectors', 'scenarios', 'evals', 'runs'].map((x) => `/api/projects/${f.project}/${x}`));
   const costs = () => prisma.costRecord.count();
+  const conversations = () => get(`/api/v1/users/${f.user}/agents/${f.agent}/conversations`);
+  const UA = '$u: ID!, $a: ID!';
   const P = '$p: ID!, $id: ID!';
   const PI = 'projectId: $p, id: $id';
   const ids = { p: f.project };
@@ -272,6 +276,27 @@ export function mutationCases(s: TestServer, f: Fixtures): MutationCase[] {
         { what: 'unknown status', vars: { i: { status: 'vibing' } }, code: 'invalid_request', message: "status must be one of queued, pending, running, completed, error" },
       ],
     },
+    {
+      name: 'createConversation', signature: `(${UA}, $n: String)`, call: 'createConversation(user: $u, agent: $a, name: $n)',
+      vars: () => ({ u: f.user, a: f.agent, n: 'second' }), scope: 'agent:chat', narrow: ['agent:write'], read: conversations,
+      bad: [
+        { what: 'empty name', vars: { n: '' }, code: 'invalid_request', message: 'name must not be empty' },
+        { what: 'name too long', vars: { n: big(201) }, code: 'invalid_request', message: 'name must be at most 200 characters' },
+      ],
+    },
+    {
+      name: 'renameConversation', signature: `(${UA}, $id: ID!, $n: String!)`, call: 'renameConversation(user: $u, agent: $a, id: $id, name: $n)',
+      vars: () => ({ u: f.user, a: f.agent, id: f.conversation, n: 'kept' }), scope: 'agent:chat', narrow: ['agent:write'], read: conversations,
+      bad: [
+        { what: 'empty name', vars: { n: '' }, code: 'invalid_request', message: 'name must not be empty' },
+        { what: 'unknown id', vars: { id: U }, typename: 'NotFoundError', code: 'conversation_not_found', message: 'conversation not found' },
+      ],
+    },
+    {
+      name: 'resetConversation', signature: `(${UA}, $id: ID!)`, call: 'resetConversation(user: $u, agent: $a, id: $id)',
+      vars: () => ({ u: f.user, a: f.agent, id: f.conversation }), scope: 'agent:chat', narrow: ['agent:write'], read: conversations,
+      bad: [{ what: 'unknown id', vars: { id: U }, typename: 'NotFoundError', code: 'conversation_not_found', message: 'conversation not found' }],
+    },
     // deletes last: the success check runs the rows in order
     ...(
       [
@@ -282,6 +307,7 @@ export function mutationCases(s: TestServer, f: Fixtures): MutationCase[] {
         ['deleteEvalConnector', `(${P})`, `deleteEvalConnector(${PI})`, () => ({ ...ids, id: f.connector }), 'eval:write', 'eval:read', evals, [{ id: U }, 'connector_not_found', 'Connector not found']],
         ['deleteSkill', '($u: ID!, $id: ID!)', 'deleteSkill(user: $u, id: $id)', () => ({ u: f.user, id: 'summarise' }), 'agent:write', 'agent:read', skills, [{ id: 'nope' }, 'skill_not_found', 'skill not found']],
         ['deleteAgentFile', '($u: ID!, $a: ID!, $path: String!)', 'deleteAgentFile(user: $u, agent: $a, path: $path)', () => ({ u: f.user, a: f.agent, path: 'notes.txt' }), 'agent:write', 'agent:read', files, [{ path: 'nope.txt' }, 'file_not_found', 'file not found']],
+        ['deleteConversation', `(${UA}, $id: ID!)`, 'deleteConversation(user: $u, agent: $a, id: $id)', () => ({ u: f.user, a: f.agent, id: f.conversation }), 'agent:chat', 'agent:write', conversations, [{ id: U }, 'conversation_not_found', 'conversation not found']],
         ['deleteVoiceSample', '($id: ID!, $audio: String!)', 'deleteVoiceSample(id: $id, audio: $audio)', () => ({ id: f.influencer, audio: f.voiceSample }), 'character:write', 'character:read', influencer, [{ audio: 'nope' }, 'voice_sample_not_found', 'This influencer has no voice sample with that audio URL']],
       ] as const
     ).map(([name, signature, call, vars, scope, narrow, read, unknown]): MutationCase => ({
