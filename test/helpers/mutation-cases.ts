@@ -1,13 +1,16 @@
 /**
  * The table behind test/graphql-mutation-input.test.ts: for each GraphQL counterpart of a REST write route
  * added in issue 17/18 (skills, influencer uploads, voice samples, references, wardrobe, analyzePhotos, project
- * images, workspace files, eval connectors / scenarios / evals / runs, test/invoke connector), valid
+ * images, workspace files, eval connectors / scenarios / evals / runs, test/invoke connector, conversations), valid
  * variables on seeded data, the scope it needs and a key scope that lacks it, bad inputs with the error they
  * must answer, and a read of what the mutation would change.
  */
 import { expect } from 'vitest';
 import type { TestServer } from './server.js';
-import { png, wav } from './influencers.js';
+import { wav } from './influencers.js';
+import { PNG, SKILL, type Fixtures } from './mutation-fixtures.js';
+
+export { seedMutationFixtures } from './mutation-fixtures.js';
 
 export interface BadInput {
   what: string;
@@ -35,54 +38,6 @@ export interface MutationCase {
   noIds?: boolean;
   /** Valid variables that still do not succeed here (e.g. an outbound call nothing answers). */
   succeeds?: false;
-}
-
-export interface Fixtures {
-  user: string;
-  agent: string;
-  project: string;
-  persona: string;
-  image: string;
-  influencer: string;
-  connector: string;
-  scenario: string;
-  evalId: string;
-  run: string;
-  voiceSample: string;
-  conversation: string;
-}
-
-const SKILL = '---\nname: Summarise\ndescription: Does a useful thing.\n---\nBody.\n';
-const PNG = png([200, 40, 40]).toString('base64');
-const WAV = wav(1).toString('base64');
-
-export async function seedMutationFixtures(s: TestServer): Promise<Fixtures> {
-  const rest = async (method: string, p: string, body: unknown, status = 201) => {
-    const res = await s.request(method, p, { body });
-    expect(res.status, `${method} ${p}: ${res.text}`).toBe(status);
-    return res.body;
-  };
-  const prisma = s.app.deps.prisma;
-  const teamId = (await s.request('GET', '/api/v1/me')).body.team.id as string;
-  const project = (await rest('POST', '/api/projects', { name: 'inputs' })).id as string;
-  const persona = (await rest('POST', `/api/projects/${project}/personas`, { name: 'Ann' })).id as string;
-  const user = (await rest('POST', '/api/v1/users', { username: 'inputs-user' })).id as string;
-  const agent = (await rest('POST', `/api/v1/users/${user}/agents`, { name: 'helper', provider: 'embedded', personaId: persona })).id as string;
-  const put = await s.request('PUT', `/api/v1/users/${user}/agents/${agent}/files/notes.txt`, { rawBody: 'hello', headers: { 'Content-Type': 'text/plain' } });
-  expect(put.status, put.text).toBeLessThan(300);
-  const skill = await s.request('PUT', `/api/v1/users/${user}/skills/summarise/file`, { rawBody: SKILL, headers: { 'Content-Type': 'text/markdown' } });
-  expect(skill.status, skill.text).toBe(201);
-  const image = await s.graphql(`mutation($p: ID!, $b: String!) { uploadProjectImage(projectId: $p, imageBase64: $b) { ... on MutationUploadProjectImageSuccess { data } } }`, { p: project, b: PNG });
-  const influencer = (await rest('POST', '/api/v1/influencers', { name: 'Mara Voss' })).id as string;
-  const voice = await s.graphql(`mutation($id: ID!, $f: [UploadInput!]!) { addInfluencerVoiceSamples(id: $id, files: $f) { __typename } }`, { id: influencer, f: [{ base64: WAV, contentType: 'audio/wav' }] });
-  expect(voice.body.data?.addInfluencerVoiceSamples, voice.text).toEqual({ __typename: 'MutationAddInfluencerVoiceSamplesSuccess' });
-  const connector = (await rest('POST', `/api/projects/${project}/connectors`, { name: 'the agent', type: 'agent', config: { agentId: agent } })).id as string;
-  const scenario = (await rest('POST', `/api/projects/${project}/scenarios`, { name: 'help', instructions: 'Ask.', maxMessages: 2, personaIds: [persona] })).id as string;
-  const evalId = (await rest('POST', `/api/projects/${project}/evals`, { name: 'e', connectorId: connector, scenarioIds: [scenario] })).id as string;
-  const run = (await prisma.evalRun.create({ data: { teamId, projectId: project, scenarioId: scenario, evalId, personaId: persona, connectorId: connector, status: 'completed' } })).id;
-  const conversation = (await rest('POST', `/api/v1/users/${user}/agents/${agent}/conversations`, { name: 'kept' })).id as string;
-  const voiceSample = (await s.request('GET', `/api/v1/characters/${influencer}/voice-profile`)).body.samples[0].audioUrl as string;
-  return { user, agent, project, persona, image: image.body.data.uploadProjectImage.data, influencer, connector, scenario, evalId, run, voiceSample, conversation };
 }
 
 const U = '00000000-0000-4000-8000-000000000000';
