@@ -252,6 +252,31 @@ export function mutationCases(s: TestServer, f: Fixtures): MutationCase[] {
       vars: () => ({ u: f.user, a: f.agent, id: f.conversation }), scope: 'agent:chat', narrow: ['agent:write'], read: conversations,
       bad: [{ what: 'unknown id', vars: { id: U }, typename: 'NotFoundError', code: 'conversation_not_found', message: 'conversation not found' }],
     },
+    // Starting runs queues work that runs on in the background: checked for refusals only (test/eval-runs.test.ts runs them).
+    {
+      name: 'startEval', signature: '($p: ID!, $e: ID!)', call: 'startEval(projectId: $p, evalId: $e)', succeeds: false,
+      vars: () => ({ ...ids, e: f.evalId }), scope: 'eval:write', narrow: ['eval:read'], read: evals,
+      bad: [{ what: 'unknown eval', vars: { e: U }, typename: 'NotFoundError', code: 'eval_not_found', message: 'Eval not found' }],
+    },
+    {
+      name: 'startPlaygroundRun', signature: '($p: ID!, $c: ID!, $sc: ID!, $pe: ID)', call: 'startPlaygroundRun(projectId: $p, connectorId: $c, scenarioId: $sc, personaId: $pe)', succeeds: false,
+      vars: () => ({ ...ids, c: f.connector, sc: f.scenario, pe: f.persona }), scope: 'eval:write', narrow: ['eval:read'], read: evals,
+      bad: [
+        { what: 'unknown scenario', vars: { sc: U }, typename: 'NotFoundError', code: 'scenario_not_found', message: 'Scenario not found' },
+        { what: 'unknown connector', vars: { c: U }, typename: 'NotFoundError', code: 'connector_not_found', message: 'Connector not found' },
+        { what: 'unknown persona', vars: { pe: U }, typename: 'NotFoundError', code: 'persona_not_found', message: 'Persona not found' },
+      ],
+    },
+    {
+      name: 'cancelRun', signature: '($id: ID!)', call: 'cancelRun(id: $id)', succeeds: false,
+      vars: () => ({ id: f.run }), scope: 'eval:write', narrow: ['eval:read'], read: evals,
+      bad: [{ what: 'a finished run', vars: {}, typename: 'ConflictError', code: 'run_not_cancellable', message: 'Cannot cancel run with status "completed"' }, { what: 'unknown id', vars: { id: U }, typename: 'NotFoundError', code: 'run_not_found', message: 'Run not found' }],
+    },
+    {
+      name: 'retryRun', signature: '($id: ID!)', call: 'retryRun(id: $id)', succeeds: false,
+      vars: () => ({ id: f.run }), scope: 'eval:write', narrow: ['eval:read'], read: evals,
+      bad: [{ what: 'unknown id', vars: { id: U }, typename: 'NotFoundError', code: 'run_not_found', message: 'Run not found' }],
+    },
     // deletes last: the success check runs the rows in order
     ...(
       [
