@@ -205,6 +205,8 @@ describe('POST /api/v1/influencers/:id/references', () => {
     expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: big, type: 'image/png' }])), 413);
     expectApiError(await s.request('POST', url, { rawBody: big, headers: { 'Content-Type': 'image/png' } }), 413);
     expectApiError(await s.request('POST', url, await multipart([{ field: 'files', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'views', value: 'top' }])), 400, /views/);
+    // A misspelt view is refused, not stored as the front view.
+    expectApiError(await s.request('POST', url, await multipart([{ field: 'sideways', bytes: png([1, 1, 1]), type: 'image/png' }])), 400, 'unknown file field "sideways": name a view (front, left, right, back, other) or send files with views');
     expectApiError(await s.request('POST', url, await multipart([{ field: 'front', bytes: png([1, 1, 1]), type: 'image/png' }, { field: 'files', bytes: png([1, 1, 2]), type: 'image/png' }, { field: 'views', value: 'front' }])), 400, /front is given twice/);
     expectApiError(await s.request('POST', url, await multipart([{ field: 'note', value: 'no files' }])), 400);
     expectApiError(await s.request('POST', url, { body: { references: [{ view: 'front' }] } }), 400, /exactly one of mediaId or url/);

@@ -10,7 +10,9 @@
  * Bytes are {"$bytes":"<base64>"}, dates ISO strings. API keys are left out
  * unless asked for (their hashes would let the old keys in); idempotency
  * records never travel (they are per-server replay state). Import keeps ids,
- * so it refuses a team that already exists on the target.
+ * so it refuses a team that already exists on the target. It also keeps
+ * counters (a chat message's `seq`), so it moves each column's sequence past
+ * the imported values: what is written after an import orders after it.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -114,6 +116,27 @@ function decode(model: string, row: Record<string, unknown>): Record<string, unk
   return out;
 }
 
+/**
+ * Every column that draws from a sequence (`@default(autoincrement())`, e.g. ChatMessage.seq) continues after
+ * the largest value now in its table: rows imported with their own values do not advance the sequence, and the
+ * next row written would otherwise get a number below them (a new chat turn listed before the imported history).
+ */
+async function advanceSequences(tx: Prisma.TransactionClient): Promise<void> {
+  const serials = await tx.$queryRaw<{ tbl: string; col: string; seq: string }[]>`
+    SELECT c.table_name AS tbl, c.column_name AS col, pg_get_serial_sequence(format('%I.%I', c.table_schema, c.table_name), c.column_name) AS seq
+    FROM information_schema.columns c
+    WHERE c.table_schema = current_schema() AND c.column_default LIKE 'nextval(%'`;
+  for (const { tbl, col, seq } of serials) {
+    if (!seq) continue;
+    const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+    // Never backwards: the sequence may already be past the largest value (rows of other teams, deleted rows).
+    await tx.$queryRawUnsafe(
+      `SELECT setval($1::regclass, GREATEST((SELECT COALESCE(max(${ident(col)}), 0) FROM ${ident(tbl)}), (SELECT last_value FROM ${seq})), true)`,
+      seq,
+    );
+  }
+}
+
 export interface Progress {
   start(total: number): void;
   tick(n?: number): void;
@@ -199,6 +222,7 @@ export async function importTeam(prisma: PrismaClient, file: string, opts: { pro
       }
       if (!header) throw new TransferError('the file is empty');
       await flush(tx);
+      await advanceSequences(tx);
       opts.progress?.stop();
       const t = header.team!;
       return { team: { id: String(t.id), name: String(t.name) }, counts };

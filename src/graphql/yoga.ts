@@ -176,11 +176,23 @@ export function useLogUnexpectedErrors(deps: Deps): Plugin<GraphQLContext> {
   };
 }
 
+/**
+ * Every error answers a code: a request error without one (a variable missing or of the wrong type; Yoga gives
+ * parse and validation errors GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED) gets BAD_USER_INPUT.
+ */
+function withCode(error: GraphQLError): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+}
+
 /** AppErrors keep their message and code; anything else is masked (and logged by useLogUnexpectedErrors). */
 export function maskError(deps: Deps) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? null) : error;
-    if (error instanceof GraphQLError && !original) return error; // parse/validation errors are safe
+    if (error instanceof GraphQLError && !original) return withCode(error); // parse/validation errors are safe
+    // A variable that does not coerce (`$e` "BINARY" for an enum, "many" for an Int): graphql-js wraps the scalar's
+    // error in one that names the variable and where it is declared; that outer error is the one to answer.
+    if (error instanceof GraphQLError && original instanceof GraphQLError && !error.path && !original.extensions?.code) return withCode(error);
     if (original instanceof GraphQLError) return original;
     const known = asAppError(original);
     if (known) {

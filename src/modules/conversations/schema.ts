@@ -8,6 +8,7 @@ import { builder, readableWith, type TypeScopes } from '../../graphql/builder.js
 import { mutationErrors } from '../../graphql/errors.js';
 import { NodeInterface, registerNode } from '../../graphql/node.js';
 import { NotFoundError } from '../../errors.js';
+import { fullRowWith } from '../../infra/db/query.js';
 import * as conversations from './service.js';
 
 const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e)));
@@ -112,6 +113,8 @@ const ResetConversationResult = builder.objectRef<{ conversation: { id: string }
   }),
 });
 
+// Conversation loads in select mode: a mutation asked for only `__typename` gets an empty select, which Prisma
+// refuses ("Unexpected error."); these load the whole row with the selected relations instead.
 builder.mutationFields((t) => ({
   createConversation: t.prismaField({
     type: 'Conversation',
@@ -119,13 +122,13 @@ builder.mutationFields((t) => ({
     description: 'Starts a conversation; pass its id to startChatRun (conversationId).',
     args: { ...userAgentArgs(t), name: t.arg.string({ required: false }) },
     resolve: (query, _root, args, ctx) =>
-      conversations.createConversation(ctx, String(args.user), String(args.agent), args.name == null ? {} : { name: args.name }, query),
+      conversations.createConversation(ctx, String(args.user), String(args.agent), args.name == null ? {} : { name: args.name }, fullRowWith('Conversation', query)),
   }),
   renameConversation: t.prismaField({
     type: 'Conversation',
     errors: mutationErrors,
     args: { ...userAgentArgs(t), id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) => conversations.renameConversation(ctx, String(args.user), String(args.agent), String(args.id), { name: args.name }, query),
+    resolve: (query, _root, args, ctx) => conversations.renameConversation(ctx, String(args.user), String(args.agent), String(args.id), { name: args.name }, fullRowWith('Conversation', query)),
   }),
   resetConversation: t.field({
     type: ResetConversationResult,
@@ -139,6 +142,6 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the conversation and its messages (its runs stay); returns it as it was.',
     args: { ...userAgentArgs(t), id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) => conversations.deleteConversation(ctx, String(args.user), String(args.agent), String(args.id), query),
+    resolve: (query, _root, args, ctx) => conversations.deleteConversation(ctx, String(args.user), String(args.agent), String(args.id), fullRowWith('Conversation', query)),
   }),
 }));

@@ -149,7 +149,7 @@ export const PlaygroundRunInput = z.object({
   personaId: z.string().max(100).nullish(),
 });
 
-const isoDate = z.string().datetime({ message: 'must be an ISO 8601 date-time', offset: true });
+const isoDate = (name: string) => z.string({ message: `${name} must be an ISO 8601 date-time` }).datetime({ message: `${name} must be an ISO 8601 date-time`, offset: true });
 
 /** PUT /runs/:id: only the given fields change. */
 export const UpdateRunInput = z.object({
@@ -171,9 +171,9 @@ export const UpdateRunInput = z.object({
     .nullish(),
   error: z.string().max(20_000).nullish(),
   threadId: z.string().max(200).nullish(),
-  latencyMs: z.number().int().min(0).nullish(),
-  startedAt: isoDate.nullish(),
-  completedAt: isoDate.nullish(),
+  latencyMs: z.number({ message: 'latencyMs must be a whole number of milliseconds, 0 or more' }).int('latencyMs must be a whole number of milliseconds, 0 or more').min(0, 'latencyMs must be a whole number of milliseconds, 0 or more').nullish(),
+  startedAt: isoDate('startedAt').nullish(),
+  completedAt: isoDate('completedAt').nullish(),
 });
 
 export const RunListQuery = z.object({

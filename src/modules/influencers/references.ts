@@ -70,6 +70,7 @@ function checkViews(refs: { view: ReferenceView }[]): void {
 }
 
 const VIEW_FIELDS = new Set<string>(REFERENCE_VIEWS);
+const GENERIC_FIELDS = new Set(['files', 'file']);
 
 /**
  * Replaces the influencer's reference images with the given set: uploaded
@@ -85,6 +86,10 @@ export async function setReferences(ctx: ServiceContext, id: string, read: () =>
   if (body.json !== undefined) {
     refs = await resolveMediaRefs(ctx, parseInput(SetReferencesJson, body.json).references);
   } else {
+    // A file's field names its view, or it is one of `files` (views from `views`, else the default order) or a raw
+    // body's `file`: any other name is a mistake (a misspelt view would otherwise be stored silently as front).
+    const unknown = body.files.find((f) => !VIEW_FIELDS.has(f.field) && !GENERIC_FIELDS.has(f.field));
+    if (unknown) throw new ValidationError(`unknown file field "${unknown.field}": name a view (${REFERENCE_VIEWS.join(', ')}) or send files with views`, 'files');
     const generic = body.files.filter((f) => !VIEW_FIELDS.has(f.field));
     const views = parseViews(body.fields.views, generic.length);
     let g = 0;

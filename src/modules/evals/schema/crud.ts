@@ -6,6 +6,7 @@
  * bodies do (the same zod schemas, the same messages); the services check the
  * scopes (eval:read / eval:write).
  */
+import { fullRowWith } from '../../../infra/db/query.js';
 import { builder, readableWith } from '../../../graphql/builder.js';
 import { mutationErrors } from '../../../graphql/errors.js';
 import * as evals from '../service.js';
@@ -124,6 +125,8 @@ builder.queryFields((t) => ({
 }));
 
 
+// The deletes load the row whole with the selected relations before it goes: a selection of only `__typename`
+// is an empty Prisma select, which Prisma refuses (it answered "Unexpected error.").
 builder.mutationFields((t) => ({
   createEvalConnector: t.prismaField({
     type: 'EvalConnector',
@@ -142,7 +145,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the connector and returns it as it was.',
     args: { projectId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
-    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteConnector(ctx, String(projectId), String(id), query),
+    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteConnector(ctx, String(projectId), String(id), fullRowWith('EvalConnector', query)),
   }),
   testEvalConnector: t.field({
     type: ConnectorTestResult,
@@ -182,7 +185,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the scenario (and its runs) and returns it as it was.',
     args: { projectId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
-    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteScenario(ctx, String(projectId), String(id), query),
+    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteScenario(ctx, String(projectId), String(id), fullRowWith('Scenario', query)),
   }),
   createEval: t.prismaField({
     type: 'Eval',
@@ -201,7 +204,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Deletes the eval (its runs stay, without it) and returns it as it was.',
     args: { projectId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
-    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteEval(ctx, String(projectId), String(id), query),
+    resolve: (query, _r, { projectId, id }, ctx) => evals.deleteEval(ctx, String(projectId), String(id), fullRowWith('Eval', query)),
   }),
   updateEvalRun: t.prismaField({
     type: 'EvalRun',
@@ -215,7 +218,7 @@ builder.mutationFields((t) => ({
     description: 'Deletes the run (a live one is cancelled first) and returns it as it was.',
     args: { projectId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
     resolve: async (query, _r, { projectId, id }, ctx) => {
-      const run = await evals.getRun(ctx, String(projectId), String(id), query);
+      const run = await evals.getRun(ctx, String(projectId), String(id), fullRowWith('EvalRun', query));
       await evals.deleteRun(ctx, String(projectId), String(id));
       return run;
     },
