@@ -417,6 +417,14 @@ function targetRows(j: any): TargetRow[] {
       met: judged ? w8.ratio.median >= W8_MIN_RATIO : null,
       note: judged ? undefined : `not judged: ${w8.cores} cores`,
     });
+    const f = w8.fanout;
+    rows.push({
+      workload: `W8 ${w8.processes} processes on PostgreSQL + Redis`,
+      measure: `fan-out ${f.shape}: msgs/s ÷ one process; lost, reordered`,
+      value: `${fmt(f.ratio)}; ${f.one.lost + f.many.lost}, ${f.one.reordered + f.many.reordered}`,
+      target: 'reported; 0, 0',
+      met: f.one.lost + f.many.lost + f.one.reordered + f.many.reordered + f.one.mismatched + f.many.mismatched === 0,
+    });
   }
   return rows;
 }
@@ -577,6 +585,14 @@ function markdown(j: any): string {
       row(`${w8.processes} processes`, w8.many),
       '',
       `Ratio ${w8.processes} ÷ one: ${fmt(w8.ratio)}.`,
+      '',
+      `| fan-out, ${w8.fanout.shape} (${w8.fanout.tokens} tokens a run) | msgs/s (median, min–max) | server CPU µs per message | lost | reordered | mismatched |`,
+      '| --- | --- | --- | --- | --- | --- |',
+      ...([['one process', w8.fanout.one], [`${w8.processes} processes`, w8.fanout.many]] as const).map(
+        ([name, x]) => `| ${name} | ${x.perSecond} (${x.min}–${x.max}) | ${x.serverCpuUsPerMessage} | ${x.lost} | ${x.reordered} | ${x.mismatched} |`,
+      ),
+      '',
+      `Fan-out ratio ${w8.processes} ÷ one: ${fmt(w8.fanout.ratio)}.`,
       '',
       ...w8.notes.map((n) => `- ${n}`),
       '',

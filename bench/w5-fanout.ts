@@ -120,6 +120,8 @@ const TTFT_DELAY_MS = 10;
 const TTFT_TOKENS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The reply a run streams: n words (`tok0 tok1 …`). */
+const tokensOf = (n: number) => Array.from({ length: n }, (_, i) => `tok${i}` + (i < n - 1 ? ' ' : ''));
 
 // --- CPU of a process (clock ticks from /proc) ------------------------------------------
 
@@ -182,6 +184,13 @@ async function idle(pid: number, maxMs = 20_000): Promise<void> {
     if (now - prev <= TICK_MS) return;
     prev = now;
   }
+}
+
+/** CPU ms of one process, or summed over several. */
+async function cpuOf(pids: number | number[]): Promise<number> {
+  let total = 0;
+  for (const pid of typeof pids === 'number' ? [pids] : pids) total += await cpuMs(pid);
+  return total;
 }
 
 // --- The gate: holds every chat completion until released --------------------------------
@@ -266,10 +275,12 @@ class Subscribers {
   conns: { ws: WebSocket; subs: Map<string, Sub> }[] = [];
   round: Round | null = null;
 
-  static async open(wsUrl: string, n: number, apiKey: string | null): Promise<Subscribers> {
+  /** n connections, spread round-robin over `wsUrls` (several processes behind no balancer). */
+  static async open(wsUrls: string | string[], n: number, apiKey: string | null): Promise<Subscribers> {
+    const urls = typeof wsUrls === 'string' ? [wsUrls] : wsUrls;
     const s = new Subscribers();
     for (let i = 0; i < n; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => s.connect(wsUrl, apiKey)));
+      await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => s.connect(urls[(i + k) % urls.length]!, apiKey)));
     }
     return s;
   }
@@ -351,11 +362,11 @@ interface Measured {
 }
 
 /** Waits for the round's end (or `timeoutMs`) and checks every subscriber. */
-async function finish(subs: Subscribers, done: Promise<void>, serverPid: number, tokens: string[], cpu0: { server: number; load: NodeJS.CpuUsage; at: number }, timeoutMs = 60_000): Promise<Measured> {
+async function finish(subs: Subscribers, done: Promise<void>, serverPids: number | number[], tokens: string[], cpu0: { server: number; load: NodeJS.CpuUsage; at: number }, timeoutMs = 60_000): Promise<Measured> {
   const timedOut = await Promise.race([done.then(() => false), sleep(timeoutMs).then(() => true)]);
   const r = subs.round!;
   const wall = performance.now() - cpu0.at;
-  const serverCpu = (await cpuMs(serverPid)) - cpu0.server;
+  const serverCpu = (await cpuOf(serverPids)) - cpu0.server;
   const load = process.cpuUsage(cpu0.load);
   const reply = tokens.join('');
   let lost = 0;
@@ -390,7 +401,8 @@ async function finish(subs: Subscribers, done: Promise<void>, serverPid: number,
 // --- The two contenders, one round each ---------------------------------------------------
 
 interface PgSetup {
-  server: Started;
+  /** One process, or several sharing a database and Redis: runs start on them in turn. */
+  servers: Started[];
   gate: Gate;
   user: string;
   agents: string[];
@@ -412,17 +424,17 @@ async function startRun(base: string, user: string, agent: string): Promise<stri
 }
 
 async function personagraphRound(pg: PgSetup, runs: number, subscribers: number, tokens: string[]): Promise<Measured> {
-  const base = pg.server.url;
   const started = performance.now();
-  const runIds = await Promise.all(Array.from({ length: runs }, (_, i) => startRun(base, pg.user, pg.agents[i]!)));
+  const runIds = await Promise.all(Array.from({ length: runs }, (_, i) => startRun(pg.servers[i % pg.servers.length]!.url, pg.user, pg.agents[i]!)));
   const done = pg.subs.subscribe(runIds, subscribers, tokens);
   const deadline = performance.now() + 30_000;
   while (pg.gate.held() < runs && performance.now() < deadline) await sleep(5);
-  await idle(pg.server.pid);
-  const cpu0 = { server: await cpuMs(pg.server.pid), load: process.cpuUsage(), at: performance.now() };
+  const pids = pg.servers.map((x) => x.pid);
+  for (const pid of pids) await idle(pid);
+  const cpu0 = { server: await cpuOf(pids), load: process.cpuUsage(), at: performance.now() };
   const t0 = process.hrtime.bigint() / 1000n;
   pg.gate.release();
-  const m = await finish(pg.subs, done, pg.server.pid, tokens, cpu0);
+  const m = await finish(pg.subs, done, pids, tokens, cpu0);
   m.setupMs = cpu0.at - started;
   // With BENCH_W5_PROFILE: the window in the profile's clock (CLOCK_MONOTONIC, µs).
   if (process.env.BENCH_W5_PROFILE) console.log(`profile window ${t0} ${process.hrtime.bigint() / 1000n}`);
@@ -545,7 +557,6 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
   const rounds = opts.rounds ?? 5;
   const T = opts.tokens ?? 200;
   const machine0 = await cpuSnapshot();
-  const tokensOf = (n: number) => Array.from({ length: n }, (_, i) => `tok${i}` + (i < n - 1 ? ' ' : ''));
   const notes: string[] = [];
   const fake = await startFakeOpenAI();
   fake.chat.delayMs = 0;
@@ -565,7 +576,7 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
     for (let i = 0; i < 100; i++) agents.push((await api(pgServer.url, `/api/v1/users/${user}/agents`, { name: `fanout${i}`, provider: 'openai', model: 'gpt-4o-mini' })).id);
     pgSubs = await Subscribers.open(pgServer.url.replace('http', 'ws') + '/graphql', CONNECTIONS, BENCH_KEY);
     rawSubs = await Subscribers.open(rawServer.url.replace('http', 'ws') + '/graphql', CONNECTIONS, null);
-    const pg: PgSetup = { server: pgServer, gate, user, agents, subs: pgSubs };
+    const pg: PgSetup = { servers: [pgServer], gate, user, agents, subs: pgSubs };
     const raw = { server: rawServer, subs: rawSubs };
     log(`W5: ${CONNECTIONS} graphql-ws connections open to each contender`);
 
@@ -644,6 +655,90 @@ export async function runW5(opts: W5Options): Promise<W5Result> {
   }
   notes.push(...(await busyNote(machine0)));
   return result;
+}
+
+// --- W8's live half: the same fan-out on several processes ---------------------------------
+
+export interface FanoutScaleSide {
+  perSecond: number;
+  min: number;
+  max: number;
+  serverCpuUsPerMessage: number;
+  lost: number;
+  reordered: number;
+  mismatched: number;
+}
+
+export interface FanoutScaleResult {
+  shape: string;
+  tokens: number;
+  one: FanoutScaleSide;
+  many: FanoutScaleSide;
+  ratio: { median: number; min: number; max: number };
+}
+
+/**
+ * 100 runs × 10 subscribers against `processes` personagraph processes on one database and one Redis
+ * (runs start on them in turn; the 1,000 subscribers' sockets are spread over them round-robin, so most
+ * tokens cross processes through Redis), and against one process of the same setup. Interleaved rounds
+ * after a warm-up; not pinned.
+ */
+export async function runFanoutScale(opts: { databaseUrl: string; redisUrl: string; processes: number; rounds: number; tokens?: number; log: (s: string) => void }): Promise<FanoutScaleResult> {
+  const shape = SHAPES[2];
+  const tokens = tokensOf(Math.max(1, Math.round((opts.tokens ?? 200) * shape.share)));
+  const fake = await startFakeOpenAI();
+  fake.chat.delayMs = 0;
+  fake.chat.reply = tokens.join('');
+  const gate = await startGate(fake);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pg-bench-w8-'));
+  const servers: Started[] = [];
+  const subs: Subscribers[] = [];
+  try {
+    const env = (k: number) => ({ DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: gate.url, DATA_DIR: path.join(dataDir, String(k)) });
+    for (let k = 0; k <= opts.processes; k++) servers.push(await startPersonagraph(env(k), null));
+    const [single, ...many] = servers as [Started, ...Started[]];
+    const user = (await api(single.url, '/api/v1/users', { username: 'fanout-scale', tier: 'enterprise' })).id as string;
+    const agents: string[] = [];
+    for (let i = 0; i < shape.runs; i++) agents.push((await api(single.url, `/api/v1/users/${user}/agents`, { name: `scale${i}`, provider: 'openai', model: 'gpt-4o-mini' })).id);
+    const ws = (s: Started) => s.url.replace('http', 'ws') + '/graphql';
+    subs.push(await Subscribers.open(ws(single), CONNECTIONS, BENCH_KEY), await Subscribers.open(many.map(ws), CONNECTIONS, BENCH_KEY));
+    const one: PgSetup = { servers: [single], gate, user, agents, subs: subs[0]! };
+    const spread: PgSetup = { servers: many, gate, user, agents, subs: subs[1]! };
+    const oneRounds: Measured[] = [];
+    const manyRounds: Measured[] = [];
+    for (let r = 0; r <= opts.rounds; r++) {
+      const order = r % 2 === 0 ? [one, spread] : [spread, one];
+      const measured = new Map<PgSetup, Measured>();
+      for (const setup of order) measured.set(setup, await personagraphRound(setup, shape.runs, shape.subscribers, tokens));
+      if (r === 0) continue; // warm-up
+      oneRounds.push(measured.get(one)!);
+      manyRounds.push(measured.get(spread)!);
+      opts.log(`W8 fan-out round ${r}/${opts.rounds}: one process ${Math.round(measured.get(one)!.perSecond)} msgs/s, ${opts.processes} processes ${Math.round(measured.get(spread)!.perSecond)} msgs/s`);
+    }
+    const side = (ms: Measured[]): FanoutScaleSide => ({
+      perSecond: Math.round(median(ms.map((m) => m.perSecond))),
+      min: Math.round(Math.min(...ms.map((m) => m.perSecond))),
+      max: Math.round(Math.max(...ms.map((m) => m.perSecond))),
+      serverCpuUsPerMessage: +median(ms.map((m) => m.serverCpuUsPerMessage)).toFixed(1),
+      lost: ms.reduce((n, m) => n + m.lost, 0),
+      reordered: ms.reduce((n, m) => n + m.reordered, 0),
+      mismatched: ms.reduce((n, m) => n + m.mismatched, 0),
+    });
+    const ratios = manyRounds.map((m, i) => m.perSecond / oneRounds[i]!.perSecond);
+    return {
+      shape: shape.shape,
+      tokens: tokens.length,
+      one: side(oneRounds),
+      many: side(manyRounds),
+      ratio: { median: +median(ratios).toFixed(2), min: +Math.min(...ratios).toFixed(2), max: +Math.max(...ratios).toFixed(2) },
+    };
+  } finally {
+    for (const x of subs) await x.close().catch(() => {});
+    for (const x of servers) await x.stop();
+    await gate.close();
+    await fake.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 // --- Alone: npx tsx bench/w5-fanout.ts ----------------------------------------------------

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { load, once, type LoadResult } from './lib/load.js';
 import { median, processCpuMs, startPersonagraph, type Started } from './lib/proc.js';
 import { personagraphWorkloads } from './contenders/personagraph.js';
+import { runFanoutScale, type FanoutScaleResult } from './w5-fanout.js';
 
 export const W8_PROCESSES = 3;
 /** Connections in all, for both setups (one process gets them all; three get a third each). */
@@ -41,6 +42,8 @@ export interface W8Result {
   one: W8Side;
   many: W8Side;
   ratio: { median: number; min: number; max: number };
+  /** W5's 100 runs × 10 subscribers on the same processes (w5-fanout.ts runFanoutScale). */
+  fanout: FanoutScaleResult;
   notes: string[];
 }
 
@@ -84,7 +87,7 @@ function side(rounds: Measured[]): W8Side {
   };
 }
 
-export async function runW8(opts: {
+async function runW8Requests(opts: {
   databaseUrl: string;
   redisUrl: string;
   dataDir: string;
@@ -93,7 +96,7 @@ export async function runW8(opts: {
   seconds: number;
   cores: number;
   log: (s: string) => void;
-}): Promise<W8Result> {
+}): Promise<Omit<W8Result, 'fanout'>> {
   const w1 = personagraphWorkloads(opts.ids).w1;
   const env = (k: number) => ({ DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, DATA_DIR: path.join(opts.dataDir, `w8-${k}`) });
   const started: Started[] = [];
@@ -139,4 +142,16 @@ export async function runW8(opts: {
   } finally {
     for (const s of started) await s.stop();
   }
+}
+
+/** W8 in full: the W1 half, then the fan-out half on a fresh set of processes (their own fake provider). */
+export async function runW8(opts: Parameters<typeof runW8Requests>[0]): Promise<W8Result> {
+  const w1 = await runW8Requests(opts);
+  opts.log(`W8: fan-out, 100 runs × 10 subscribers, one process against ${W8_PROCESSES}`);
+  const fanout = await runFanoutScale({ databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, processes: W8_PROCESSES, rounds: opts.rounds, log: opts.log });
+  const notes = [
+    ...w1.notes,
+    `Fan-out: ${fanout.tokens} tokens a run; the ${W8_PROCESSES} processes start the runs in turn and hold the 1,000 subscribers' sockets round-robin, so a token mostly reaches its subscribers through Redis from another process; figure = token messages received ÷ (last − first), as W5; CPU per message summed over the processes.`,
+  ];
+  return { ...w1, fanout, notes };
 }
