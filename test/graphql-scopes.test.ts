@@ -90,6 +90,7 @@ const TYPE_SCOPES: Record<string, string[]> = {
   Publication: PUBLISHING, PublicationAttempt: PUBLISHING, PublishStatusChange: PUBLISHING,
   WebhookEndpoint: WEBHOOKS, WebhookDelivery: WEBHOOKS, WebhookDeliveryAttempt: WEBHOOKS, WebhookEndpointWithSecret: WEBHOOKS, WebhookEventType: WEBHOOKS, TeamEvent: WEBHOOKS,
   AnalyticsStats: ANALYTICS, EngagementTotals: ANALYTICS, EngagementBucket: ANALYTICS, EngagementSeries: ANALYTICS, TopContentEntry: ANALYTICS, PlatformBreakdown: ANALYTICS,
+  FollowerGrowth: ANALYTICS, FollowerSeries: ANALYTICS, FollowerPoint: ANALYTICS, FollowerTotal: ANALYTICS, AnalyticsRefresh: ANALYTICS, RefreshedAccount: ANALYTICS, SkippedRefresh: ANALYTICS,
 };
 /** Read by any API key (not an agent key): the caller and its team (GET /api/v1/me). A key also reads itself as `Me.key`. */
 const ANY_API_KEY = new Set(['Me', 'Team']);
@@ -111,6 +112,7 @@ const NOT_REACHED_BY_QUERIES = new Set([
   'AddVoiceSamplesPayload', 'ConnectedAccount', 'ContentVideoRequest', 'CostEstimate', 'CostEstimateLine', 'CreatedAgent', 'CreatedApiKey', 'CreatedTeam',
   'DraftContentDirectionsPayload', 'GenerateCaptionPayload', 'GenerateContentPayload', 'GeneratePreviewsPayload', 'GenerateReferencesPayload', 'JudgeVerdict',
   'ReferencePack', 'InfluencerCost', 'WebhookEndpointWithSecret', 'Skill', 'AgentModelUsage', 'TopContentEntry',
+  'AnalyticsRefresh', 'RefreshedAccount', 'SkippedRefresh',
   'EvalConnectorTestResult', 'EvalConnectorInvokeResult', 'GenerateWardrobePayload', 'AnalyzePhotosPayload', 'SandboxPost', 'EvalRunEvent', 'ResetConversationResult',
   // evals: comparison, generation, export (Query.compareExecutions answers a result union, as mutations do)
   'GeneratedPersonas', 'EvalComparison', 'EvalComparisonSide', 'EvalComparedRun', 'EvalScenarioChange', 'EvalComparisonDelta', 'EvalChangeCounts', 'EvalLatencyStats',

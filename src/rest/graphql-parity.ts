@@ -201,6 +201,8 @@ export const graphqlCounterparts: Record<string, Counterpart> = {
   'GET /api/v1/analytics/engagement': 'Query.engagementSeries',
   'GET /api/v1/analytics/top-content': 'Query.topContent',
   'GET /api/v1/analytics/platforms': 'Query.platformBreakdown',
+  'GET /api/v1/analytics/followers': 'Query.followerGrowth',
+  'POST /api/v1/analytics/refresh': 'Mutation.refreshAnalytics',
 
   // --- evals (src/modules/evals/rest.ts)
   'GET /api/projects/:projectId/connectors': 'Project.evalConnectors',

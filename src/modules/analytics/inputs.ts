@@ -32,6 +32,19 @@ export const TopContentQuery = AnalyticsFilter.extend({
     .default(10),
 });
 
+/** GET /api/v1/analytics/followers: the range and buckets of the engagement series, and which accounts. */
+export const FollowersQuery = EngagementQuery.extend({
+  accountId: z.string().min(1).max(100).optional(),
+});
+
+/** POST /api/v1/analytics/refresh: every connected account of the team, or the one / the platform named. */
+export const RefreshInput = z
+  .object({
+    accountId: z.string().min(1).max(100).optional(),
+    platform: z.enum(PLATFORMS, { message: `platform must be one of ${PLATFORMS.join(', ')}` }).optional(),
+  })
+  .strict();
+
 export type AnalyticsFilter = z.infer<typeof AnalyticsFilter>;
 export type Granularity = (typeof GRANULARITIES)[number];
 export type Metric = (typeof METRICS)[number];

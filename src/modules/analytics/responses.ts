@@ -43,3 +43,38 @@ export const PlatformsBody = z.object({
   to: at,
   data: z.array(z.object({ platform: z.string(), posts: z.number().int(), totals: TotalsBody, engagementRate: rate, shareOfEngagement: z.number() })),
 });
+
+/** POST /api/v1/analytics/refresh: what was captured now, and what was skipped (refreshed within the minute). */
+export const RefreshBody = z.object({
+  refreshedAt: at,
+  accounts: z.array(
+    z.object({
+      accountId: z.string(),
+      platform: z.string(),
+      handle: z.string(),
+      followers: z.number().int().nullable().describe('as the platform reported it now; null when it reports none or failed'),
+      snapshots: z.number().int().describe('engagement snapshots written, one per published post the platform reported'),
+      error: z.string().nullable().describe('what the platform said went wrong, if it did'),
+    }),
+  ),
+  skipped: z.array(z.object({ accountId: z.string(), retryAfterSeconds: z.number().int() })),
+});
+
+const followerPoint = z.object({ at, followers: z.number().int().nullable().describe('the latest count at or before `at`; null before the first') });
+
+/** GET /api/v1/analytics/followers: follower counts per account at each bucket boundary. */
+export const FollowersBody = z.object({
+  ...filter,
+  accountId: z.string().nullable(),
+  granularity: z.enum(GRANULARITIES),
+  series: z.array(
+    z.object({
+      accountId: z.string(),
+      platform: z.string(),
+      handle: z.string(),
+      points: z.array(followerPoint),
+      gained: z.number().int().nullable().describe('last point − first point; null when either has no count'),
+    }),
+  ),
+  total: z.array(z.object({ at, followers: z.number().int() })),
+});

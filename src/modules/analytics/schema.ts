@@ -1,5 +1,6 @@
 /** Analytics in the graph: the same four reports as the REST paths (service.ts explains how they add up). */
 import { builder, readableWith } from '../../graphql/builder.js';
+import { mutationErrors } from '../../graphql/errors.js';
 import * as analytics from './service.js';
 import { GRANULARITIES, METRICS, PLATFORMS } from './inputs.js';
 
@@ -7,6 +8,8 @@ type Stats = Awaited<ReturnType<typeof analytics.stats>>;
 type Series = Awaited<ReturnType<typeof analytics.engagement>>;
 type Top = Awaited<ReturnType<typeof analytics.topContent>>['data'][number];
 type Platform = Awaited<ReturnType<typeof analytics.platforms>>['data'][number];
+type Growth = Awaited<ReturnType<typeof analytics.followerGrowth>>;
+type Refresh = Awaited<ReturnType<typeof analytics.refresh>>;
 
 const Platforms = builder.enumType('SocialPlatform', { values: PLATFORMS });
 const Granularity = builder.enumType('AnalyticsGranularity', { values: GRANULARITIES });
@@ -125,3 +128,81 @@ builder.queryFields((t) => ({
     resolve: async (_r, a, ctx) => (await analytics.platforms(ctx, filter(a.filter))).data,
   }),
 }));
+
+const FollowerPoint = builder.objectRef<Growth['series'][number]['points'][number]>('FollowerPoint').implement({
+  authScopes: readableWith.analytics,
+  description: 'The latest follower count at or before `at` (null before the first).',
+  fields: (t) => ({ at: t.exposeString('at'), followers: t.exposeInt('followers', { nullable: true }) }),
+});
+
+const FollowerSeries = builder.objectRef<Growth['series'][number]>('FollowerSeries').implement({
+  authScopes: readableWith.analytics,
+  fields: (t) => ({
+    accountId: t.exposeID('accountId'),
+    platform: t.exposeString('platform'),
+    handle: t.exposeString('handle'),
+    points: t.field({ type: [FollowerPoint], resolve: (x) => x.points }),
+    gained: t.exposeInt('gained', { nullable: true, description: 'Last point − first point; null when either has no count.' }),
+  }),
+});
+
+const FollowerTotal = builder.objectRef<Growth['total'][number]>('FollowerTotal').implement({
+  authScopes: readableWith.analytics,
+  fields: (t) => ({ at: t.exposeString('at'), followers: t.exposeInt('followers') }),
+});
+
+const FollowerGrowth = builder.objectRef<Growth>('FollowerGrowth').implement({
+  authScopes: readableWith.analytics,
+  description: 'Follower counts per account at each bucket boundary of the range (GET /api/v1/analytics/followers).',
+  fields: (t) => ({
+    from: t.exposeString('from'),
+    to: t.exposeString('to'),
+    granularity: t.exposeString('granularity'),
+    series: t.field({ type: [FollowerSeries], resolve: (g) => g.series }),
+    total: t.field({ type: [FollowerTotal], description: 'Every account’s count summed at each boundary.', resolve: (g) => g.total }),
+  }),
+});
+
+const RefreshedAccount = builder.objectRef<Refresh['accounts'][number]>('RefreshedAccount').implement({
+  authScopes: readableWith.analytics,
+  fields: (t) => ({
+    accountId: t.exposeID('accountId'),
+    platform: t.exposeString('platform'),
+    handle: t.exposeString('handle'),
+    followers: t.exposeInt('followers', { nullable: true }),
+    snapshots: t.exposeInt('snapshots', { description: 'Engagement snapshots written now.' }),
+    error: t.exposeString('error', { nullable: true }),
+  }),
+});
+
+const SkippedRefresh = builder.objectRef<Refresh['skipped'][number]>('SkippedRefresh').implement({
+  authScopes: readableWith.analytics,
+  fields: (t) => ({ accountId: t.exposeID('accountId'), retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+const AnalyticsRefresh = builder.objectRef<Refresh>('AnalyticsRefresh').implement({
+  authScopes: readableWith.analytics,
+  fields: (t) => ({
+    refreshedAt: t.exposeString('refreshedAt'),
+    accounts: t.field({ type: [RefreshedAccount], resolve: (r) => r.accounts }),
+    skipped: t.field({ type: [SkippedRefresh], description: 'Accounts refreshed less than a minute ago.', resolve: (r) => r.skipped }),
+  }),
+});
+
+builder.queryField('followerGrowth', (t) =>
+  t.field({
+    type: FollowerGrowth,
+    args: { filter: t.arg({ type: AnalyticsFilterInput, required: false }), granularity: t.arg({ type: Granularity, required: false }), accountId: t.arg.id({ required: false }) },
+    resolve: (_r, a, ctx) => analytics.followerGrowth(ctx, { ...filter(a.filter), granularity: a.granularity ?? undefined, accountId: a.accountId != null ? String(a.accountId) : undefined }),
+  }),
+);
+
+builder.mutationField('refreshAnalytics', (t) =>
+  t.field({
+    type: AnalyticsRefresh,
+    errors: mutationErrors,
+    description: 'Captures followers and engagement now (POST /api/v1/analytics/refresh): one refresh per account per minute.',
+    args: { accountId: t.arg.id({ required: false }), platform: t.arg({ type: Platforms, required: false }) },
+    resolve: (_r, a, ctx) => analytics.refresh(ctx, { ...(a.accountId != null ? { accountId: String(a.accountId) } : {}), ...(a.platform ? { platform: a.platform } : {}) }),
+  }),
+);

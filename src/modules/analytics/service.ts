@@ -225,3 +225,5 @@ export async function platforms(ctx: ServiceContext, raw: unknown) {
     })),
   };
 }
+
+export { followerGrowth, refresh, REFRESH_EVERY_MS } from './followers.js';

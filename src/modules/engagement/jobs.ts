@@ -16,8 +16,8 @@ export function registerEngagementJobs(deps: Deps): void {
     async run(_payload, jc) {
       try {
         const r = await captureEngagement(deps, { signal: jc.signal });
-        if (r.snapshots || r.failures.length) deps.log.info({ ...r, failures: r.failures.length }, 'engagement captured');
-        return { accounts: r.accounts, snapshots: r.snapshots, failures: r.failures.length };
+        if (r.snapshots || r.followerSnapshots || r.failures.length) deps.log.info({ ...r, failures: r.failures.length }, 'engagement captured');
+        return { accounts: r.accounts, snapshots: r.snapshots, followerSnapshots: r.followerSnapshots, failures: r.failures.length };
       } finally {
         if (!jc.signal.aborted) await deps.jobs.enqueue(ENGAGEMENT_JOB, {}, { runAt: new Date(Date.now() + deps.config.platforms.engagementPollMs) });
       }
