@@ -6,7 +6,7 @@
  * message as JSON. Configs are checked against each type's JSON Schema (ajv)
  * when a scenario is saved; an unknown type is accepted then and fails the run.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { JSONPath } from 'jsonpath-plus';
 import { isDeepStrictEqual } from 'node:util';
 import { ValidationError } from '../../errors.js';
@@ -58,7 +58,10 @@ function parseJson(text: string | undefined): { ok: true; value: unknown } | { o
   }
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// Made on first use: compiling every type's config schema at import cost ~0.5 s of every cold start
+// (ajv generates and compiles code per schema), for a check only saving a scenario needs.
+let ajvInstance: Ajv | undefined;
+const ajv = () => (ajvInstance ??= new Ajv({ allErrors: false, strict: false }));
 const describeErrors = (errors: ErrorObject[] | null | undefined) =>
   (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
 
@@ -128,7 +131,7 @@ const DEFINITIONS: Definition[] = [
     evaluate(config, ctx) {
       const parsed = parseJson(lastAssistant(ctx));
       if (!parsed.ok) return { passed: false, reason: parsed.reason };
-      const validate = ajv.compile(config.schema as object);
+      const validate = ajv().compile(config.schema as object);
       const valid = validate(parsed.value) as boolean;
       return valid ? { passed: true, reason: 'the last reply matches the schema' } : { passed: false, reason: `the last reply does not match the schema: ${describeErrors(validate.errors)}` };
     },
@@ -186,7 +189,16 @@ const DEFINITIONS: Definition[] = [
 ];
 
 const byType = new Map(DEFINITIONS.map((d) => [d.type, d]));
-const validators = new Map(DEFINITIONS.map((d) => [d.type, ajv.compile(d.configSchema)]));
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(type: string): ValidateFunction | undefined {
+  const known = validators.get(type);
+  if (known) return known;
+  const definition = byType.get(type);
+  if (!definition) return undefined;
+  const validate = ajv().compile(definition.configSchema);
+  validators.set(type, validate);
+  return validate;
+}
 
 /** GET /evaluator-types. */
 export function evaluatorTypes() {
@@ -198,7 +210,7 @@ export const isKnownEvaluator = (type: string) => byType.has(type);
 /** Checks configs of known types when a scenario is saved (unknown types fail the run instead). */
 export function checkEvaluatorConfigs(evaluators: { type: string; config?: Record<string, unknown> | null }[]): void {
   for (const [i, e] of evaluators.entries()) {
-    const validate = validators.get(e.type);
+    const validate = validatorFor(e.type);
     if (!validate) continue;
     if (!validate(e.config ?? {})) {
       throw new ValidationError(`Invalid config for evaluator "${e.type}": ${describeErrors(validate.errors)}`, `evaluators.${i}.config`);
@@ -212,7 +224,7 @@ export function checkEvaluatorConfigs(evaluators: { type: string; config?: Recor
     }
     if (e.type === 'json-schema') {
       try {
-        ajv.compile(e.config?.schema as object);
+        ajv().compile(e.config?.schema as object);
       } catch (err) {
         throw new ValidationError(`Invalid config for evaluator "json-schema": ${(err as Error).message}`, `evaluators.${i}.config.schema`);
       }
