@@ -118,6 +118,11 @@ describe('follower growth', () => {
     const one = await s.request('GET', `/api/v1/analytics/followers?accountId=${a.id}&granularity=week&from=${new Date(T0 + 24 * HOUR).toISOString()}&to=${to}`);
     expect(one.body.series).toHaveLength(1);
     expect(one.body.series[0]).toMatchObject({ accountId: a.id, gained: 40 });
+    const byInterval = await s.request('GET', `/api/v1/analytics/followers?accountId=${a.id}&interval=week&from=${new Date(T0 + 24 * HOUR).toISOString()}&to=${to}`);
+    expect(byInterval.status, byInterval.text).toBe(200);
+    expect(byInterval.body).toEqual(one.body);
+    expectApiError(await s.request('GET', `/api/v1/analytics/followers?interval=week&granularity=day`), 400, /interval and granularity/);
+    expectApiError(await s.request('GET', `/api/v1/analytics/followers?interval=fortnight`), 400, /interval must be one of/);
 
     const gql = await s.graphql(
       `query($f: AnalyticsFilterInput) { followerGrowth(filter: $f, granularity: day) { series { accountId points { at followers } gained } total { followers } } }`,
