@@ -118,6 +118,11 @@ describe('follower growth', () => {
     const one = await s.request('GET', `/api/v1/analytics/followers?accountId=${a.id}&granularity=week&from=${new Date(T0 + 24 * HOUR).toISOString()}&to=${to}`);
     expect(one.body.series).toHaveLength(1);
     expect(one.body.series[0]).toMatchObject({ accountId: a.id, gained: 40 });
+    const byInterval = await s.request('GET', `/api/v1/analytics/followers?accountId=${a.id}&interval=week&from=${new Date(T0 + 24 * HOUR).toISOString()}&to=${to}`);
+    expect(byInterval.status, byInterval.text).toBe(200);
+    expect(byInterval.body).toEqual(one.body);
+    expectApiError(await s.request('GET', `/api/v1/analytics/followers?interval=week&granularity=day`), 400, /interval and granularity/);
+    expectApiError(await s.request('GET', `/api/v1/analytics/followers?interval=fortnight`), 400, /interval must be one of/);
 
     const gql = await s.graphql(
       `query($f: AnalyticsFilterInput) { followerGrowth(filter: $f, granularity: day) { series { accountId points { at followers } gained } total { followers } } }`,
@@ -150,5 +155,34 @@ describe('follower growth', () => {
     expect(second.body.data.refreshAnalytics).toMatchObject({ code: 'refresh_too_soon' });
     const missing = await s.graphql(m, { id: 'acct_nobody' });
     expect(missing.body.data.refreshAnalytics).toMatchObject({ __typename: 'NotFoundError', code: 'account_not_found' });
+  });
+  it('GraphQL refuses as REST does: a key without analytics:read, a foreign account, bad input; another team sees none of it', async () => {
+    const mine = await sandboxAccount('acct_growth_gql', { profileId: 'prof_growth_gql' });
+    await s.app.deps.prisma.followerSnapshot.create({ data: { teamId, accountId: mine.id, platform: 'sandbox', followers: 7, capturedAt: new Date(Date.now() - HOUR) } });
+    const q = `query($id: ID, $f: AnalyticsFilterInput, $g: AnalyticsGranularity) { followerGrowth(accountId: $id, filter: $f, granularity: $g) { series { accountId points { followers } } } }`;
+    const m = `mutation($id: ID) { refreshAnalytics(accountId: $id) { __typename ... on Error { code message } } }`;
+    const narrow = await s.request('POST', '/api/v1/api-keys', { body: { name: 'content only (gql)', scopes: ['content:read'] } });
+    const narrowKey = narrow.body.key ?? narrow.body.secret;
+    const denied = await s.graphql(q, {}, { key: narrowKey });
+    expect(denied.body.errors?.[0]?.extensions?.code, denied.text).toBe('missing_scope');
+    const deniedM = await s.graphql(m, { id: mine.id }, { key: narrowKey });
+    expect(JSON.stringify(deniedM.body), deniedM.text).toMatch(/analytics:read/);
+    expect(deniedM.body.data?.refreshAnalytics?.__typename ?? deniedM.body.errors?.[0]?.extensions?.code).toMatch(/Forbidden|missing_scope/i);
+    const other = await s.createTeam('growth-gql-other');
+    const foreign = await s.graphql(q, { id: mine.id }, { key: other.key });
+    expect(foreign.body.errors?.[0]?.extensions?.code, foreign.text).toBe('account_not_found');
+    const foreignM = await s.graphql(m, { id: mine.id }, { key: other.key });
+    expect(foreignM.body.data.refreshAnalytics).toMatchObject({ __typename: 'NotFoundError', code: 'account_not_found' });
+    const backwards = await s.graphql(q, { f: { from: '2026-11-05T00:00:00Z', to: '2026-11-01T00:00:00Z' } });
+    expect(backwards.body.errors?.[0]?.extensions?.code, backwards.text).toBe('invalid_request');
+    expect(backwards.body.errors[0].message).toMatch(/from must be before to/);
+    const tooMany = await s.graphql(q, { f: { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, g: 'hour' });
+    expect(tooMany.body.errors?.[0]?.extensions?.code, tooMany.text).toBe('invalid_request');
+    expect(tooMany.body.errors[0].message).toMatch(/more than 1000 hours/);
+    const theirs = await s.graphql(q, {}, { key: other.key });
+    expect(theirs.body.errors, theirs.text).toBeUndefined();
+    expect(theirs.body.data.followerGrowth.series).toEqual([]);
+    const own = await s.graphql(q, { id: mine.id });
+    expect(own.body.data.followerGrowth.series[0].points.at(-1).followers).toBe(7);
   });
 });
