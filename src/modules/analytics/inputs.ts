@@ -32,10 +32,17 @@ export const TopContentQuery = AnalyticsFilter.extend({
     .default(10),
 });
 
-/** GET /api/v1/analytics/followers: the range and buckets of the engagement series, and which accounts. */
-export const FollowersQuery = EngagementQuery.extend({
+/**
+ * GET /api/v1/analytics/followers: the range and buckets of the engagement series, and which accounts.
+ * `interval` is another name for `granularity` (the issue's word); both given must agree.
+ */
+export const FollowersQuery = AnalyticsFilter.extend({
+  granularity: z.enum(GRANULARITIES, { message: `granularity must be one of ${GRANULARITIES.join(', ')}` }).optional(),
+  interval: z.enum(GRANULARITIES, { message: `interval must be one of ${GRANULARITIES.join(', ')}` }).optional(),
   accountId: z.string().min(1).max(100).optional(),
-});
+})
+  .refine((q) => !q.granularity || !q.interval || q.granularity === q.interval, { message: 'interval and granularity name the same thing; give one, or the same value', path: ['interval'] })
+  .transform(({ interval, ...q }) => ({ ...q, granularity: interval ?? q.granularity ?? 'day' }));
 
 /** POST /api/v1/analytics/refresh: every connected account of the team, or the one / the platform named. */
 export const RefreshInput = z
