@@ -21,11 +21,10 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
 import { captureAccount } from '../engagement/service.js';
 import { FollowersQuery, RefreshInput } from './inputs.js';
-import { boundaries } from './service.js';
+import { boundaries, range } from './service.js';
 
 /** How often an account may be refreshed on demand. */
 export const REFRESH_EVERY_MS = 60_000;
-const DAY = 86_400_000;
 
 /** The accounts a filter names, of this team only; a named account that is not one of them is a 404. */
 async function accountsIn(ctx: ServiceContext, f: { accountId?: string; platform?: string; profileId?: string }, connectedOnly: boolean) {
@@ -88,13 +87,7 @@ export async function refresh(ctx: ServiceContext, raw: unknown) {
 export async function followerGrowth(ctx: ServiceContext, raw: unknown) {
   requireScope(ctx, 'analytics:read');
   const input = parseInput(FollowersQuery, raw);
-  const to = input.to ?? new Date();
-  const from = input.from ?? new Date(to.getTime() - 30 * DAY);
-  if (from >= to) throw new ValidationError('from must be before to', 'from');
-  if (input.profileId) {
-    const profile = await ctx.deps.prisma.profile.findFirst({ where: { id: input.profileId, teamId: ctx.actor.teamId }, select: { id: true } });
-    if (!profile) throw new NotFoundError('No such profile', 'profile_not_found');
-  }
+  const { from, to } = await range(ctx, input);
   const cuts = boundaries(from, to, input.granularity);
   const accounts = await accountsIn(ctx, input, false);
   const iso = cuts.map((c) => c.toISOString());

@@ -35,7 +35,8 @@ interface Range {
   platform?: string;
 }
 
-async function range(ctx: ServiceContext, input: AnalyticsFilter): Promise<Range> {
+/** The range every report reads (analytics:read; default the 30 days before `to`), its profile checked to be the team's. */
+export async function range(ctx: ServiceContext, input: AnalyticsFilter): Promise<Range> {
   requireScope(ctx, 'analytics:read');
   const to = input.to ?? new Date();
   const from = input.from ?? new Date(to.getTime() - 30 * DAY);
