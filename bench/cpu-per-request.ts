@@ -1,28 +1,17 @@
 /**
- * npx tsx bench/cpu-per-request.ts <workload> [requests] — server CPU time per request (user + system, from
+ * npx tsx bench/cpu-per-request.ts <workload> — server CPU time per request (user + system, from
  * /proc), for comparing two builds or flags on a machine that is not quiet: CPU time moves far less with
  * other load than requests per second do. BENCH_NODE_FLAGS as in profile.ts; runs BENCH_ROUNDS rounds.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { BENCH_KEY, createDatabase, median, personagraphArgs, processCpuMs, startPersonagraph, startProcess } from './lib/proc.js';
-import { seedPostgres } from './lib/seed.js';
+import { BENCH_KEY, median, personagraphArgs, processCpuMs, startProcess } from './lib/proc.js';
+import { seededWorkload } from './lib/seeded.js';
 import { load } from './lib/load.js';
-import { personagraphWorkloads, type Workload } from './contenders/personagraph.js';
 
 const name = process.argv[2] ?? 'w1';
-const requests = Number(process.argv[3] ?? 2000);
-const db = await createDatabase('pgbench_cpu');
-if (!db) throw new Error('needs PostgreSQL (BENCH_POSTGRES_URL)');
-const dir = await mkdtemp(path.join(os.tmpdir(), 'personagraph-cpu-'));
+const { db, dir, env, workload } = await seededWorkload('pgbench_cpu', name);
 try {
-  const env = { DATABASE_URL: db.url, DATA_DIR: path.join(dir, 'data') };
-  const first = await startPersonagraph(env);
-  const me = (await (await fetch(`${first.url}/api/v1/me`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json()) as { team: { id: string } };
-  await first.stop();
-  const seeded = await seedPostgres(db.url, me.team.id);
-  const workload = (personagraphWorkloads(seeded.personaIds) as Record<string, Workload>)[name]!;
   const server = await startProcess({
     cmd: process.execPath,
     args: [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...personagraphArgs()],

@@ -7,14 +7,12 @@
  * Workloads: w1, w2, w3create, w3batch, w4rest, w4graphql.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { BENCH_KEY, createDatabase, personagraphArgs, startPersonagraph, startProcess } from './lib/proc.js';
-import { seedPostgres } from './lib/seed.js';
+import { BENCH_KEY, personagraphArgs, startProcess } from './lib/proc.js';
+import { seededWorkload } from './lib/seeded.js';
 import { load } from './lib/load.js';
-import { personagraphWorkloads, type Workload } from './contenders/personagraph.js';
 
 const name = process.argv[2] ?? 'w1';
 
@@ -27,17 +25,8 @@ function original(frame: { url: string; lineNumber: number; columnNumber: number
   const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string } | undefined;
   return entry?.originalSource ? path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, '')) : file;
 }
-const db = await createDatabase('pgbench_profile');
-if (!db) throw new Error('needs PostgreSQL (BENCH_POSTGRES_URL)');
-const dir = await mkdtemp(path.join(os.tmpdir(), 'personagraph-profile-'));
+const { db, dir, env, workload } = await seededWorkload('pgbench_profile', name);
 try {
-  const env = { DATABASE_URL: db.url, DATA_DIR: path.join(dir, 'data') };
-  const first = await startPersonagraph(env);
-  const me = (await (await fetch(`${first.url}/api/v1/me`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json()) as { team: { id: string } };
-  await first.stop();
-  const seeded = await seedPostgres(db.url, me.team.id);
-  const workload = (personagraphWorkloads(seeded.personaIds) as Record<string, Workload>)[name];
-  if (!workload) throw new Error(`no workload ${name}`);
   const server = await startProcess({
     cmd: process.execPath,
     // What `npm start` runs (the bundle), so the profile shows the code users run, not tsx's loader.
