@@ -220,4 +220,38 @@ describe('node(id:)', () => {
     expect((await s.graphql(q, { id: influencer.id }, { key: other.key })).body.data.node).toBeNull();
     expect((await s.graphql(q, { id: 'inf_000000000000000000000000' })).body.data.node).toBeNull();
   });
+
+  it('loads a nodeId (a global id naming its type) with that type’s loader alone: one statement, for uuid-keyed types too', async () => {
+    const project = await rest('POST', '/api/projects', { name: 'node ids' });
+    const persona = await rest('POST', '/api/v1/autousers', { teamId, name: 'Noda', systemPrompt: 'You are Noda.' });
+    const q = `query($id: ID!) { node(id: $id) { __typename id nodeId ... on Persona { name } ... on Project { name } } }`;
+    const byRestId = async (id: string) => (await s.graphql(q, { id })).body.data.node;
+
+    for (const [typename, record, name] of [['Project', project, 'node ids'], ['Persona', persona, 'Noda']] as const) {
+      // The REST id still finds the record (asked of every uuid-keyed type), and answers its nodeId.
+      const found = await byRestId(record.id);
+      expect(found).toMatchObject({ __typename: typename, id: record.id, name });
+      expect(Buffer.from(found.nodeId, 'base64').toString()).toBe(`${typename}:${record.id}`);
+
+      // Uncounted first: the bare id above asked every type, and a loader that refuses early can leave a read in flight.
+      expect((await s.graphql(q, { id: found.nodeId })).body.data.node).toEqual(found);
+      const seen: string[] = [];
+      const stop = s.app.onQuery((e) => void (BACKGROUND_STATEMENT.test(e.query) || NOT_THE_LOOKUP.test(e.query) || seen.push(e.query)));
+      const res = await s.graphql(q, { id: found.nodeId });
+      stop();
+      expect(res.body.data.node).toEqual(found);
+      expect(seen, seen.join('\n')).toHaveLength(1);
+    }
+
+    // Same nodeId through the type's own field; a global id naming another type, an unknown type, or another
+    // team's record is null.
+    const viaField = await s.graphql(`query($id: ID!) { persona(id: $id) { nodeId } }`, { id: persona.id });
+    expect(viaField.body.data.persona.nodeId).toBe((await byRestId(persona.id)).nodeId);
+    const globalOf = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+    expect(await byRestId(globalOf('Agent', persona.id))).toBeNull();
+    expect(await byRestId(globalOf('NoSuchType', persona.id))).toBeNull();
+    const other = await s.createTeam('node-global-other');
+    expect((await s.graphql(q, { id: globalOf('Project', project.id) }, { key: other.key })).body.data.node).toBeNull();
+    expect((await s.graphql(q, { id: globalOf('Project', project.id) })).body.data.node).toMatchObject({ id: project.id });
+  });
 });

@@ -46,7 +46,7 @@ export const WebhookEndpoint = builder.prismaObject('WebhookEndpoint', {
   }),
 });
 
-registerNode('WebhookEndpoint', (ctx, id) => webhooks.getEndpoint(ctx, id));
+registerNode('WebhookEndpoint', (ctx, id) => webhooks.getEndpoint(ctx, id), { prefix: 'we_' });
 
 builder.prismaObject('WebhookDeliveryAttempt', {
   authScopes: readableWith.webhooks,
@@ -81,7 +81,7 @@ export const WebhookDelivery = builder.prismaObject('WebhookDelivery', {
   }),
 });
 
-registerNode('WebhookDelivery', (ctx, id) => webhooks.getDeliveryById(ctx, id));
+registerNode('WebhookDelivery', (ctx, id) => webhooks.getDeliveryById(ctx, id), { prefix: 'dlv_' });
 
 const EndpointWithSecret = builder.objectRef<webhooks.EndpointWithSecret>('WebhookEndpointWithSecret').implement({
   authScopes: readableWith.webhooks,
