@@ -79,15 +79,19 @@ export async function startChatRun(
   }
   const stateless = !!(opts.isolated || input.stateless);
   const agent = await resolveAgent(ctx, userRef, agentRef);
-  const conversation = stateless ? null : await chatConversation(ctx, agent, conversationId);
   const limits = tierLimits(agent.user.tier);
-  // The quota, the prompt and the history are independent reads: in parallel, since the first token waits for all of them.
-  const [used, system, history] = await Promise.all([
+  // The quota, the prompt (skills and the embodied persona) and the conversation with its history are independent
+  // reads: in parallel, since the first token waits for all of them. A conversation that is not found still fails
+  // the request before the quota is judged, as when they were read one after the other.
+  const [used, system, [conversation, history]] = await Promise.all([
     tokensThisMonth(ctx, agent.userId),
-    userSkills(ctx, agent.userId).then((skills) => composeSystemPrompt(ctx, agent, { skills })),
-    conversation
-      ? ctx.deps.prisma.chatMessage.findMany({ where: { conversationId: conversation.id }, orderBy: { seq: 'desc' }, take: HISTORY_MESSAGES })
-      : [],
+    Promise.all([
+      userSkills(ctx, agent.userId),
+      agent.personaId ? ctx.deps.prisma.persona.findUnique({ where: { id: agent.personaId } }) : null,
+    ]).then(([skills, persona]) => composeSystemPrompt(ctx, { ...agent, persona }, { skills })),
+    (stateless ? Promise.resolve(null) : chatConversation(ctx, agent, conversationId)).then(
+      async (c) => [c, c ? await ctx.deps.prisma.chatMessage.findMany({ where: { conversationId: c.id }, orderBy: { seq: 'desc' }, take: HISTORY_MESSAGES }) : []] as const,
+    ),
   ]);
   if (used >= limits.monthlyTokens) {
     throw new TierLimitError('monthlyTokens', agent.user.tier, `${limits.monthlyTokens} tokens a month (${used} used)`);
