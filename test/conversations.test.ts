@@ -53,6 +53,18 @@ async function chat(agent: string, body: unknown, opts: { key?: string; headers?
 }
 
 describe('conversations over REST', () => {
+  it('first chats at once with one key land in one default conversation, and the next turn sees them all', async () => {
+    const a = await newAgent();
+    await Promise.all(['one', 'two', 'three', 'four'].map((w) => chat(a.name, say(w))));
+    const list = await s.request('GET', `${base(a.name)}/conversations`);
+    expect(list.status, list.text).toBe(200);
+    expect(list.body.data.map((c: any) => c.default)).toEqual([true]);
+    const [next] = await providerSaw(() => chat(a.name, say('five')));
+    const turns = turnsOf(next!);
+    expect(turns.filter((t) => t.startsWith('user: ')).sort()).toEqual(['user: five', 'user: four', 'user: one', 'user: three', 'user: two']);
+    expect(turns.filter((t) => t === 'assistant: Noted.')).toHaveLength(4);
+  });
+
   it('two conversations on one agent stay apart; each continues its own history; list, read, rename', async () => {
     const a = await newAgent();
     const c1 = await s.request('POST', `${base(a.name)}/conversations`, { body: { name: 'trip planning' } });

@@ -14,10 +14,15 @@ import { NotFoundError } from '../../errors.js';
 export const agentNotFound = () => new NotFoundError('agent not found', 'agent_not_found');
 
 export async function resolveAgent(ctx: ServiceContext, userRef: string, agentRef: string): Promise<Agent & { user: AgentUser }> {
-  const user = await resolveUser(ctx, userRef);
-  const agent = await ctx.deps.prisma.agent.findFirst({
-    where: { userId: user.id, teamId: ctx.actor.teamId, OR: [{ id: agentRef }, { name: agentRef }] },
-  });
+  // The user and the agents that could be meant are read at once (every agent route, and a chat's first token,
+  // waits for this); the agent is the one of the user resolveUser chooses, exactly as if read after it.
+  const [user, candidates] = await Promise.all([
+    resolveUser(ctx, userRef),
+    ctx.deps.prisma.agent.findMany({
+      where: { teamId: ctx.actor.teamId, OR: [{ id: agentRef }, { name: agentRef }], user: { teamId: ctx.actor.teamId, OR: [{ id: userRef }, { username: userRef }] } },
+    }),
+  ]);
+  const agent = candidates.find((a) => a.userId === user.id);
   if (!agent || (ctx.actor.agentId && agent.id !== ctx.actor.agentId)) throw agentNotFound();
   return { ...agent, user };
 }

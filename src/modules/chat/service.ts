@@ -83,15 +83,13 @@ export async function startChatRun(
   // The quota, the prompt (skills and the embodied persona) and the conversation with its history are independent
   // reads: in parallel, since the first token waits for all of them. A conversation that is not found still fails
   // the request before the quota is judged, as when they were read one after the other.
-  const [used, system, [conversation, history]] = await Promise.all([
+  const [used, system, { conversation, history }] = await Promise.all([
     tokensThisMonth(ctx, agent.userId),
     Promise.all([
       userSkills(ctx, agent.userId),
       agent.personaId ? ctx.deps.prisma.persona.findUnique({ where: { id: agent.personaId } }) : null,
     ]).then(([skills, persona]) => composeSystemPrompt(ctx, { ...agent, persona }, { skills })),
-    (stateless ? Promise.resolve(null) : chatConversation(ctx, agent, conversationId)).then(
-      async (c) => [c, c ? await ctx.deps.prisma.chatMessage.findMany({ where: { conversationId: c.id }, orderBy: { seq: 'desc' }, take: HISTORY_MESSAGES }) : []] as const,
-    ),
+    stateless ? { conversation: null, history: [] } : chatConversation(ctx, agent, conversationId, HISTORY_MESSAGES),
   ]);
   if (used >= limits.monthlyTokens) {
     throw new TierLimitError('monthlyTokens', agent.user.tier, `${limits.monthlyTokens} tokens a month (${used} used)`);

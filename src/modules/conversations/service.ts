@@ -37,17 +37,21 @@ export function principalOf(ctx: ServiceContext): string {
   return ctx.actor.agentId ? `agent:${ctx.actor.agentId}` : `key:${ctx.actor.keyId}`;
 }
 
-/** The caller's default conversation with the agent, made on first use (one statement, safe under concurrency). */
-export async function defaultConversation(ctx: ServiceContext, agent: Pick<Agent, 'id' | 'teamId'>): Promise<Conversation> {
-  const principal = principalOf(ctx);
-  const [row] = await ctx.deps.sql.rows<Conversation>('conversation_default', DEFAULT_UPSERT, [agent.teamId, agent.id, DEFAULT_CONVERSATION_NAME, principal]);
-  return row!;
-}
-
-const DEFAULT_UPSERT = `INSERT INTO "Conversation" (id, "teamId", "agentId", name, "createdBy", "defaultFor", "updatedAt")
-VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $4, now() AT TIME ZONE 'UTC')
-ON CONFLICT ("agentId", "defaultFor") DO UPDATE SET "defaultFor" = EXCLUDED."defaultFor"
-RETURNING *`;
+/**
+ * The caller's default conversation with the agent, made on first use, in one statement that writes nothing
+ * when it exists (a chat's first token waits for it). Two first chats at once: one inserts, the other's insert
+ * does nothing and it finds no row; chatConversation then asks again and finds the winner's.
+ */
+const DEFAULT_CONVERSATION = `found AS (
+  SELECT * FROM "Conversation" WHERE "agentId" = $2 AND "defaultFor" = $4
+), made AS (
+  INSERT INTO "Conversation" (id, "teamId", "agentId", name, "createdBy", "defaultFor", "updatedAt")
+  SELECT gen_random_uuid()::text, $1, $2, $3, $4, $4, now() AT TIME ZONE 'UTC' WHERE NOT EXISTS (SELECT 1 FROM found)
+  ON CONFLICT ("agentId", "defaultFor") DO NOTHING
+  RETURNING *
+), c AS (
+  SELECT * FROM found UNION ALL SELECT * FROM made
+)`;
 
 /** A conversation of this agent, by id, visible to the caller's team; anything else is 404. */
 export async function conversationOf(ctx: ServiceContext, agent: Pick<Agent, 'id'>, rawId: unknown, query: ConversationQuery = {}): Promise<Conversation> {
@@ -57,9 +61,41 @@ export async function conversationOf(ctx: ServiceContext, agent: Pick<Agent, 'id
   return found;
 }
 
-/** The conversation a chat turn continues: the one named, else the caller's default. */
-export async function chatConversation(ctx: ServiceContext, agent: Pick<Agent, 'id' | 'teamId'>, id: string | undefined): Promise<Conversation> {
-  return id === undefined ? defaultConversation(ctx, agent) : conversationOf(ctx, agent, id);
+/** A turn of a conversation's history, as a prompt takes it. */
+export interface HistoryTurn {
+  role: string;
+  content: string;
+}
+
+/** The latest `$n` messages of conversation `c`, newest first, as one JSON array column. */
+const HISTORY_COLUMN = (n: string) => `COALESCE((SELECT json_agg(json_build_object('role', m.role, 'content', m.content) ORDER BY m.seq DESC)
+  FROM (SELECT role, content, seq FROM "ChatMessage" WHERE "conversationId" = c.id ORDER BY seq DESC LIMIT ${n}) m), '[]'::json) AS "__history"`;
+
+const DEFAULT_WITH_HISTORY = `WITH ${DEFAULT_CONVERSATION}
+SELECT c.*, ${HISTORY_COLUMN('$5')} FROM c`;
+
+const NAMED_WITH_HISTORY = `SELECT c.*, ${HISTORY_COLUMN('$4')} FROM "Conversation" c WHERE c.id = $1 AND c."teamId" = $2 AND c."agentId" = $3`;
+
+/**
+ * The conversation a chat turn continues (the one named, else the caller's default) and its latest `take`
+ * messages, newest first: one statement, since a chat's first token waits for it.
+ */
+export async function chatConversation(
+  ctx: ServiceContext,
+  agent: Pick<Agent, 'id' | 'teamId'>,
+  rawId: string | undefined,
+  take: number,
+): Promise<{ conversation: Conversation; history: HistoryTurn[] }> {
+  type Row = Conversation & { __history: HistoryTurn[] };
+  const byDefault = () => ctx.deps.sql.rows<Row>('conversation_default_history', DEFAULT_WITH_HISTORY, [agent.teamId, agent.id, DEFAULT_CONVERSATION_NAME, principalOf(ctx), take]);
+  let [row] =
+    rawId === undefined
+      ? await byDefault()
+      : await ctx.deps.sql.rows<Row>('conversation_named_history', NAMED_WITH_HISTORY, [parseInput(ConversationId, rawId), ctx.actor.teamId, agent.id, take]);
+  if (!row && rawId === undefined) [row] = await byDefault(); // made by a concurrent first chat meanwhile
+  if (!row) throw conversationNotFound();
+  const { __history: history, ...conversation } = row;
+  return { conversation, history };
 }
 
 /** A conversation by id alone (GraphQL `conversation`, `node`): the team's, and for an agent key only its agent's. */
