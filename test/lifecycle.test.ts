@@ -4,7 +4,7 @@
  * embedded-database lock and config errors (graceful SIGTERM, pglite:memory
  * and a diverging migration history: lifecycle-shutdown.test.ts).
  */
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,16 @@ describe('the server process (embedded database)', () => {
     },
     3 * START_MS,
   );
+
+  it('a first start that cannot make its database (the directory is locked) exits 1 with the reason and serves nothing', async () => {
+    // A new data directory is made by a child process (src/main.ts); its failure is the start's failure.
+    const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-life-'));
+    await writeFile(path.join(dir, 'pglite.lock'), `${process.pid}\n`); // held by a live process: this test's
+    const p = start({ DATA_DIR: dir, PORT: String(await freePort()) });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain(`is in use by another personagraph process (pid ${process.pid})`);
+    expect(p.stdout()).not.toContain('listening');
+  }, START_MS);
 
   it('a bad config exits non-zero and lists every problem', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-life-'));
