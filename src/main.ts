@@ -101,7 +101,25 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const { port, host } = await app.listen();
+  let listening;
+  try {
+    listening = await app.listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+    // A port someone else holds (or one this user may not open) is a setup problem, not a crash: say which, and how to choose another.
+    const where = `${config.host}:${config.port}`;
+    console.error(
+      code === 'EADDRINUSE'
+        ? `Port ${where} is already in use by another process. Stop it, or start with PORT=<another port>.`
+        : code === 'EACCES'
+          ? `Not allowed to listen on ${where}. Use a port above 1023 (PORT), or run with the rights for it.`
+          : `${config.host} is not an address of this machine (HOST). Use 127.0.0.1, 0.0.0.0 or one of its addresses.`,
+    );
+    await app.close().catch(() => {});
+    process.exit(1);
+  }
+  const { port, host } = listening;
   const base = `http://${host}:${port}`;
   const lines = [
     '',

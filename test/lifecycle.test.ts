@@ -5,6 +5,7 @@
  * and a diverging migration history: lifecycle-shutdown.test.ts).
  */
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +81,20 @@ describe('the server process (embedded database)', () => {
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toContain(`is in use by another personagraph process (pid ${process.pid})`);
     expect(p.stdout()).not.toContain('listening');
+  }, START_MS);
+
+  it('a port another process holds: exit 1 saying so and how to choose another, no stack trace', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const p = start({ DATABASE_URL: 'pglite:memory', PORT: String(port) });
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain(`Port 127.0.0.1:${port} is already in use by another process. Stop it, or start with PORT=<another port>.`);
+      expect(p.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
   }, START_MS);
 
   it('a bad config exits non-zero and lists every problem', async () => {
