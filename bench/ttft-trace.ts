@@ -14,6 +14,7 @@ import { createApp } from '../src/app.js';
 import { createLogger } from '../src/infra/logger.js';
 import { startFakeOpenAI } from '../test/helpers/fake-openai.js';
 import { createDatabase } from './lib/proc.js';
+import { sseFirstDelta } from './lib/sse.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const KEY = 'pg_bench_admin_key_0123456789abcdefghij';
@@ -58,16 +59,7 @@ async function sse(): Promise<number> {
   timeline = [];
   t0 = performance.now();
   const res = await fetch(`${base}/api/v1/users/${user}/agents/${agent}/chat/stream`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'go' }] }) });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  let first = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    if (!first && /(^|\n)event: delta\n/.test(buf)) (first = performance.now() - t0), at('first token at the client');
-  }
+  const first = await sseFirstDelta(res, t0, () => at('first token at the client'));
   t0 = 0;
   return first;
 }

@@ -62,6 +62,7 @@ import OpenAI from 'openai';
 import WebSocket from 'ws';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/helpers/fake-openai.js';
 import { BENCH_KEY, CPUS, createDatabase, median, startPersonagraph, startProcess, type Started } from './lib/proc.js';
+import { sseFirstDelta } from './lib/sse.js';
 
 export interface W5Options {
   databaseUrl: string;
@@ -509,18 +510,7 @@ async function ttft(fake: FakeOpenAI, databaseUrl: string, dataDir: string, log:
         headers: { 'X-API-Key': BENCH_KEY, 'Content-Type': 'application/json' },
         body: JSON.stringify({ messages: [{ role: 'user', content: 'go' }] }),
       });
-      const reader = res.body!.getReader();
-      const dec = new TextDecoder();
-      let buf = '';
-      let first = 0;
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += dec.decode(value, { stream: true });
-        if (!first && /(^|\n)event: delta\n/.test(buf)) first = performance.now() - t0;
-      }
-      if (!first) throw new Error(`sse: no delta in ${buf.slice(0, 300)}`);
-      return first;
+      return sseFirstDelta(res, t0);
     };
 
     const paths = { direct, graphqlWs, sse };
