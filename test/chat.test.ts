@@ -239,6 +239,36 @@ describe('POST …/chat/stream (SSE)', () => {
     fake.chat.delayMs = 0;
   });
 
+  it('tokens that cannot be stored end the run with an error event after the last stored one: the stream ends, resume sees the same', async () => {
+    fake.chat.reply = Array.from({ length: 12 }, (_, i) => `t${i}`).join(' ');
+    fake.chat.delayMs = 15;
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    // The run's second batch of tokens fails to store (a database error mid-run); everything else goes through.
+    const sql = s.app.deps.sql;
+    const rows = sql.rows.bind(sql);
+    let batches = 0;
+    sql.rows = (async (name: string, text: string, params: unknown[]) => {
+      if (name === 'chat_events_insert' && ++batches === 2) throw new Error('connection lost while storing tokens');
+      return rows(name, text, params);
+    }) as typeof sql.rows;
+    try {
+      const path = `/api/v1/users/${user}/agents/${a.id}/chat/stream`;
+      const live = await readSse(path, { body: say('go') });
+      const runId = live.events[0]!.data.runId as string;
+      const after = live.events.slice(1);
+      expect(after.map((e) => Number(e.id))).toEqual(after.map((_, i) => i + 1));
+      expect(after.slice(0, -1).every((e) => e.event === 'delta')).toBe(true);
+      expect(after.at(-1)).toMatchObject({ event: 'error', data: { error: 'internal server error', status: 500 } });
+      const resumed = await readSse(`${path}?run=${runId}`, { headers: { 'Last-Event-ID': '0' } });
+      expect(resumed.events.slice(1)).toEqual(after);
+      const run = await s.app.deps.prisma.chatRun.findUniqueOrThrow({ where: { id: runId } });
+      expect(run).toMatchObject({ status: 'error', error: 'internal server error' });
+    } finally {
+      sql.rows = rows;
+      fake.chat.delayMs = 0;
+    }
+  });
+
   it('resuming an unknown or foreign run is 404', async () => {
     const a = await newAgent();
     expectPlainError(await s.request('POST', `/api/v1/users/${user}/agents/${a.id}/chat/stream?run=00000000-0000-4000-8000-000000000000`, { headers: { 'Last-Event-ID': '1' } }), 404, 'run not found');

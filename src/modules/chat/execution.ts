@@ -59,6 +59,17 @@ class RunEventWriter {
     await this.settle();
   }
 
+  /**
+   * The run's final event (cancelled or error), stored and published even when a batch failed to store: then it
+   * is numbered after the last event stored, since a batch that failed was never published (no subscriber or
+   * resume has seen its numbers). Without it, streams on a run whose tokens could not be stored never ended.
+   */
+  async finish(type: 'cancelled' | 'error', data: ChatRunEventPayload['data']): Promise<void> {
+    if (!this.failure) return this.emit(type, data);
+    const [row] = await this.deps.sql.rows<{ seq: number }>('chat_event_after_last', EVENT_AFTER_LAST, [this.runId, type, JSON.stringify(data)]);
+    this.deps.pubsub.publish('chat.run', this.runId, { runId: this.runId, seq: row!.seq, type, data });
+  }
+
   /** Waits until every queued event is stored and published; throws if storing failed. */
   async settle(): Promise<void> {
     while (this.draining) await this.draining;
@@ -107,6 +118,11 @@ SELECT count(*)::int AS n FROM r`;
 const EVENTS_INSERT = `INSERT INTO "ChatRunEvent" ("runId", seq, type, data)
 SELECT $1, x.seq, x.type, x.data::jsonb FROM unnest($2::int[], $3::text[], $4::text[]) AS x(seq, type, data)`;
 
+/** One event after the run's last stored one (RunEventWriter.finish). */
+const EVENT_AFTER_LAST = `INSERT INTO "ChatRunEvent" ("runId", seq, type, data)
+SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3::jsonb FROM "ChatRunEvent" WHERE "runId" = $1
+RETURNING seq`;
+
 /** Runs a run to its end (done, cancelled or error), each event stored, then published. */
 export async function execute(
   ctx: ServiceContext,
@@ -139,7 +155,7 @@ export async function execute(
   const cancelled = async () => {
     await events.settle().catch(() => {});
     if (lost() || !(await end({ status: 'cancelled' }))) return;
-    await emit('cancelled', { message: text });
+    await events.finish('cancelled', { message: text });
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'info', message: `chat run ${run.id} cancelled` });
   };
   const messages = [...job.messages];
@@ -199,7 +215,7 @@ export async function execute(
     await events.settle().catch(() => {});
     // Not recorded (the database failed): its lease is released when this returns, so a sweep ends it once that expires.
     if (!(await end({ status: 'error', error: safe.error }).catch(() => false))) return;
-    await emit('error', safe).catch(() => {});
+    await events.finish('error', safe).catch((e: unknown) => ctx.deps.log.warn({ err: e, runId: run.id }, 'could not record a failed chat run’s last event'));
     await writeLog(ctx, { userId: run.userId, agentId: agent.id, level: 'error', message: `chat run ${run.id} failed: ${safe.error}` });
   }
 }
