@@ -20,8 +20,9 @@ const PREPARE_ONLY = 'PERSONAGRAPH_PREPARE_DATA_DIR';
  * The first start on an embedded data directory (no database in it yet) creates and migrates it in a child
  * process, then opens the ready files. PGlite's wasm memory grows by ~400 MB while a database is created and
  * never shrinks: done in this process, the server would keep that for its life (bench W6: RSS at rest 765 MB
- * on a first start, 330 MB on every later one). The child costs that one start the ~1.5 s of a second PGlite
- * boot. Its failure (a migration, a locked directory) is reported by the child and ends this start with its code.
+ * on a first start, 330 MB on every later one). The second PGlite boot it costs overlaps the app's loading (a
+ * first start measured 5.8 s both ways). Its failure (a migration, a locked directory) is reported by the child
+ * and ends this start with its code.
  */
 function prepareNewDataDir(config: Config): Promise<void> | null {
   const dir = config.database.kind === 'pglite' ? config.database.dataDir : null;
