@@ -56,7 +56,7 @@ function providerFor(ctx: ServiceContext, agent: Agent): { provider: ChatProvide
 /**
  * Starts a run and returns it at once; the reply streams as events.
  *
- * Which history it continues (src/modules/chat/conversations.ts):
+ * Which history it continues (src/modules/conversations/service.ts, `chatConversation`):
  * - `conversationId` (body, or `opts.conversationId` from the `X-Conversation-Id` header): that conversation;
  *   the request's messages are appended to it, then the reply.
  * - neither: the caller's default conversation with this agent (the seed's examples, unchanged).
