@@ -159,6 +159,18 @@ describe('the operator’s OPENAI_BASE_URL', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body.message).toBe(fake.chat.reply);
       expect(fake.requests.slice(before).some((r) => r.path === '/v1/chat/completions')).toBe(true);
+
+      // The next chats reuse the model server connection (a kept-alive socket of the guard's own pool): the first
+      // token does not wait for a new connection each run.
+      const again = fake.requests.length;
+      for (let i = 0; i < 2; i++) {
+        const next = await strict.request('POST', `/api/v1/users/${user}/agents/${agent.id}/chat`, { body: { messages: [{ role: 'user', content: `again ${i}` }] } });
+        expect(next.status, next.text).toBe(200);
+      }
+      const chats = fake.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+      expect(chats.length).toBe(3);
+      expect(new Set(chats.map((r) => r.connection)).size).toBe(1);
+      expect(fake.requests.length - again).toBe(2);
     }
     const meta = await startTestServer({ ...FAST, OPENAI_API_KEY: 'sk-operator-000000000000', OPENAI_BASE_URL: 'http://169.254.169.254/v1' });
     try {
@@ -218,6 +230,74 @@ describe('guardedFetch under the openai SDK', () => {
     expect(res).toBeInstanceOf(OutboundRefused);
     expect((res as Error).message).toBe(`refused redirect from 127.0.0.1:${port}: 127.0.0.1 is a loopback address (private networks are not allowed)`);
     expect(fake.requests.length).toBe(before);
+  });
+});
+
+describe('guardedFetch with keepAlive', () => {
+  /** A loopback server that answers which of its connections a request came on; `/drop` on a reused connection is dropped unanswered. */
+  async function connectionServer() {
+    const connectionOf = new WeakMap<object, number>();
+    const requestsOn = new Map<number, number>();
+    const seen: { url: string; connection: number }[] = [];
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      const connection = connectionOf.get(req.socket)!;
+      const nth = (requestsOn.get(connection) ?? 0) + 1;
+      requestsOn.set(connection, nth);
+      seen.push({ url: req.url!, connection });
+      if (req.url === '/drop' && nth > 1) return req.socket.destroy(); // as a server that closed an idle socket
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ connection }));
+    });
+    server.on('connection', (socket) => connectionOf.set(socket, connections++));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, seen, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+  }
+  const policy: OutboundPolicy = { allowPrivateNetworks: false, allowedHosts: ['127.0.0.1'] };
+  /** The answer, read to its end (the socket goes back to the pool), and one turn of the event loop for the agent to take it. */
+  const connectionOf = async (f: typeof fetch, url: string) => {
+    const res = await f(url);
+    const body = (await res.json()) as { connection: number };
+    await new Promise((r) => setImmediate(r));
+    return body.connection;
+  };
+
+  it('reuses a connection it checked, for that origin only; without keepAlive every request connects anew', async () => {
+    const [a, b] = await Promise.all([connectionServer(), connectionServer()]);
+    try {
+      const pooled = guardedFetch({ policy, keepAlive: true });
+      expect([await connectionOf(pooled, `${a.url}/1`), await connectionOf(pooled, `${a.url}/2`), await connectionOf(pooled, `${a.url}/3`)]).toEqual([0, 0, 0]);
+      expect(await connectionOf(pooled, `${b.url}/1`)).toBe(0); // b's own first connection
+      expect(b.seen).toEqual([{ url: '/1', connection: 0 }]);
+
+      // Another guarded fetch (another policy's client) never takes this one's sockets.
+      const other = guardedFetch({ policy, keepAlive: true });
+      expect(await connectionOf(other, `${a.url}/4`)).toBe(1);
+
+      const fresh = guardedFetch({ policy });
+      expect([await connectionOf(fresh, `${a.url}/5`), await connectionOf(fresh, `${a.url}/6`)]).toEqual([2, 3]);
+
+      // Still checked: a pooled fetch refuses what its policy refuses, before any connection.
+      const strictPooled = guardedFetch({ policy: { allowPrivateNetworks: false, allowedHosts: [] }, keepAlive: true });
+      await expect(strictPooled(`${a.url}/7`)).rejects.toBeInstanceOf(OutboundRefused);
+      expect(a.seen.map((s) => s.url)).toEqual(['/1', '/2', '/3', '/4', '/5', '/6']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('sends a request again on a new connection when the pooled one was closed by the server', async () => {
+    const a = await connectionServer();
+    try {
+      const pooled = guardedFetch({ policy, keepAlive: true });
+      expect(await connectionOf(pooled, `${a.url}/first`)).toBe(0);
+      const res = await pooled(`${a.url}/drop`, { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ connection: 1 });
+      expect(a.seen).toEqual([{ url: '/first', connection: 0 }, { url: '/drop', connection: 0 }, { url: '/drop', connection: 1 }]);
+    } finally {
+      await a.close();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** Multipart file parts (empty for JSON requests). */
   files: RecordedFile[];
+  /** Which TCP connection it came on (0 for the server's first, 1 for the next…): shows a client reusing one. */
+  connection: number;
 }
 
 export interface FakeOpenAI {
@@ -82,6 +84,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const content = createContentFake(chat);
   const chatHold = { after: null as number | null, held: 0, waiters: [] as (() => void)[] };
 
+  const connectionOf = new WeakMap<object, number>();
+  let connections = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -90,7 +94,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         const raw = Buffer.concat(chunks);
         const path = (req.url ?? '/').split('?')[0]!;
         const contentType = req.headers['content-type'] ?? '';
-        const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: {}, files: [] };
+        const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: {}, files: [], connection: connectionOf.get(req.socket)! };
         try {
           if (contentType.startsWith('application/json')) {
             rec.body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
@@ -185,6 +189,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     });
   });
 
+  server.on('connection', (socket) => connectionOf.set(socket, connections++));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

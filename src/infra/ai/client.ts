@@ -44,7 +44,8 @@ export function openAiClient(
 ): OpenAI {
   const policy = llmPolicy(config, opts.baseURL);
   let fetchFn = fetches.get(policy);
-  if (!fetchFn) fetches.set(policy, (fetchFn = guardedFetch({ policy })));
+  // One fetch per policy, kept: its connections to model servers are reused from run to run (keepAlive).
+  if (!fetchFn) fetches.set(policy, (fetchFn = guardedFetch({ policy, keepAlive: true })));
   return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? undefined, maxRetries: opts.maxRetries, timeout: opts.timeout, fetch: fetchFn });
 }
 

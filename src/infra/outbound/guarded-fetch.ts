@@ -6,7 +6,7 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { OutboundFailed, OutboundRefused } from './errors.js';
 import { checkOutboundUrl, type OutboundPolicy } from './policy.js';
-import { openHop, REDIRECTS, type Resolver } from './connect.js';
+import { connectionPools, openHop, REDIRECTS, type Resolver } from './connect.js';
 
 export interface GuardedFetchOptions {
   policy: OutboundPolicy;
@@ -14,6 +14,11 @@ export interface GuardedFetchOptions {
   maxRedirects?: number;
   /** Name resolution; default the system resolver (tests pass their own). */
   resolve?: Resolver;
+  /**
+   * Reuse connections (keep-alive pools of this fetch alone: connect.ts ConnectionPools). For a fetch made once and
+   * kept (one per policy), such as the model servers' client; off by default.
+   */
+  keepAlive?: boolean;
 }
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -30,6 +35,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  */
 export function guardedFetch(opts: GuardedFetchOptions): typeof fetch {
   const maxRedirects = opts.maxRedirects ?? 5;
+  const pools = opts.keepAlive ? connectionPools() : undefined;
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init?.body instanceof ReadableStream ? ({ ...init, duplex: 'half' } as RequestInit) : init);
     const signal = init?.signal ?? request.signal;
@@ -47,7 +53,7 @@ export function guardedFetch(opts: GuardedFetchOptions): typeof fetch {
       if (body !== undefined) headers['content-length'] = String(body.byteLength);
       else delete headers['content-length'];
       try {
-        res = await openHop(url, { method, headers, body, policy: opts.policy, resolve: opts.resolve, signal: signal ?? undefined }, null);
+        res = await openHop(url, { method, headers, body, policy: opts.policy, resolve: opts.resolve, signal: signal ?? undefined, pools }, null);
       } catch (e) {
         if (signal?.aborted) throw abortReason();
         if (e instanceof OutboundRefused && redirects.length) throw new OutboundRefused(`refused redirect to ${url.protocol}//${url.host}: ${e.message.replace(/^refused: /, '')}`);
