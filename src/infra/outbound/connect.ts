@@ -122,9 +122,8 @@ export function openHop(url: URL, opts: HopRequest, deadline: number | null): Pr
     );
     const timer = deadline === null ? null : setTimeout(() => finish(new OutboundFailed('timeout', `${host} did not answer within the time limit`)), deadline - Date.now());
     const onAbort = () => finish(new OutboundFailed('aborted', 'the request was cancelled'));
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return; // ended here already (aborted, timed out): destroying the request is what failed it
       // A pooled socket the server had closed while idle: the request never reached it; sent again once on a new
       // connection (Node's documented answer to this race, `request.reusedSocket`).
       if (req.reusedSocket && STALE_SOCKET.has(err.code ?? '')) return finish(null, openHop(url, { ...opts, pools: undefined }, deadline));
@@ -132,6 +131,8 @@ export function openHop(url: URL, opts: HopRequest, deadline: number | null): Pr
       if (unresolvable) return finish(new OutboundFailed('unresolvable', `${host} could not be resolved`));
       finish(new OutboundFailed('unreachable', `could not connect to ${host}${url.port ? `:${url.port}` : ''}`));
     });
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
