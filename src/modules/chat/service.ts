@@ -21,7 +21,7 @@
  * model and its tools) and writes its events.
  */
 import { randomUUID } from 'node:crypto';
-import type { Agent, ChatRun } from '../../generated/prisma/client.js';
+import type { Agent, ChatRun, Persona } from '../../generated/prisma/client.js';
 import type { Deps, ServiceContext } from '../../context.js';
 import { requireScope } from '../../context.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
@@ -87,7 +87,7 @@ export async function startChatRun(
     tokensThisMonth(ctx, agent.userId),
     Promise.all([
       userSkills(ctx, agent.userId),
-      agent.personaId ? ctx.deps.prisma.persona.findUnique({ where: { id: agent.personaId } }) : null,
+      agent.personaId ? ctx.deps.sql.rows<Persona>('persona_row', 'SELECT * FROM "Persona" WHERE id = $1', [agent.personaId]).then((r) => r[0] ?? null) : null,
     ]).then(([skills, persona]) => composeSystemPrompt(ctx, { ...agent, persona }, { skills })),
     stateless ? { conversation: null, history: [] } : chatConversation(ctx, agent, conversationId, HISTORY_MESSAGES),
   ]);
@@ -162,8 +162,16 @@ const RUN_INSERT = `WITH c AS (
 )
 SELECT * FROM r`;
 
+/**
+ * A run and its events are read with plain SQL (src/infra/db/sql.ts): a stream waits for these reads before it
+ * delivers its first live token, and Prisma's own work per statement took several times the statement here.
+ */
+const RUN_BY_ID = `SELECT * FROM "ChatRun" WHERE id = $1 AND "teamId" = $2`;
+const RUN_EVENTS = `SELECT seq, type, data FROM "ChatRunEvent" WHERE "runId" = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC`;
+const RUN_STATUS = `SELECT status FROM "ChatRun" WHERE id = $1`;
+
 async function findRun(ctx: ServiceContext, runId: string): Promise<ChatRun> {
-  const run = await ctx.deps.prisma.chatRun.findFirst({ where: { id: runId, teamId: ctx.actor.teamId } });
+  const [run] = await ctx.deps.sql.rows<ChatRun>('chat_run_by_id', RUN_BY_ID, [runId, ctx.actor.teamId]);
   if (!run || (ctx.actor.agentId && run.agentId !== ctx.actor.agentId)) throw runNotFound();
   return run;
 }
@@ -212,7 +220,7 @@ export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 
   requireScope(ctx, 'agent:chat');
   const run = await findRun(ctx, runId);
   const events = async (seq: { gt: number; lt?: number }) =>
-    (await ctx.deps.prisma.chatRunEvent.findMany({ where: { runId: run.id, seq }, orderBy: { seq: 'asc' } })).map(
+    (await ctx.deps.sql.rows<{ seq: number; type: string; data: unknown }>('chat_run_events', RUN_EVENTS, [run.id, seq.gt, seq.lt ?? 2 ** 31 - 1])).map(
       (e): ChatRunEventPayload => ({ runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] }),
     );
   const cursor = seqCursor<ChatRunEventPayload>(afterSeq, (e) => e.seq, (last, before) => events({ gt: last, lt: before }));
@@ -222,7 +230,7 @@ export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 
     admit: cursor.admit,
     ends: (e) => TERMINAL.has(e.type),
     settled: async () => {
-      const current = await ctx.deps.prisma.chatRun.findUnique({ where: { id: run.id }, select: { status: true } });
+      const [current] = await ctx.deps.sql.rows<{ status: string }>('chat_run_status', RUN_STATUS, [run.id]);
       // Finished: the rest (events stored while the first read ran) is all there is.
       return current && current.status !== 'running' && !running.has(run.id) ? events({ gt: cursor.last }) : null;
     },
