@@ -167,7 +167,7 @@ SELECT * FROM r`;
  * delivers its first live token, and Prisma's own work per statement took several times the statement here.
  */
 const RUN_BY_ID = `SELECT * FROM "ChatRun" WHERE id = $1 AND "teamId" = $2`;
-const RUN_EVENTS = `SELECT seq, type, data FROM "ChatRunEvent" WHERE "runId" = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC`;
+const RUN_EVENTS = `SELECT seq, type, data FROM "ChatRunEvent" WHERE "runId" = $1 AND seq > $2 AND ($3::int IS NULL OR seq < $3) ORDER BY seq ASC`;
 const RUN_STATUS = `SELECT status FROM "ChatRun" WHERE id = $1`;
 
 async function findRun(ctx: ServiceContext, runId: string): Promise<ChatRun> {
@@ -220,7 +220,7 @@ export async function* runEvents(ctx: ServiceContext, runId: string, afterSeq = 
   requireScope(ctx, 'agent:chat');
   const run = await findRun(ctx, runId);
   const events = async (seq: { gt: number; lt?: number }) =>
-    (await ctx.deps.sql.rows<{ seq: number; type: string; data: unknown }>('chat_run_events', RUN_EVENTS, [run.id, seq.gt, seq.lt ?? 2 ** 31 - 1])).map(
+    (await ctx.deps.sql.rows<{ seq: number; type: string; data: unknown }>('chat_run_events', RUN_EVENTS, [run.id, seq.gt, seq.lt ?? null])).map(
       (e): ChatRunEventPayload => ({ runId: run.id, seq: e.seq, type: e.type as ChatRunEventType, data: e.data as ChatRunEventPayload['data'] }),
     );
   const cursor = seqCursor<ChatRunEventPayload>(afterSeq, (e) => e.seq, (last, before) => events({ gt: last, lt: before }));

@@ -109,10 +109,10 @@ export async function listSkills(ctx: ServiceContext, userId: string): Promise<S
   return ctx.deps.prisma.skill.findMany({ where: { userId, teamId: ctx.actor.teamId }, orderBy: { slug: 'asc' } });
 }
 
-/** For the system prompt: every skill of the user, by name. */
 /** Plain SQL: a chat's first token waits for it (the prompt lists the skills). */
 const USER_SKILLS = `SELECT name, description FROM "Skill" WHERE "userId" = $1 AND "teamId" = $2 ORDER BY slug ASC`;
 
+/** For the system prompt: every skill of the user, by name. */
 export async function userSkills(ctx: ServiceContext, userId: string): Promise<{ name: string; description: string }[]> {
   return ctx.deps.sql.rows('user_skills', USER_SKILLS, [userId, ctx.actor.teamId]);
 }

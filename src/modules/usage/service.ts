@@ -11,11 +11,11 @@ export function monthStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-/** Prompt + completion tokens of a user's runs this month. */
 /** Plain SQL (a chat's first token waits for it): the sum as float8, a number in both drivers however large. */
 const TOKENS_SINCE = `SELECT (COALESCE(SUM("promptTokens"), 0) + COALESCE(SUM("completionTokens"), 0))::float8 AS n
 FROM "ChatRun" WHERE "userId" = $1 AND "createdAt" >= ($2::timestamptz AT TIME ZONE 'UTC')`;
 
+/** Prompt + completion tokens of a user's runs this month. */
 export async function tokensThisMonth(ctx: ServiceContext, userId: string): Promise<number> {
   const [row] = await ctx.deps.sql.rows<{ n: number }>('tokens_since', TOKENS_SINCE, [userId, monthStart().toISOString()]);
   return Number(row?.n ?? 0);
