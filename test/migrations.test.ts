@@ -23,7 +23,7 @@ describe('migrations', () => {
     let close: () => Promise<void>;
 
     beforeAll(async () => {
-      db = await createTestDatabase();
+      db = await createTestDatabase({ empty: true });
       if (db.url === 'pglite:memory') {
         const lite = new PGlite();
         query = async (sql, params) => (await lite.query(sql, params)).rows as any[];

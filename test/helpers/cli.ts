@@ -21,11 +21,11 @@ afterAll(async () => {
   for (const d of dbs) await d.drop();
 });
 
-/** A fresh database: a PGlite directory, or a new PostgreSQL database. */
+/** A fresh, empty database (nothing migrated): a PGlite directory, or a new PostgreSQL database. */
 export async function freshDatabase(): Promise<{ env: Record<string, string>; url: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-cli-'));
   if (testDatabaseKind() === 'pglite') return { env: { DATA_DIR: dir }, url: `pglite:${path.join(dir, 'pglite')}` };
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ empty: true });
   dbs.push(db);
   return { env: { DATA_DIR: dir, DATABASE_URL: db.url }, url: db.url };
 }
