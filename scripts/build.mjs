@@ -13,8 +13,8 @@
 // read files next to their own module (PGlite's wasm and data files, the
 // Prisma schema engine's wasm), and pino (its transports run in worker files).
 // Dynamic imports become chunks loaded when first used (GraphiQL's page, the
-// Prisma query compiler's wasm).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Prisma query compiler's wasm); chunks of earlier builds are removed.
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,7 +39,7 @@ function newestInput() {
 if (values['if-stale'] && existsSync(entry) && statSync(entry).mtimeMs >= newestInput()) process.exit(0);
 
 const started = performance.now();
-await build({
+const result = await build({
   entryPoints: [path.join(root, 'src/main.ts')],
   outdir,
   bundle: true,
@@ -53,5 +53,11 @@ await build({
   // CommonJS dependencies call require(); an ES module bundle has none of its own.
   banner: { js: "import { createRequire as __personagraphRequire } from 'node:module'; const require = __personagraphRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+// Chunk names carry a content hash, so every build of changed sources writes new ones: what this build did not
+// write is an earlier build's (each ~20 MB with its map) and goes.
+const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
+const chunks = path.join(outdir, 'chunks');
+for (const name of existsSync(chunks) ? readdirSync(chunks) : []) if (!written.has(path.join(chunks, name))) rmSync(path.join(chunks, name), { force: true });
 console.log(`built ${path.relative(process.cwd(), entry) || entry} in ${Math.round(performance.now() - started)} ms`);

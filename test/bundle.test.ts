@@ -5,7 +5,8 @@
  * loaded GraphiQL page and the docs assets, stop gracefully, and restart.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +18,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'test-artifacts', `dist-${process.pid}`);
 
 describe('the bundle npm start runs', () => {
-  beforeAll(() => {
+  /** A chunk an earlier build left (its sources have changed since): the build removes it. */
+  const stale = path.join(outdir, 'chunks', 'app-EARLIER0.js');
+  beforeAll(async () => {
+    await mkdir(path.dirname(stale), { recursive: true });
+    await writeFile(stale, '// an earlier build\n');
     const built = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
   }, START_MS);
   afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+  it('leaves only its own chunks: an earlier build’s are removed', () => {
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(path.join(outdir, 'main.js'))).toBe(true);
+  });
 
   it(
     'starts on a new embedded database, answers GraphQL, REST, GraphiQL and the docs, stops on SIGTERM and restarts',
