@@ -1,12 +1,13 @@
 /**
  * The Pothos builder every module's schema.ts adds to. Plugins: Scope auth
  * (every object type names the scopes that may read it, checked wherever the
- * type is reached), Prisma (types and query-aware loading, so nested
- * selections never become N+1), Relay (connections), Errors (expected
- * failures as typed mutation results).
+ * type is reached; type-scopes.ts shortens the check on plain fields), Prisma
+ * (types and query-aware loading, so nested selections never become N+1),
+ * Relay (connections), Errors (expected failures as typed mutation results).
  */
 import SchemaBuilder from '@pothos/core';
-import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin from './type-scopes.js';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
