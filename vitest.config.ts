@@ -32,6 +32,7 @@ const PGLITE_ONLY: Record<string, string> = {
   readme: 'the README against config.ts, the scopes and the route table; no server',
   'data-dir': 'which files a start writes, on embedded databases of its own (and a refused PostgreSQL start)',
   compression: 'how answers are encoded on the way out, whatever stores the data',
+  'embedded-template': 'the embedded database\'s migrated template (PGlite files); PostgreSQL has none',
 };
 
 /**

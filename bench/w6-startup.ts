@@ -9,8 +9,12 @@
  * (POST /graphql with the bench key) first answers 200 with data, polled
  * every POLL_MS from this process. Also recorded: when the server printed
  * `personagraph is listening` and the createApp time it reports there.
- *   - embedded, new data dir: no DATABASE_URL, DATA_DIR a new temp dir (PGlite
- *     created and migrated, the bootstrap key written);
+ *   - embedded, new data dir: no DATABASE_URL, DATA_DIR a new temp dir (the
+ *     database copied from the migrated template in node_modules/.cache/personagraph,
+ *     the bootstrap key written);
+ *   - embedded, new data dir without a template (the first start after an
+ *     install or a new migration: PGlite's initdb and every migration, in a
+ *     child process, which then leaves the template);
  *   - embedded, existing data dir: a second start on that same DATA_DIR;
  *   - postgres, existing migrated database;
  *   - diagnoses, DIAGNOSIS_STARTS of each: the existing-data-dir start
@@ -69,6 +73,8 @@ export interface W6Result {
 }
 
 const POLL_MS = 5;
+/** Where the server keeps the embedded database's migrated template (src/infra/db/template.ts). */
+const TEMPLATES = path.join(root, 'node_modules/.cache/personagraph');
 const DIAGNOSIS_STARTS = 3;
 const ME = JSON.stringify({ query: '{ me { team { id } } }' });
 const SERVER_ENV = {
@@ -266,6 +272,9 @@ async function coldStarts(databaseUrl: string | null, tmp: string, starts: numbe
 
   for (let i = 0; i < starts; i++) {
     const dir = embeddedDir(i);
+    await rm(TEMPLATES, { recursive: true, force: true });
+    add('embedded', 'new data dir, no template', await coldStart(BUNDLE, { DATA_DIR: `${dir}-first` }));
+    await rm(`${dir}-first`, { recursive: true, force: true });
     add('embedded', 'new data dir', await coldStart(BUNDLE, { DATA_DIR: dir }));
     add('embedded', 'existing data dir', await coldStart(BUNDLE, { DATA_DIR: dir }));
     // Diagnoses (fewer starts): the same start on one core only, and from the sources under tsx (`npm run dev`).
@@ -305,14 +314,16 @@ async function coldStarts(databaseUrl: string | null, tmp: string, starts: numbe
 async function memoryAll(databaseUrl: string | null, tmp: string, notes: string[], log: (s: string) => void): Promise<W6Result['rss']> {
   const targets: [string, Record<string, string>][] = [];
   if (databaseUrl) targets.push(['postgres', { DATABASE_URL: databaseUrl, DATA_DIR: path.join(tmp, 'pg-data') }]);
-  // The first start creates and migrates the data dir (PGlite's wasm memory grows for that and never shrinks);
-  // every later start opens what is there: both are measured, the second on the first one's files.
+  // A first start without a template creates and migrates the data dir in a child process (PGlite's wasm memory
+  // grows for that and never shrinks); one with the template copies it; every later start opens what is there.
+  targets.push(['embedded, new data dir, no template', { DATA_DIR: path.join(tmp, 'memory-embedded-first') }]);
   targets.push(['embedded, new data dir', { DATA_DIR: path.join(tmp, 'memory-embedded') }]);
   targets.push(['embedded, existing data dir', { DATA_DIR: path.join(tmp, 'memory-embedded') }]);
   // BENCH_W6_MEMORY_NODE_OPTIONS (a diagnosis knob), e.g. --max-old-space-size=128: what a heap cap changes.
   const nodeOptions: Record<string, string> = process.env.BENCH_W6_MEMORY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_W6_MEMORY_NODE_OPTIONS } : {};
   const rss: W6Result['rss'] = [];
   for (const [database, env] of targets) {
+    if (database.endsWith('no template')) await rm(TEMPLATES, { recursive: true, force: true });
     const server = await startPersonagraph({ ...env, ...nodeOptions });
     let out = '';
     server.child.stdout!.on('data', (d) => (out = (out + d).slice(-4000)));

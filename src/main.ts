@@ -11,22 +11,24 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DatabaseInUseError, openAdapter } from './infra/db/adapter.js';
+import { hasTemplate } from './infra/db/template.js';
 import { createLogger } from './infra/logger.js';
 
 /** Set for the child that creates a new embedded data directory (below); it exits when that is done. */
 const PREPARE_ONLY = 'PERSONAGRAPH_PREPARE_DATA_DIR';
 
 /**
- * The first start on an embedded data directory (no database in it yet) creates and migrates it in a child
- * process, then opens the ready files. PGlite's wasm memory grows by ~400 MB while a database is created and
- * never shrinks: done in this process, the server would keep that for its life (bench W6: RSS at rest 765 MB
- * on a first start, 330 MB on every later one). The second PGlite boot it costs overlaps the app's loading (a
- * first start measured 5.8 s both ways). Its failure (a migration, a locked directory) is reported by the child
- * and ends this start with its code.
+ * The first start on an embedded data directory (no database in it yet) loads the migrated template
+ * (src/infra/db/template.ts) when there is one. Without one it creates and migrates the database in a child
+ * process, then opens the ready files: PGlite's wasm memory grows by ~400 MB while initdb runs and never
+ * shrinks, so done in this process the server would keep that for its life (bench W6: RSS at rest 765 MB
+ * on a first start, 330 MB on every later one). The second PGlite boot it costs overlaps the app's loading.
+ * The child's failure (a migration, a locked directory) is reported by the child and ends this start with its
+ * code.
  */
-function prepareNewDataDir(config: Config): Promise<void> | null {
+async function prepareNewDataDir(config: Config): Promise<void> {
   const dir = config.database.kind === 'pglite' ? config.database.dataDir : null;
-  if (!dir || existsSync(path.join(dir, 'PG_VERSION'))) return null;
+  if (!dir || existsSync(path.join(dir, 'PG_VERSION')) || (await hasTemplate())) return;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: { ...process.env, [PREPARE_ONLY]: '1' }, stdio: 'inherit' });
   return new Promise((resolve) =>
     child.once('exit', (code, signal) => {
@@ -66,9 +68,8 @@ async function main() {
   const log = createLogger(config.logLevel);
   const started = performance.now();
   if (process.env[PREPARE_ONLY] === '1') return prepareOnly(config);
-  const preparing = prepareNewDataDir(config);
-  // Opening starts at once (for a new data directory: once the child has made it), while the app loads.
-  const opening = preparing ? preparing.then(() => openAdapter(config.database)) : openAdapter(config.database);
+  // Opening starts at once (for a new data directory without a template: once the child has made it), while the app loads.
+  const opening = prepareNewDataDir(config).then(() => openAdapter(config.database, { template: true }));
   opening.catch(() => {}); // handled where createApp awaits it
   let app;
   const [{ createApp }, { MigrationError }] = await Promise.all([import('./app.js'), import('./infra/db/migrations.js')]);

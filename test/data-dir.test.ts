@@ -1,6 +1,6 @@
 /**
  * What a start writes to DATA_DIR: the embedded database on disk keeps its
- * files there (the generated secret key and, on the first start without
+ * files there (the database in pglite/, mode 0700; the generated secret key and, on the first start without
  * BOOTSTRAP_API_KEY, the admin key, mode 0600); an in-memory database or
  * PostgreSQL leaves DATA_DIR alone (PostgreSQL needs SECRET_KEY, refused
  * before anything is opened).
@@ -51,6 +51,8 @@ describe('DATA_DIR', () => {
     expect((await readFile(app.adminKeyFile!, 'utf8')).trim()).toBe(app.createdAdminKey);
     expect((await stat(app.adminKeyFile!)).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dataDir, 'secret-key'))).mode & 0o777).toBe(0o600);
+    // PGlite writes its files world-writable: the directory keeps everyone else out.
+    expect((await stat(path.join(dataDir, 'pglite'))).mode & 0o777).toBe(0o700);
   });
 
   it('with BOOTSTRAP_API_KEY the key is yours: nothing is written to admin-key', async () => {

@@ -4,11 +4,12 @@
  * from the Prisma client so that `src/main.ts` can start opening the embedded
  * database (PGlite's wasm start, ~0.5 s) while the rest of the app loads.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseTarget } from '../../config.js';
 import { pgliteSql, postgresSql, type Sql } from './sql.js';
+import { discardTemplate, extractTemplate, readTemplate } from './template.js';
 
 export interface Adapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
@@ -16,6 +17,8 @@ export interface Adapter {
   description: string;
   /** The embedded database's files as a tarball (PGlite only). */
   dump(): Promise<Blob>;
+  /** A new embedded database made from the migrated template (template.ts) rather than by initdb. */
+  fromTemplate: boolean;
   close(): Promise<void>;
 }
 
@@ -81,33 +84,65 @@ function startParams(defaults: readonly string[]): string[] {
   return [...defaults, '-c', 'shared_buffers=16MB', '-c', 'max_connections=10'];
 }
 
-export async function openAdapter(target: DatabaseTarget, from?: Blob): Promise<Adapter> {
+/**
+ * `template`: a new embedded database (memory, or a data directory with nothing in it yet) starts from the
+ * migrated template when there is one (template.ts); only for callers that migrate it anyway.
+ */
+export async function openAdapter(target: DatabaseTarget, opts: { template?: boolean } = {}): Promise<Adapter> {
   if (target.kind === 'postgres') {
     const { PrismaPg } = await import('@prisma/adapter-pg');
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
     const sql = postgresSql(target.url, 5);
-    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
+    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, fromTemplate: false, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
   }
-  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => {};
+  const dir = target.dataDir;
+  if (dir) {
+    // PGlite writes its files world-writable (0666, whatever the umask): only this user may reach them.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
+  const unlock = dir ? await lockDataDir(dir) : async () => {};
   // Loaded only for the embedded database: a process on PostgreSQL never pays PGlite's memory (~40 MB).
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  let pg: PGlite;
+  const options = { startParams: startParams(PGlite.defaultStartParams) };
+  const open = async (loadDataDir?: Blob) => {
+    const pg = dir ? new PGlite(dir, options) : new PGlite(loadDataDir ? { ...options, loadDataDir } : options);
+    try {
+      await pg.waitReady;
+    } catch (err) {
+      await pg.close().catch(() => {});
+      throw err;
+    }
+    return pg;
+  };
+  let pg: PGlite | null = null;
+  let fromTemplate = false;
   try {
-    const options = { startParams: startParams(PGlite.defaultStartParams) };
-    pg = target.dataDir ? new PGlite(target.dataDir, options) : new PGlite(from ? { ...options, loadDataDir: from } : options);
-    await pg.waitReady;
+    // Checked under the lock: an empty directory is one no other start is creating.
+    if (opts.template && (!dir || (await readdir(dir)).length === 0)) {
+      const loaded = dir ? extractTemplate(dir).then((found) => (found ? open() : null)) : readTemplate().then((blob) => blob && open(blob));
+      pg = await loaded.catch(async () => {
+        // A damaged template: forgotten, and this database made the slow way (which makes a new template).
+        await discardTemplate();
+        if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 }).then(() => mkdir(dir, { recursive: true, mode: 0o700 }));
+        return null;
+      });
+      fromTemplate = pg !== null;
+    }
+    pg ??= await open();
   } catch (err) {
     await unlock();
     throw err;
   }
+  const db = pg;
   return {
-    factory: new PrismaPGlite(pg),
-    sql: pgliteSql(pg),
-    dump: async () => (await pg.dumpDataDir('none')) as Blob,
-    description: target.dataDir ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
+    factory: new PrismaPGlite(db),
+    sql: pgliteSql(db),
+    fromTemplate,
+    dump: async () => (await db.dumpDataDir('none')) as Blob,
+    description: dir ? `embedded PGlite in ${dir}` : 'embedded PGlite in memory',
     close: async () => {
-      await pg.close();
+      await db.close();
       await unlock();
     },
   };

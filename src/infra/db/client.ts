@@ -5,7 +5,8 @@
  */
 import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseTarget } from '../../config.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, readMigrationList } from './migrations.js';
+import { saveTemplate } from './template.js';
 import { observedSql, type Sql } from './sql.js';
 import { openAdapter, type Adapter } from './adapter.js';
 
@@ -32,25 +33,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/**
- * A migrated in-memory database, dumped once per process: later in-memory
- * opens load it instead of migrating from scratch (the test suite opens
- * dozens; a load takes a fraction of a migration). Never used for a directory.
- */
-let memoryTemplate: Promise<Blob> | null = null;
-
 export async function openDatabase(
   target: DatabaseTarget,
   /** `opening`: the adapter for `target`, already being opened (src/main.ts starts it before loading the app). */
   opts: { migrate?: boolean; observeQueries?: boolean; opening?: Promise<Adapter> } = {},
 ): Promise<Database & { appliedMigrations: string[] }> {
-  const fromTemplate = !opts.opening && target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && memoryTemplate ? await memoryTemplate.catch(() => undefined) : undefined;
-  const adapter = await (opts.opening ?? openAdapter(target, fromTemplate));
-  const appliedMigrations = opts.migrate === false ? [] : await applyMigrations(adapter.factory);
-  if (target.kind === 'pglite' && !target.dataDir && opts.migrate !== false && !memoryTemplate) {
-    // Before anything else writes: the template is the migrated schema and nothing more.
-    memoryTemplate = adapter.dump();
-    await memoryTemplate.catch(() => (memoryTemplate = null));
+  const migrate = opts.migrate !== false;
+  const adapter = await (opts.opening ?? openAdapter(target, { template: migrate }));
+  let appliedMigrations: string[] = [];
+  if (migrate) appliedMigrations = await applyMigrations(adapter.factory);
+  if (migrate && target.kind === 'pglite' && (adapter.fromTemplate || appliedMigrations.length)) {
+    const committed = (await readMigrationList()).migrationDirectories.map((d) => d.path);
+    // Made from the template: the database got every migration, through the template.
+    if (adapter.fromTemplate && !appliedMigrations.length) appliedMigrations = committed;
+    // A new embedded database, migrated and not yet written by anything else: the template for the next one.
+    else if (appliedMigrations.length === committed.length) await saveTemplate(await adapter.dump());
   }
   // Query events cost time on every statement: only when someone asked to watch them.
   const client = new PrismaClient({ adapter: adapter.factory, ...(opts.observeQueries ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}) });
