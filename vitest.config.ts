@@ -136,6 +136,8 @@ export default defineConfig(async () => {
       // Test files spend much of their time waiting on sockets, child processes and the database:
       // three workers on a 2-core machine keep both cores busy (two left them idle about a third of the time).
       maxWorkers: 3,
+      // Bundles the sources once for the server processes tests start (test/helpers/server-command.ts).
+      globalSetup: ['test/global-setup.ts'],
       sequence: { sequencer: SlowFilesFirst },
       projects: [
         { resolve, test: { ...common, ...shared, name: 'pglite', include: [...both, ...pgliteOnly].map(file), env: { TEST_DB: 'pglite', TEST_POSTGRES_RUNS: postgresRuns } } },

@@ -1,5 +1,5 @@
 /**
- * The real process: `node --import tsx src/main.ts` on an embedded database.
+ * The real process (the bundle of src/main.ts, test/helpers/server-command.ts) on an embedded database.
  * Banner, first-start admin key (printed once, written 0600), restarts, the
  * embedded-database lock and config errors (graceful SIGTERM, pglite:memory
  * and a diverging migration history: lifecycle-shutdown.test.ts).
@@ -74,7 +74,7 @@ describe('the server process (embedded database)', () => {
   );
 
   it('a first start that cannot make its database (the directory is locked) exits 1 with the reason and serves nothing', async () => {
-    // A new data directory is made by a child process (src/main.ts); its failure is the start's failure.
+    // A new data directory is made by a child process (src/main.ts) or from the template; its failure is the start's failure.
     const dir = await mkdtemp(path.join(tmpdir(), 'personagraph-life-'));
     await writeFile(path.join(dir, 'pglite.lock'), `${process.pid}\n`); // held by a live process: this test's
     const p = start({ DATA_DIR: dir, PORT: String(await freePort()) });

@@ -1,11 +1,9 @@
 /** Real server processes on an embedded database for the lifecycle tests: start, wait for the banner, stop, cleanup. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { answering } from './net.js';
+import { root, serverArgs } from './server-command.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const START_MS = 60_000; // upper bound for a start
 
 export interface Proc {
@@ -26,10 +24,10 @@ afterEach(async () => {
   }
 });
 
-/** Starts `node --import tsx src/main.ts`, or `node <script>` (the bundle `npm start` runs). */
+/** Starts a server (test/helpers/server-command.ts), or `node <script>`. */
 export function start(env: Record<string, string>, script?: string): Proc {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, script ? [script] : ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, script ? [script] : serverArgs(), {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,12 +4,10 @@
  * graphql-ws subscription's results in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from 'graphql-ws';
 import { answering, freePort } from './net.js';
+import { root, serverArgs } from './server-command.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MULTIPROCESS_KEY = 'pg_test_multiprocess_admin_key_0123456789';
 const KEY = MULTIPROCESS_KEY;
 const WAIT_MS = 20_000;
@@ -24,7 +22,7 @@ export interface Proc {
 
 export async function startProcess(name: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, serverArgs(), {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
