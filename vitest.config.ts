@@ -61,7 +61,7 @@ const CHOOSES_DATABASE = /testDatabaseKind|onceAcrossDatabases|TEST_DB/;
  * by file size, and these are not the largest.
  */
 const SLOW_FIRST = [
-  'graphql-scopes', 'interrupted-runs', 'fuzz', 'content', 'multiprocess-faults', 'workers', 'lifecycle', 'evalstudio', 'agents', 'key-revocation', 'secrets',
+  'graphql-scopes', 'interrupted-runs', 'fuzz', 'content', 'multiprocess-faults', 'workers', 'lifecycle', 'embedded-template', 'evalstudio', 'agents', 'key-revocation', 'secrets',
   'cli-data', 'bundle', 'multiprocess', 'lifecycle-shutdown', 'eval-evaluators', 'secret-hosts', 'chat', 'files', 'browser', 'cli', 'batches', 'ops',
 ];
 class SlowFilesFirst extends BaseSequencer {

@@ -3,13 +3,15 @@
  * embedded database leaves its freshly migrated files as a template, later new
  * ones (a directory or memory) start from it with the same schema and history,
  * and a damaged template costs only time: the start makes the database the
- * slow way and replaces the template.
+ * slow way and replaces the template. A database that existed before a start
+ * never becomes one.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../src/infra/db/client.js';
 import { readMigrationList } from '../src/infra/db/migrations.js';
 import { templateCache } from '../src/infra/db/template.js';
@@ -109,5 +111,23 @@ describe('the embedded database template', () => {
     expect(memory.history).toEqual(committed);
     expect(memory.runIds).not.toBe(opened.runIds);
     expect((await stat(file)).size).toBe(good);
+  });
+
+  it('a database that was there before the start never becomes the template, whatever it holds', async () => {
+    const before = templateCache.dir;
+    templateCache.dir = path.join(root, 'cache-for-existing');
+    try {
+      const dir = path.join(root, 'existing-without-history');
+      const lite = new PGlite(dir);
+      // Outside the schema Prisma migrates, so the migrations apply on top of it.
+      await lite.exec("CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.someone_elses (secret text); INSERT INTO elsewhere.someone_elses VALUES ('tenant a')");
+      await lite.close();
+      const db = await openDatabase({ kind: 'pglite', dataDir: dir });
+      expect(db.appliedMigrations).toEqual(committed); // migrated in place
+      await db.close();
+      expect(await templates()).toEqual([]); // so the next new database is made the slow way, without it
+    } finally {
+      templateCache.dir = before;
+    }
   });
 });

@@ -4,7 +4,9 @@
  * from the Prisma client so that `src/main.ts` can start opening the embedded
  * database (PGlite's wasm start, ~0.5 s) while the rest of the app loads.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseTarget } from '../../config.js';
@@ -19,6 +21,8 @@ export interface Adapter {
   dump(): Promise<Blob>;
   /** A new embedded database made from the migrated template (template.ts) rather than by initdb. */
   fromTemplate: boolean;
+  /** A new embedded database, made by this open (in memory, or in a directory that held none). */
+  created: boolean;
   close(): Promise<void>;
 }
 
@@ -93,7 +97,7 @@ export async function openAdapter(target: DatabaseTarget, opts: { template?: boo
     const { PrismaPg } = await import('@prisma/adapter-pg');
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
     const sql = postgresSql(target.url, 5);
-    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, fromTemplate: false, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
+    return { factory, sql, description: `PostgreSQL ${redact(target.url)}`, fromTemplate: false, created: false, dump: () => Promise.reject(new Error('only an embedded database can be dumped')), close: () => sql.close() };
   }
   const dir = target.dataDir;
   if (dir) {
@@ -117,7 +121,9 @@ export async function openAdapter(target: DatabaseTarget, opts: { template?: boo
   };
   let pg: PGlite | null = null;
   let fromTemplate = false;
+  let created = !dir;
   try {
+    created ||= !existsSync(path.join(dir!, 'PG_VERSION'));
     // Checked under the lock: an empty directory is one no other start is creating.
     if (opts.template && (!dir || (await readdir(dir)).length === 0)) {
       const loaded = dir ? extractTemplate(dir).then((found) => (found ? open() : null)) : readTemplate().then((blob) => blob && open(blob));
@@ -139,6 +145,7 @@ export async function openAdapter(target: DatabaseTarget, opts: { template?: boo
     factory: new PrismaPGlite(db),
     sql: pgliteSql(db),
     fromTemplate,
+    created,
     dump: async () => (await db.dumpDataDir('none')) as Blob,
     description: dir ? `embedded PGlite in ${dir}` : 'embedded PGlite in memory',
     close: async () => {

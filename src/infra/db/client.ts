@@ -46,8 +46,9 @@ export async function openDatabase(
     const committed = (await readMigrationList()).migrationDirectories.map((d) => d.path);
     // Made from the template: the database got every migration, through the template.
     if (adapter.fromTemplate && !appliedMigrations.length) appliedMigrations = committed;
-    // A new embedded database, migrated and not yet written by anything else: the template for the next one.
-    else if (appliedMigrations.length === committed.length) await saveTemplate(await adapter.dump());
+    // A database this open created, migrated and not yet written by anything else: the template for the next one.
+    // Never one that was there before (whatever else it holds must not reach other databases).
+    else if (adapter.created && appliedMigrations.length === committed.length) await saveTemplate(await adapter.dump());
   }
   // Query events cost time on every statement: only when someone asked to watch them.
   const client = new PrismaClient({ adapter: adapter.factory, ...(opts.observeQueries ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}) });

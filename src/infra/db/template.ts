@@ -4,11 +4,11 @@
  * `node_modules/.cache/personagraph/` (the usual place for a package's
  * caches). A new embedded database (a new data directory or `pglite:memory`)
  * loads it instead of running initdb inside wasm and then every migration:
- * ~4.8 s → ~0.7 s in memory, ~1.6 s into a directory (2-core host).
+ * ~5.4 s → ~0.6 s in memory, ~0.4 s into a directory (2-core host).
  *
  * The first embedded database created after an install or a new migration
  * makes it (see `client.ts`): dumped right after its migrations, before the
- * app writes anything. Its name carries a hash of PGlite's version and of
+ * app writes anything; never a database that existed before that start. Its name carries a hash of PGlite's version and of
  * every committed migration, so a template is only ever loaded into the code
  * that made it; after the load the migration history is still checked like
  * on any start. A template that cannot be read, written or loaded is
