@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { root, serverArgs } from './server-command.js';
 
-
 export interface ServerProcess {
   child: ChildProcess;
   /** stdout and stderr so far. */

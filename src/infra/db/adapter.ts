@@ -119,11 +119,11 @@ export async function openAdapter(target: DatabaseTarget, opts: { template?: boo
     }
     return pg;
   };
+  // Checked under the lock, like the template's condition below.
+  const created = !dir || !existsSync(path.join(dir, 'PG_VERSION'));
   let pg: PGlite | null = null;
   let fromTemplate = false;
-  let created = !dir;
   try {
-    created ||= !existsSync(path.join(dir!, 'PG_VERSION'));
     // Checked under the lock: an empty directory is one no other start is creating.
     if (opts.template && (!dir || (await readdir(dir)).length === 0)) {
       const loaded = dir ? extractTemplate(dir).then((found) => (found ? open() : null)) : readTemplate().then((blob) => blob && open(blob));

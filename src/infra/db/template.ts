@@ -61,6 +61,9 @@ function templateKey(): Promise<string> {
 
 const fileName = (key: string) => `pglite-${key}.tar`;
 
+/** Where the template for this code is (or would be). */
+const templateFile = async () => path.join(templateCache.dir, fileName(await templateKey()));
+
 /**
  * Unpacks a tarball with node-tar (npm's own) into `dir`; throws when it is not a whole database's files.
  * PGlite's tarballs name files from the root ("/PG_VERSION"), which node-tar strips.
@@ -95,7 +98,7 @@ let cached: { file: string; mtimeMs: number; size: number; blob: Blob } | null =
 
 /** The template for this code, or null when there is none (yet). Throws when it is damaged. */
 export async function readTemplate(): Promise<Blob | null> {
-  const file = path.join(templateCache.dir, fileName(await templateKey()));
+  const file = await templateFile();
   const st = await stat(file).catch(() => null);
   if (!st) return null;
   if (cached?.file === file && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.blob;
@@ -111,7 +114,7 @@ export async function readTemplate(): Promise<Blob | null> {
  * memory for the life of the database (~43 MB, and the RSS of its copies). Throws when it is damaged.
  */
 export async function extractTemplate(dir: string): Promise<boolean> {
-  const file = path.join(templateCache.dir, fileName(await templateKey()));
+  const file = await templateFile();
   if (!(await exists(file))) return false;
   await unpack(file, dir);
   return true;
@@ -124,7 +127,7 @@ const exists = (file: string) => access(file).then(
 
 /** Whether there is a template for this code (without reading it). */
 export async function hasTemplate(): Promise<boolean> {
-  return exists(path.join(templateCache.dir, fileName(await templateKey())));
+  return exists(await templateFile());
 }
 
 /**
@@ -150,7 +153,6 @@ export async function saveTemplate(dump: Blob): Promise<void> {
 
 /** Forgets a template that failed to load, so that the next new database is made the slow way (and makes a new one). */
 export async function discardTemplate(): Promise<void> {
-  const key = await templateKey();
   cached = null;
-  await rm(path.join(templateCache.dir, fileName(key)), { force: true }).catch(() => {});
+  await rm(await templateFile(), { force: true }).catch(() => {});
 }
