@@ -16,7 +16,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { PNG } from 'pngjs';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { makeProfile, teamOf, WAIT_MS, waitForBatch, waitForVideos } from './helpers/content.js';
+import { makeProfile, teamOf, WAIT_MS, waitForBatch, waitForBatchJob, waitForVideos } from './helpers/content.js';
 import { createTestDatabase, onceAcrossDatabases, testDatabaseKind } from './helpers/database.js';
 import { freePort } from './helpers/net.js';
 import { startServerProcess, until } from './helpers/process.js';
@@ -104,7 +104,7 @@ describe('batches through the openai SDK', () => {
     const batch = await waitForBatch(s, res.body.id);
     expect(batch).toMatchObject({ status: 'completed', completed: 3, failed: 0 });
     expect(batch.items.every((i: any) => i.status === 'pending_review' && i.error === null)).toBe(true);
-    const job = await s.app.deps.prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: res.body.id } } });
+    const job = await waitForBatchJob(s.app.deps.prisma, res.body.id);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(await s.app.deps.prisma.mediaItem.count({ where: { profileId: p.profileId } })).toBe(3);
     expect(await s.app.deps.prisma.costRecord.count({ where: { subject: { path: ['batchId'], equals: res.body.id } } })).toBe(6);
@@ -124,7 +124,7 @@ describe('batches through the openai SDK', () => {
     const [lava, lake] = batch.items;
     expect(lava).toMatchObject({ status: 'failed', error: 'The image provider failed (status 500)', caption: null, imageUrl: null });
     expect(lake).toMatchObject({ status: 'pending_review', caption: CAPTION });
-    const job = await s.app.deps.prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: res.body.id } } });
+    const job = await waitForBatchJob(s.app.deps.prisma, res.body.id);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 3 });
     expect(JSON.stringify(batch)).not.toContain('processing your request'); // the provider's words stay out
     // The failed item can be regenerated once the provider behaves.
@@ -140,8 +140,8 @@ describe('batches through the openai SDK', () => {
     const batch = await waitForBatch(s, res.body.id);
     expect(batch).toMatchObject({ status: 'failed', completed: 0, failed: 2, error: 'no item could be generated (2 failed)' });
     expect(batch.items.every((i: any) => i.status === 'failed' && i.error === 'The LLM provider rejected the image request (status 400)')).toBe(true);
-    const job = await s.app.deps.prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: res.body.id } } });
-    expect(job!.attempts).toBe(1);
+    const job = await waitForBatchJob(s.app.deps.prisma, res.body.id);
+    expect(job.attempts).toBe(1);
     expect(await s.app.deps.prisma.costRecord.count({ where: { subject: { path: ['batchId'], equals: res.body.id } } })).toBe(0);
   });
 });
@@ -386,7 +386,7 @@ describe('a batch survives its server being killed mid-generation', () => {
         const stored = await prisma.contentItem.findMany({ where: { batchId: created.body.id }, orderBy: { position: 'asc' } });
         expect(stored.map((i) => (i.metadata as any).batchSeq)).toEqual([1, 2, 3, 4]);
         expect(stored.map((i) => i.id)).toEqual(seqs);
-        const job = await prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: created.body.id } } });
+        const job = await waitForBatchJob(prisma, created.body.id);
         expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
       } finally {
         if (proc.child.exitCode === null && proc.child.signalCode === null) {

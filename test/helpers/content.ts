@@ -105,6 +105,21 @@ export async function waitForBatch(s: Pick<TestServer, 'request'>, batchId: stri
   }
 }
 
+/**
+ * Polls the batch's job until it has ended; returns its row. The batch reads
+ * "completed" from inside the job's last step, a moment before the job itself
+ * is marked succeeded, so a test that checks the job waits for it too.
+ */
+export async function waitForBatchJob(prisma: PrismaClient, batchId: string) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const job = await prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: batchId } } });
+    if (job && job.status !== 'queued' && job.status !== 'running') return job;
+    if (Date.now() > deadline) throw new Error(`the job of batch ${batchId} did not end: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Polls the item until every video in `ids` has ended; returns the item. */
 export async function waitForVideos(s: Pick<TestServer, 'request'>, itemId: string, ids: string[]): Promise<any> {
   const deadline = Date.now() + WAIT_MS;
