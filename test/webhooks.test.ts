@@ -348,7 +348,12 @@ describe('delivery', () => {
     // in schedule order: each retry came no sooner than its delay after the attempt before it
     for (let i = 1; i < r.received.length; i++) expect(r.received[i]!.at - r.received[i - 1]!.at).toBeGreaterThanOrEqual(SCHEDULE[i - 1]!);
     // one job per attempt, steps 0, 1, 2
-    const jobs = await s.app.deps.prisma.job.findMany({ where: { kind: 'webhook.deliver', payload: { path: ['deliveryId'], equals: d.id } }, orderBy: { runAt: 'asc' } });
+    // (the delivery reads succeeded from inside its job, a moment before the job itself is marked)
+    const jobs = await until(
+      'the delivery jobs to end',
+      () => s.app.deps.prisma.job.findMany({ where: { kind: 'webhook.deliver', payload: { path: ['deliveryId'], equals: d.id } }, orderBy: { runAt: 'asc' } }),
+      (l) => l.every((j) => j.status !== 'queued' && j.status !== 'running'),
+    );
     expect(jobs.map((j) => [(j.payload as any).step, j.status])).toEqual([
       [0, 'succeeded'],
       [1, 'succeeded'],
