@@ -8,6 +8,7 @@ import { PNG } from 'pngjs';
 import type { PrismaClient } from '../../src/infra/db/client.js';
 import { putBlob } from '../../src/infra/blobs.js';
 import type { TestServer } from './server.js';
+import { poll } from './influencers.js';
 
 export const WAIT_MS = 60_000; // upper bound for background work to finish
 
@@ -110,14 +111,11 @@ export async function waitForBatch(s: Pick<TestServer, 'request'>, batchId: stri
  * "completed" from inside the job's last step, a moment before the job itself
  * is marked succeeded, so a test that checks the job waits for it too.
  */
-export async function waitForBatchJob(prisma: PrismaClient, batchId: string) {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
+export function waitForBatchJob(prisma: PrismaClient, batchId: string) {
+  return poll(`the job of batch ${batchId} to end`, async () => {
     const job = await prisma.job.findFirst({ where: { payload: { path: ['batchId'], equals: batchId } } });
-    if (job && job.status !== 'queued' && job.status !== 'running') return job;
-    if (Date.now() > deadline) throw new Error(`the job of batch ${batchId} did not end: ${JSON.stringify(job)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return job && job.status !== 'queued' && job.status !== 'running' ? job : null;
+  });
 }
 
 /** Polls the item until every video in `ids` has ended; returns the item. */
