@@ -23,6 +23,49 @@ export interface GuardedFetchOptions {
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** What a fetch call asks for, as the guard sends it. */
+interface RequestParts {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Uint8Array | undefined;
+  signal: AbortSignal | null;
+  redirect: RequestRedirect;
+}
+
+/** The request's headers as sent: no accept-encoding, since this transport does not decompress (identity bodies). */
+function sentHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((v, k) => k !== 'accept-encoding' && (out[k] = v));
+  return out;
+}
+
+/**
+ * The call's URL, method, headers and body. A call naming a URL with a string or byte body (the openai SDK's
+ * on every model call, the platforms' clients') is read as fetch would read it, without building a WHATWG
+ * Request: that costs ~40 µs and several event-loop turns to build and read its body back, before the model
+ * server is even asked. Anything else (a Request, a stream or form body) goes through a Request.
+ */
+async function requestParts(input: string | URL | Request, init: RequestInit | undefined): Promise<RequestParts> {
+  const given = init?.body;
+  if (!(input instanceof Request) && (given == null || typeof given === 'string' || given instanceof Uint8Array)) {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    // As fetch refuses them (TypeError), before any connection.
+    if (FORBIDDEN_METHODS.has(method)) throw new TypeError(`'${init?.method}' HTTP method is unsupported.`);
+    if (given != null && (method === 'GET' || method === 'HEAD')) throw new TypeError('Request with GET/HEAD method cannot have body.');
+    const headers = sentHeaders(new Headers(init?.headers));
+    if (typeof given === 'string' && headers['content-type'] === undefined) headers['content-type'] = 'text/plain;charset=UTF-8';
+    const body = given == null ? undefined : typeof given === 'string' ? Buffer.from(given) : given;
+    return { url: new URL(input).toString(), method, headers, body, signal: init?.signal ?? null, redirect: init?.redirect ?? 'follow' };
+  }
+  const request = new Request(input, given instanceof ReadableStream ? ({ ...init, duplex: 'half' } as RequestInit) : init);
+  const method = request.method.toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' || !request.body ? undefined : new Uint8Array(await request.arrayBuffer());
+  return { url: request.url, method, headers: sentHeaders(request.headers), body, signal: init?.signal ?? request.signal, redirect: request.redirect };
+}
+
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /**
  * A WHATWG `fetch` whose every connection goes through the guard: the
  * checked, pinned lookup at connect time (DNS rebinding cannot swap in a
@@ -37,15 +80,11 @@ export function guardedFetch(opts: GuardedFetchOptions): typeof fetch {
   const maxRedirects = opts.maxRedirects ?? 5;
   const pools = opts.keepAlive ? connectionPools() : undefined;
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init?.body instanceof ReadableStream ? ({ ...init, duplex: 'half' } as RequestInit) : init);
-    const signal = init?.signal ?? request.signal;
+    const request = await requestParts(input, init);
+    const { signal } = request;
     const abortReason = () => signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
     if (signal?.aborted) throw abortReason();
-    let method = request.method.toUpperCase();
-    let headers: Record<string, string> = {};
-    // No accept-encoding: this transport does not decompress, so ask for identity bodies.
-    request.headers.forEach((v, k) => k !== 'accept-encoding' && (headers[k] = v));
-    let body: Uint8Array | undefined = method === 'GET' || method === 'HEAD' || !request.body ? undefined : new Uint8Array(await request.arrayBuffer());
+    let { method, headers, body } = request;
     let url = checkOutboundUrl(request.url, opts.policy);
     const redirects: string[] = [];
     for (;;) {
