@@ -13,6 +13,7 @@ import { createClient } from 'graphql-ws';
 import { startTestServer, type TestResponse, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { expectPlainError } from './helpers/errors.js';
+import { until } from './helpers/process.js';
 
 let s: TestServer;
 let fake: FakeOpenAI;
@@ -305,6 +306,53 @@ describe('GraphQL chat', () => {
     const run = await s.graphql(`query($id: ID!) { chatRun(id: $id) { status message usage { totalTokens } } }`, { id: runId });
     expect(run.body.data.chatRun).toEqual({ status: 'done', message: fake.chat.reply, usage: { totalTokens: 19 } });
     fake.chat.delayMs = 0;
+  });
+
+  it('a subscriber whose client stops reading holds back no one else, and gets every event in order once it reads again', async () => {
+    // ~6 MB of tokens: more than the kernel's socket buffers hold for a client that reads nothing, so the server
+    // keeps the rest for that socket alone (src/graphql/ws.ts waits for it to drain) while the other reads on.
+    fake.chat.reply = Array.from({ length: 250 }, (_, i) => `w${i}-${'x'.repeat(24_000)}`).join(' ');
+    fake.holdChats(1);
+    const a = await newAgent({ provider: 'openai', model: 'gpt-4o-mini' });
+    const started = await s.graphql(
+      `mutation($u: ID!, $a: ID!) { startChatRun(user: $u, agent: $a, messages: [{ role: "user", content: "big" }]) { ... on MutationStartChatRunSuccess { data { id } } } }`,
+      { u: user, a: a.id },
+    );
+    const runId = started.body.data.startChatRun.data.id as string;
+    /** A graphql-ws subscriber on a plain socket, which can stop reading (ws.pause) and start again. */
+    const subscriber = async () => {
+      const ws = new WebSocket(s.wsUrl, 'graphql-transport-ws');
+      const events: { seq: number; type: string; delta: string | null }[] = [];
+      const ended = new Promise<string>((resolve) => {
+        ws.on('message', (raw) => {
+          const m = JSON.parse(String(raw));
+          if (m.type === 'connection_ack') {
+            const query = 'subscription($r: ID!) { chatRunEvents(runId: $r, afterSeq: 0) { seq type delta } }';
+            ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { r: runId } } }));
+          } else if (m.type === 'next') events.push(m.payload.data.chatRunEvents);
+          else resolve(m.type); // complete (or error)
+        });
+        ws.on('close', () => resolve('closed'));
+      });
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: s.adminKey } }));
+      return { ws, events, ended };
+    };
+    const [reader, stalled] = await Promise.all([subscriber(), subscriber()]);
+    await until(async () => reader.events.length > 0 && stalled.events.length > 0, 'both subscribers to receive the first token');
+    stalled.ws.pause();
+    fake.releaseChats();
+    expect(await reader.ended).toBe('complete');
+    const words = fake.chat.reply.split(/(?<=\s)/);
+    expect(reader.events.map((e) => e.seq)).toEqual(Array.from({ length: words.length + 1 }, (_, i) => i + 1));
+    expect(reader.events.slice(0, -1).map((e) => e.delta)).toEqual(words);
+    expect(reader.events.at(-1)!.type).toBe('done');
+    expect(stalled.events.length).toBeLessThan(reader.events.length); // it was held back, and held back only itself
+    stalled.ws.resume();
+    expect(await stalled.ended).toBe('complete');
+    expect(stalled.events).toEqual(reader.events);
+    reader.ws.close();
+    stalled.ws.close();
   });
 
   it('cancelChatRun stops a running run with a cancelled event', async () => {
