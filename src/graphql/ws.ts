@@ -63,7 +63,8 @@ function coalesceWrites(ws: WebSocket, socket: Duplex): void {
     if (!held) (held = true), socket.cork(), process.nextTick(release);
     send(data, typeof options === 'object' ? options : {});
     if (!cb) return;
-    if (ws.bufferedAmount <= HIGH_WATER) cb();
+    // A socket already gone emits no more 'close': its send settles now (graphql-ws then ends its subscriptions).
+    if (ws.bufferedAmount <= HIGH_WATER || socket.destroyed) cb();
     else drained(() => cb());
   }) as WebSocket['send'];
 }
