@@ -33,6 +33,9 @@ interface RequestParts {
   redirect: RequestRedirect;
 }
 
+/** Methods fetch refuses to send (a TypeError before any connection). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /** The request's headers as sent: no accept-encoding, since this transport does not decompress (identity bodies). */
 function sentHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
@@ -50,7 +53,6 @@ async function requestParts(input: string | URL | Request, init: RequestInit | u
   const given = init?.body;
   if (!(input instanceof Request) && (given == null || typeof given === 'string' || given instanceof Uint8Array)) {
     const method = (init?.method ?? 'GET').toUpperCase();
-    // As fetch refuses them (TypeError), before any connection.
     if (FORBIDDEN_METHODS.has(method)) throw new TypeError(`'${init?.method}' HTTP method is unsupported.`);
     if (given != null && (method === 'GET' || method === 'HEAD')) throw new TypeError('Request with GET/HEAD method cannot have body.');
     const headers = sentHeaders(new Headers(init?.headers));
@@ -63,8 +65,6 @@ async function requestParts(input: string | URL | Request, init: RequestInit | u
   const body = method === 'GET' || method === 'HEAD' || !request.body ? undefined : new Uint8Array(await request.arrayBuffer());
   return { url: request.url, method, headers: sentHeaders(request.headers), body, signal: init?.signal ?? request.signal, redirect: request.redirect };
 }
-
-const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /**
  * A WHATWG `fetch` whose every connection goes through the guard: the
